@@ -1,0 +1,186 @@
+"""The nqpf command line: run studies, measure your own data, list datasets and frameworks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nqpf.errors import NqpfError
+
+app = typer.Typer(
+    help="nqpf — measure and analyse new quality productive forces (新质生产力) and high-quality development.",
+    no_args_is_help=True, add_completion=False,
+)
+datasets_app = typer.Typer(help="Bundled datasets: list them, or show one's indicator table.")
+frameworks_app = typer.Typer(help="Bundled frameworks (indicator systems): list them, or show one's tree.")
+app.add_typer(datasets_app, name="datasets")
+app.add_typer(frameworks_app, name="frameworks")
+console = Console()
+PLURAL = {"province": "provinces", "country": "countries"}
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(code=2)
+
+
+def _default_outdir(name: str) -> Path:
+    return Path("out") / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+@app.command()
+def run(
+    study: Annotated[Path | None, typer.Argument(help="Study TOML file; the bundled default study if omitted.")] = None,
+    outdir: Annotated[Path | None, typer.Option("-o", "--outdir", help="Output folder.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Labels and text: zh or en (default: the study's).")] = None,
+) -> None:
+    """Run a study: measure every index, run the analyses, write tables, workbook and provenance."""
+    from nqpf.output import run_summary, write_run
+    from nqpf.study import load_study, run_study
+
+    try:
+        spec, source = load_study(study)
+        with console.status("running") as status:
+            run_ = run_study(spec, source, base=study.parent if study else None,
+                             progress=lambda m: status.update(f"[bold]{m}"))
+            out = outdir or _default_outdir(spec.name)
+            status.update("writing outputs")
+            use_lang = lang or spec.output.lang
+            write_run(run_, out, excel=spec.output.excel, lang=use_lang)
+    except NqpfError as exc:
+        _fail(exc)
+    console.print(run_summary(run_, lang=use_lang))
+    console.print(f"\n[bold green]wrote[/] {out}")
+
+
+@app.command()
+def measure(
+    data: Annotated[Path, typer.Option(help="Panel file: CSV, Excel or Stata .dta (long or wide).")],
+    framework: Annotated[str, typer.Option(help="Framework YAML file or bundled framework name.")],
+    unit: Annotated[str | None, typer.Option(help="Unit column (long layout).")] = None,
+    year: Annotated[str | None, typer.Option(help="Year column (long layout).")] = None,
+    kind: Annotated[str | None, typer.Option(help="'province' to match Chinese province names.")] = None,
+    years: Annotated[str, typer.Option(help="'auto', 'all', or FIRST-LAST.")] = "auto",
+    missing: Annotated[str, typer.Option(help="error, interpolate or drop (comma-chain allowed).")] = "interpolate",
+    normalization: Annotated[str, typer.Option()] = "minmax",
+    scope: Annotated[str, typer.Option(help="pooled (comparable across years) or per_year.")] = "pooled",
+    weighting: Annotated[str, typer.Option()] = "global_entropy",
+    aggregation: Annotated[str, typer.Option()] = "weighted_sum",
+    outdir: Annotated[Path | None, typer.Option("-o", "--outdir")] = None,
+) -> None:
+    """Measure an index on your own data with your own (or a bundled) framework."""
+    from nqpf.output import run_summary, write_run
+    from nqpf.study import DataSpec, IndexSpec, StudySpec, run_study
+
+    yrs: str | list[int] | None = years
+    if "-" in years:
+        a, b = years.split("-", 1)
+        yrs = list(range(int(a), int(b) + 1))
+    try:
+        spec = StudySpec(
+            name=Path(data).stem, data=DataSpec(path=str(data), unit=unit, year=year, kind=kind),
+            index=[IndexSpec(name="index", framework=framework, years=yrs,
+                             missing=missing.split(",") if "," in missing else missing,
+                             normalization=normalization, scope=scope, weighting=weighting,
+                             aggregation=aggregation)],
+        )
+        run_ = run_study(spec, source=str(data))
+        out = outdir or _default_outdir(spec.name)
+        write_run(run_, out)
+    except NqpfError as exc:
+        _fail(exc)
+    except ValueError as exc:  # pydantic validation of the options
+        _fail(exc)
+    console.print(run_summary(run_))
+    console.print(f"\n[bold green]wrote[/] {out}")
+
+
+@datasets_app.callback(invoke_without_command=True)
+def datasets(ctx: typer.Context) -> None:
+    """List the bundled datasets with units, years and coverage."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from nqpf.datasets import DATASETS, load_dataset
+
+    t = Table(title="bundled datasets")
+    for c in ("name", "title", "units", "years", "indicators", "empty cells"):
+        t.add_column(c)
+    for name, spec in DATASETS.items():
+        p = load_dataset(name)
+        total = p.data.size
+        empty = int(p.data.isna().sum().sum())
+        t.add_row(name, spec["title"], f"{len(p.units)} {PLURAL.get(p.kind, p.kind)}", f"{p.years[0]}–{p.years[-1]}",
+                  str(len(p.indicators)), f"{empty} of {total} ({100 * empty / total:.0f}%)")
+    console.print(t)
+    console.print("Details: nqpf datasets show NAME")
+
+
+@datasets_app.command("show")
+def datasets_show(name: str) -> None:
+    """Print a dataset's indicator table: name, Chinese name or code, unit, years covered."""
+    from nqpf.datasets import indicator_table, load_dataset
+
+    try:
+        meta = indicator_table(name)
+        cov = load_dataset(name).coverage()
+    except NqpfError as exc:
+        _fail(exc)
+    t = Table(title=name)
+    second = "chinese_name" if "chinese_name" in meta.columns else "description"
+    for c in ("name", second, "unit", "years", "units"):
+        t.add_column(c, overflow="fold")
+    for row in meta.itertuples(index=False):
+        c = cov.loc[row.name]
+        t.add_row(row.name, getattr(row, second), row.unit, f"{c.first_year}–{c.last_year}", str(c.units))
+    console.print(t)
+
+
+@frameworks_app.callback(invoke_without_command=True)
+def frameworks(ctx: typer.Context) -> None:
+    """List the bundled frameworks."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from nqpf.framework import BUNDLED_FRAMEWORKS, load_framework
+
+    t = Table(title="bundled frameworks")
+    for c in ("name", "title", "dimensions", "indicators"):
+        t.add_column(c)
+    for name in BUNDLED_FRAMEWORKS:
+        try:
+            fw = load_framework(name)
+        except NqpfError as exc:
+            t.add_row(name, f"[red]{exc}", "", "")
+            continue
+        t.add_row(name, f"{fw.title_zh} / {fw.title_en}", str(len(fw.dimensions)), str(len(fw.indicators)))
+    console.print(t)
+
+
+@frameworks_app.command("show")
+def frameworks_show(name: str, lang: Annotated[str, typer.Option()] = "en") -> None:
+    """Print a framework's tree."""
+    from nqpf.framework import load_framework
+
+    try:
+        fw = load_framework(name)
+    except NqpfError as exc:
+        _fail(exc)
+    for it in fw.items:
+        pad = "  " * it.level
+        item = it.item
+        extra = ""
+        if it.kind == "indicator":
+            extra = f"  [{item.direction}; {item.unit}; = {item.expression}]"  # type: ignore[union-attr]
+        console.print(f"{pad}{item.name_zh} / {item.name_en} ({it.id}){extra}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

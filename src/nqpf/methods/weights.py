@@ -1,0 +1,355 @@
+"""Weighting kernels 赋权方法: objective (entropy, CRITIC, CV), subjective (AHP), equal and combined.
+
+All functions return float64 weight vectors that are non-negative and sum to 1. Bad input raises
+:class:`nqpf.errors.MethodError` with ``column``/``row`` positions set.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from nqpf.errors import MethodError
+from nqpf.methods.normalize import (
+    _as_matrix,
+    _block_rows,
+    _check_finite,
+    _first_bad_cell,
+    _raise_nonfinite,
+)
+
+__all__ = [
+    "SAATY_RANDOM_INDEX",
+    "ahp",
+    "combined",
+    "critic",
+    "cv",
+    "entropy",
+    "entropy_parts",
+    "equal",
+    "global_entropy",
+]
+
+FloatArray = NDArray[np.float64]
+
+# smallest positive normal float64: log(TINY) is finite, and 0 * log(TINY) == 0, giving 0 ln 0 = 0.
+_TINY = np.finfo(np.float64).tiny
+
+
+def _normalise(d: FloatArray, what: str) -> FloatArray:
+    s = d.sum()
+    if not s > 0:
+        raise MethodError(
+            f"{what}: every indicator column carries zero information (all columns constant), so weights "
+            "are undefined; check that the matrix varies across unit-years."
+        )
+    return d / s
+
+
+# ----------------------------------------------------------------------------------------------------
+# entropy weight method 熵值法 / 熵权法
+# ----------------------------------------------------------------------------------------------------
+
+
+def entropy_parts(Z: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Entropy ``e``, divergence ``d = 1 - e`` and weights ``w`` per column (Zeleny 1982, MCDM, McGraw-Hill).
+
+    Same method as :func:`entropy`, also returning the intermediate vectors ``(e, d, w)``.
+    """
+    A = _as_matrix(Z, name="Z", min_rows=2)
+    n, m = A.shape
+    step = _block_rows(m)
+
+    # pass 1: column sums, minima and maxima (blocked; NaN/inf propagate into the sums and extrema)
+    S = np.zeros(m)
+    lo = np.full(m, np.inf)
+    hi = np.full(m, -np.inf)
+    for start in range(0, n, step):
+        blk = A[start : start + step]
+        S += blk.sum(axis=0)
+        np.minimum(lo, blk.min(axis=0), out=lo)
+        np.maximum(hi, blk.max(axis=0), out=hi)
+    if not (np.isfinite(S).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
+        _raise_nonfinite(A, "Z")
+    if (lo < 0).any():
+        j = int(np.flatnonzero(lo < 0)[0])
+        cell = _first_bad_cell(A[:, j : j + 1], lambda b: b < 0)
+        i = cell[0] if cell is not None else None
+        raise MethodError(
+            f"Z has a negative value ({lo[j]!r} is the column minimum) in column {j}"
+            + (f", first at row {i}" if i is not None else "")
+            + "; the entropy method takes logarithms of shares and needs non-negative values. Normalise "
+            "with min-max (plus a small shift) first.",
+            column=j,
+            row=i,
+        )
+    const = lo == hi  # includes all-zero columns
+
+    # pass 2: d_j = (1/ln n) * mean_i phi(z_ij / zbar_j), phi(t) = t ln t - t + 1 >= 0.
+    # Identity: with p_ij = z_ij / S_j and zbar_j = S_j / n,
+    #   1 - e_j = 1 + (1/ln n) sum_i p ln p = (1/ln n) sum_i p ln(n p) = (1/ln n) (1/S_j) sum_i z ln(z/zbar)
+    # and sum_i (z - zbar) = 0, so sum_i z ln(z/zbar) = zbar * sum_i phi(z/zbar). Every phi term is >= 0,
+    # so nothing cancels and d_j keeps full relative precision even for nearly uniform columns.
+    zbar = S / n
+    inv = np.where(const, 1.0, 1.0 / np.where(const, 1.0, zbar))
+    acc = np.zeros(m)
+    tbuf = np.empty((step, m))
+    lbuf = np.empty((step, m))
+    for start in range(0, n, step):
+        blk = A[start : start + step]
+        k = blk.shape[0]
+        t = np.multiply(blk, inv, out=tbuf[:k])
+        L = np.maximum(t, _TINY, out=lbuf[:k])
+        np.log(L, out=L)
+        L -= 1.0
+        L *= t  # t ln t - t  (0 * log(TINY) == 0 gives 0 ln 0 = 0)
+        L += 1.0
+        acc += L.sum(axis=0)
+    d = acc / (n * np.log(n))
+    d[const] = 0.0
+    e = 1.0 - d
+    w = _normalise(d, "entropy weights")
+    return e, d, w
+
+
+def entropy(Z: ArrayLike) -> FloatArray:
+    """Entropy weight method 熵值法 (Zeleny 1982, Multiple Criteria Decision Making, McGraw-Hill).
+
+    Entropy after Shannon (1948), Bell System Technical Journal 27(3), 379-423.
+
+    ``p_ij = z_ij / sum_i z_ij``, ``e_j = -(1/ln n) sum_i p_ij ln p_ij`` (with 0 ln 0 = 0),
+    ``d_j = 1 - e_j``, ``w_j = d_j / sum_k d_k``. ``Z`` must be non-negative (normalise first).
+    A constant column gets weight 0 exactly (not NaN); if every column is constant MethodError is
+    raised. A negative value or NaN/inf raises MethodError naming the row and column.
+
+    Computed in two streaming passes over row blocks (temporaries stay in cache; peak extra memory is a
+    few hundred KiB whatever the size of ``Z``) via the algebraically identical, cancellation-free form
+    ``d_j = (1/(n ln n)) sum_i phi(z_ij / zbar_j)`` with ``phi(t) = t ln t - t + 1``.
+    """
+    return entropy_parts(Z)[2]
+
+
+def global_entropy(Z: ArrayLike) -> FloatArray:
+    """Global (pooled-panel) entropy 全局熵值法: :func:`entropy` on the stacked panel (Zeleny 1982, MCDM).
+
+    There is no separate kernel: stacking every unit-year into one matrix before weighting (rather than
+    weighting each year's cross-section) is what keeps weights, and so scores, comparable across years.
+    """
+    return entropy(Z)
+
+
+# ----------------------------------------------------------------------------------------------------
+# CRITIC, coefficient of variation, equal weights
+# ----------------------------------------------------------------------------------------------------
+
+
+def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
+    """CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995, Computers & Oper. Res. 22(7), 763-770).
+
+    ``C_j = sigma_j * sum_k (1 - r_jk)`` with ``sigma_j`` the standard deviation of column j and
+    ``r_jk`` the Pearson correlation of columns j and k; ``w_j = C_j / sum_k C_k``. ``ddof`` cancels in
+    the weights (kept for inspection symmetry with pymcdm, which uses ddof=1). A constant column has
+    ``sigma_j = 0`` and undefined correlations: it gets weight 0 and is left out of the other columns'
+    conflict sums, so adding a constant column never changes the other weights. All columns constant
+    raises MethodError.
+    """
+    A = _as_matrix(Z, name="Z", min_rows=2)
+    _check_finite(A, "Z")
+    m = A.shape[1]
+    sigma = A.std(axis=0, ddof=ddof)
+    # treat columns with negligible spread relative to their magnitude as constant
+    scale = np.abs(A).max(axis=0)
+    const = ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
+    C = np.zeros(m)
+    keep = np.flatnonzero(~const)
+    if keep.size == 0:
+        raise MethodError(
+            "CRITIC weights: every indicator column is constant, so weights are undefined; check that the "
+            "matrix varies across unit-years."
+        )
+    Ak = A[:, keep]
+    Xc = Ak - Ak.mean(axis=0)
+    cov = Xc.T @ Xc
+    sd = np.sqrt(np.diag(cov))
+    R = cov / np.outer(sd, sd)
+    np.fill_diagonal(R, 1.0)
+    C[keep] = sigma[keep] * (1.0 - R).sum(axis=1)
+    return _normalise(C, "CRITIC weights")
+
+
+def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
+    """Coefficient-of-variation weights 变异系数法 (Wang & Luo 2010, Math. Comput. Modelling 51(1-2), 1-12).
+
+    ``v_j = sigma_j / mean_j``, ``w = v / sum v``. ``ddof`` cancels in the weights. Every column needs a
+    positive mean (CV is meaningless otherwise: normalise first); a constant column gets weight 0.
+    """
+    A = _as_matrix(X, min_rows=2)
+    _check_finite(A)
+    mu = A.mean(axis=0)
+    bad = ~(mu > 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise MethodError(
+            f"column {j} has mean {mu[j]!r} <= 0, so its coefficient of variation is meaningless; "
+            "apply min-max normalisation (with a shift) before CV weighting.",
+            column=j,
+        )
+    sigma = A.std(axis=0, ddof=ddof)
+    v = sigma / mu
+    return _normalise(v, "CV weights")
+
+
+def equal(m: int) -> FloatArray:
+    """Equal weights 等权法 ``w_j = 1/m`` (Dawes 1979, American Psychologist 34(7), 571-582)."""
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise MethodError(f"equal weights need a positive integer number of indicators, got {m!r}.")
+    return np.full(int(m), 1.0 / int(m))
+
+
+# ----------------------------------------------------------------------------------------------------
+# AHP 层次分析法
+# ----------------------------------------------------------------------------------------------------
+
+#: Saaty's random consistency index RI for matrix orders 1..15 (Saaty 1980, The Analytic Hierarchy
+#: Process, McGraw-Hill, Table 1.4-ish as reproduced in Saaty 1990, EJOR 48(1), 9-26).
+SAATY_RANDOM_INDEX: dict[int, float] = {
+    1: 0.0,
+    2: 0.0,
+    3: 0.58,
+    4: 0.90,
+    5: 1.12,
+    6: 1.24,
+    7: 1.32,
+    8: 1.41,
+    9: 1.45,
+    10: 1.49,
+    11: 1.51,
+    12: 1.48,
+    13: 1.56,
+    14: 1.57,
+    15: 1.59,
+}
+
+
+def ahp(
+    A: ArrayLike,
+    max_cr: float = 0.1,
+    allow_inconsistent: bool = False,
+    rtol: float = 1e-6,
+) -> tuple[FloatArray, float]:
+    """AHP priority weights 层次分析法, principal eigenvector (Saaty 1977, J. Math. Psychol. 15(3), 234-281).
+
+    ``A`` is a positive reciprocal pairwise comparison matrix (``a_ji = 1 / a_ij``, ``a_ii = 1``, within
+    relative tolerance ``rtol``: enter 1/3 as ``1/3``, not ``0.33``). Returns ``(w, CR)`` with
+    ``CI = (lambda_max - n) / (n - 1)`` and ``CR = CI / RI_n`` (Saaty's random index, orders up to 15).
+    ``CR >= max_cr`` raises MethodError unless ``allow_inconsistent``. A non-positive or non-reciprocal
+    cell raises MethodError naming it (``row``, ``column``).
+    """
+    M = _as_matrix(A, name="A")
+    n = M.shape[0]
+    if M.shape[1] != n:
+        raise MethodError(f"the AHP comparison matrix must be square, got shape {M.shape}.")
+    if n > max(SAATY_RANDOM_INDEX):
+        raise MethodError(
+            f"AHP matrix of order {n} is larger than Saaty's random index table ({max(SAATY_RANDOM_INDEX)}); "
+            "split the comparison into a hierarchy of smaller groups."
+        )
+    bad = ~np.isfinite(M) | ~(M > 0)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise MethodError(
+            f"AHP matrix cell ({i}, {j}) = {M[i, j]!r} must be a positive finite judgement (1/9 .. 9).",
+            column=j,
+            row=i,
+        )
+    diag = np.abs(np.diag(M) - 1.0) > rtol
+    if diag.any():
+        i = int(np.flatnonzero(diag)[0])
+        raise MethodError(f"AHP matrix diagonal cell ({i}, {i}) = {M[i, i]!r} must be 1.", column=i, row=i)
+    recip = np.abs(M * M.T - 1.0) > rtol
+    if recip.any():
+        i, j = (int(v) for v in np.argwhere(recip)[0])
+        raise MethodError(
+            f"AHP matrix is not reciprocal at cell ({i}, {j}): a[{i},{j}] = {M[i, j]!r} but "
+            f"a[{j},{i}] = {M[j, i]!r}, product {M[i, j] * M[j, i]!r} != 1; set a[{j},{i}] = 1/a[{i},{j}] "
+            "(exact fractions, not rounded decimals).",
+            column=j,
+            row=i,
+        )
+    vals, vecs = np.linalg.eig(M)
+    k = int(np.argmax(vals.real))
+    lam = float(vals.real[k])
+    v = np.abs(vecs[:, k].real)  # Perron vector: one sign; abs removes the arbitrary sign of eig
+    w = v / v.sum()
+    if n <= 2:
+        cr = 0.0
+    else:
+        ci = (lam - n) / (n - 1)
+        cr = max(ci, 0.0) / SAATY_RANDOM_INDEX[n]
+    if cr >= max_cr and not allow_inconsistent:
+        raise MethodError(
+            f"AHP matrix is not acceptably consistent: CR = {cr:.4f} >= {max_cr} (lambda_max = {lam:.4f}, "
+            f"n = {n}); revise the judgements, or pass allow_inconsistent=True to use it anyway."
+        )
+    return w, cr
+
+
+# ----------------------------------------------------------------------------------------------------
+# combined (subjective + objective) weights 组合赋权
+# ----------------------------------------------------------------------------------------------------
+
+
+def _check_simplex(w: ArrayLike, name: str, m: int | None = None) -> FloatArray:
+    from nqpf.methods.normalize import _check_weights
+
+    a = np.asarray(w, dtype=np.float64)
+    return _check_weights(a, a.shape[0] if (m is None and a.ndim == 1) else (m or -1), name)
+
+
+def combined(
+    w_subjective: ArrayLike,
+    w_objective: ArrayLike,
+    how: Literal["multiplicative", "linear", "game"] = "multiplicative",
+    alpha: float = 0.5,
+) -> tuple[FloatArray, dict[str, Any]]:
+    """Combine subjective and objective weights 主客观组合赋权; returns ``(w, info)``.
+
+    - ``"multiplicative"`` 乘法合成: ``w_j = s_j o_j / sum_k s_k o_k`` (info: empty of coefficients).
+    - ``"linear"`` 线性加权: ``w = alpha s + (1 - alpha) o`` (info ``{"alpha": alpha, "beta": 1 - alpha}``).
+    - ``"game"`` 博弈论组合赋权 (Lai et al. 2015, Natural Hazards 77(2), 1243-1259): coefficients ``a1, a2``
+      minimise ``|| a1 s + a2 o - u ||`` for ``u`` in ``{s, o}``; the first-order conditions are the 2x2
+      system ``[[s.s, s.o], [o.s, o.o]] [a1, a2]^T = [s.s, o.o]^T``; the coefficients are normalised as
+      ``a_k* = |a_k| / (|a1| + |a2|)`` and ``w = a1* s + a2* o`` (info ``{"alpha": a1*, "beta": a2*,
+      "raw": (a1, a2)}``). If ``s`` and ``o`` are identical the system is singular and ``a* = (0.5, 0.5)``.
+    """
+    s = np.asarray(w_subjective, dtype=np.float64)
+    if s.ndim != 1:
+        raise MethodError(f"w_subjective must be a 1-D weight vector, got shape {s.shape}.")
+    s = _check_simplex(s, "w_subjective")
+    o = _check_simplex(w_objective, "w_objective", s.shape[0])
+    info: dict[str, Any] = {"how": how}
+    if how == "multiplicative":
+        w = _normalise(s * o, "multiplicative combination (no indicator has both weights positive)")
+    elif how == "linear":
+        if not (0.0 <= alpha <= 1.0):
+            raise MethodError(f"alpha must lie in [0, 1] for linear combination, got {alpha!r}.")
+        w = alpha * s + (1.0 - alpha) * o
+        w = w / w.sum()
+        info.update(alpha=float(alpha), beta=float(1.0 - alpha))
+    elif how == "game":
+        G = np.array([[s @ s, s @ o], [o @ s, o @ o]])
+        rhs = np.array([s @ s, o @ o])
+        det = G[0, 0] * G[1, 1] - G[0, 1] * G[1, 0]
+        if abs(det) <= 1e-14 * G[0, 0] * G[1, 1]:
+            raw = np.array([0.5, 0.5])
+        else:
+            raw = np.linalg.solve(G, rhs)
+        a = np.abs(raw) / np.abs(raw).sum()
+        w = a[0] * s + a[1] * o
+        w = w / w.sum()
+        info.update(alpha=float(a[0]), beta=float(a[1]), raw=(float(raw[0]), float(raw[1])))
+    else:
+        raise MethodError(f"unknown combination how={how!r}; use 'multiplicative', 'linear' or 'game'.")
+    return w, info

@@ -1,0 +1,421 @@
+"""Panel: tidy unit × year data, validated at the door, with an explicit missing-value policy."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nqpf.errors import DataError
+from nqpf.provenance import Provenance
+
+MISSING_MARKERS = {"", "na", "n/a", "nan", "none", "null", "..", "...", "…", "-", "—", "–", "--"}
+MISSING_POLICIES = ("error", "interpolate", "drop")
+_YEAR_RE = re.compile(r"^\s*(\d{4})\s*(年)?\s*$")
+_NBS_INDICATOR_RE = re.compile(r"^\s*指标[:：]\s*(.+?)\s*$")
+
+
+@dataclass
+class Panel:
+    """Tidy panel data: index (unit, year), one float column per indicator.
+
+    ``metadata`` (optional) describes the columns (name, Chinese name, unit, source ...);
+    ``provenance`` records the inputs and every changed cell.
+    """
+
+    data: pd.DataFrame
+    name: str = "panel"
+    kind: str = "unit"
+    metadata: pd.DataFrame | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data.index, pd.MultiIndex) or self.data.index.nlevels != 2:
+            raise DataError("Panel data must be indexed by (unit, year)")
+        self.data.index = self.data.index.set_names(["unit", "year"])
+        dup = self.data.index.duplicated(keep=False)
+        if dup.any():
+            shown = ", ".join(f"{u} {y}" for u, y in self.data.index[dup][:6])
+            raise DataError(f"{self.name}: duplicate unit-years: {shown}")
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(self.data.index.get_level_values("unit")))
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(set(int(y) for y in self.data.index.get_level_values("year")))
+
+    @property
+    def indicators(self) -> list[str]:
+        return [str(c) for c in self.data.columns]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The data as a flat table (unit, year, indicators...)."""
+        return self.data.reset_index()
+
+    def coverage(self) -> pd.DataFrame:
+        """Per indicator: first and last year with data, units with data, and missing cells in that span."""
+        rows = []
+        years = self.data.index.get_level_values("year")
+        for col in self.data.columns:
+            s = self.data[col]
+            have = s.notna()
+            if not have.any():
+                rows.append({"indicator": col, "first_year": None, "last_year": None, "units": 0,
+                             "missing_in_span": None})
+                continue
+            y0, y1 = int(years[have].min()), int(years[have].max())
+            span = (years >= y0) & (years <= y1)
+            rows.append({
+                "indicator": col, "first_year": y0, "last_year": y1,
+                "units": int(s[have].index.get_level_values("unit").nunique()),
+                "missing_in_span": int((~have & span).sum()),
+            })
+        return pd.DataFrame(rows).set_index("indicator")
+
+    def summary(self) -> str:
+        """Units, years, indicators and coverage in a few lines."""
+        cov = self.coverage()
+        return (f"{self.name}: {len(self.units)} {self.kind}s × {len(self.years)} years "
+                f"({self.years[0]}–{self.years[-1]}), {len(self.indicators)} indicators; "
+                f"{int(self.data.isna().sum().sum())} empty cells; "
+                f"indicators ending before {self.years[-1]}: {int((cov['last_year'] < self.years[-1]).sum())}")
+
+    def select(self, columns: Sequence[str] | None = None, years: Sequence[int] | None = None,
+               units: Sequence[str] | None = None) -> Panel:
+        """A sub-panel (same provenance)."""
+        d = self.data
+        if columns is not None:
+            missing = [c for c in columns if c not in d.columns]
+            if missing:
+                raise DataError(f"{self.name}: no column(s) {missing}")
+            d = d[list(columns)]
+        if years is not None:
+            d = d[d.index.get_level_values("year").isin(list(years))]
+        if units is not None:
+            d = d[d.index.get_level_values("unit").isin(list(units))]
+        return Panel(d.copy(), self.name, self.kind, self.metadata, self.provenance)
+
+    def __repr__(self) -> str:
+        return (f"Panel({self.name!r}, units={len(self.units)}, years={len(self.years)}, "
+                f"indicators={len(self.indicators)})")
+
+
+# ---------------------------------------------------------------------------------------------
+# missing values
+
+
+def handle_missing(
+    data: pd.DataFrame, policy: str | Sequence[str], provenance: Provenance, *, what: str = "data"
+) -> pd.DataFrame:
+    """Apply a missing-value policy to a frame indexed by (unit, year); record every changed cell.
+
+    ``error``: any empty cell is an error listing them. ``interpolate``: linear in the year within
+    each unit's observed span (cells outside the span stay empty). ``drop``: drop unit-years with
+    any empty cell. Policies may be chained, e.g. ``["interpolate", "drop"]``; a chain that leaves
+    empty cells ends with an error.
+    """
+    steps = [policy] if isinstance(policy, str) else list(policy)
+    for p in steps:
+        if p not in MISSING_POLICIES:
+            raise DataError(f"unknown missing-value policy {p!r}; use one of {MISSING_POLICIES}")
+    out = data.copy()
+    for p in steps:
+        if p == "interpolate":
+            out = interpolate_within_span(out, provenance)
+        elif p == "drop":
+            bad = out.isna().any(axis=1)
+            for (u, y), row in out[bad].iterrows():
+                empty = [c for c in out.columns if pd.isna(row[c])]
+                for c in out.columns:
+                    provenance.record_cell(
+                        "dropped", u, int(y), c, row[c], None,
+                        f"unit-year dropped: no value for {', '.join(map(str, empty))}",
+                    )
+            out = out[~bad]
+    if out.isna().any().any():
+        cells = out.isna().stack()
+        cells = cells[cells]
+        shown = "; ".join(f"{c} at {u} {y}" for (u, y, c) in cells.index[:8])
+        more = f" (and {len(cells) - 8} more)" if len(cells) > 8 else ""
+        raise DataError(
+            f"{what}: {len(cells)} empty cell(s) remain after missing-value policy {steps}: {shown}{more}. "
+            "Restrict the years or units, or choose missing='drop'."
+        )
+    return out
+
+
+def interpolate_within_span(data: pd.DataFrame, provenance: Provenance) -> pd.DataFrame:
+    """Linear interpolation in the calendar year within each unit's observed span."""
+    out = data.copy()
+    for col in data.columns:
+        for _unit, s in data[col].groupby(level="unit", sort=False):
+            if not s.isna().any() or s.notna().sum() < 2:
+                continue
+            years = s.index.get_level_values("year").to_numpy(dtype=float)
+            vals = s.to_numpy(dtype=float)
+            have = ~np.isnan(vals)
+            inside = (~have) & (years > years[have].min()) & (years < years[have].max())
+            if not inside.any():
+                continue
+            filled = np.interp(years[inside], years[have], vals[have])
+            idx = s.index[inside]
+            out.loc[idx, col] = filled
+            for (u, y), v in zip(idx, filled, strict=True):
+                provenance.record_cell("imputed", u, int(y), str(col), None, float(v),
+                                       "linear interpolation between the unit's neighbouring years")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def read_panel(
+    path: str | Path,
+    *,
+    unit: str | None = None,
+    year: str | None = None,
+    layout: str = "auto",
+    sheet: str | int | None = None,
+    drop: Sequence[str] = (),
+    kind: str | None = None,
+    name: str | None = None,
+    metadata: pd.DataFrame | None = None,
+) -> Panel:
+    """Read a panel from CSV, Excel (.xlsx/.xls) or Stata (.dta), long or wide.
+
+    Long: one row per unit-year, a unit column, a year column and one column per indicator.
+    Wide (yearbook style, e.g. NBS 分省年度数据 exports): one table per indicator (an Excel sheet
+    or a CSV file) with units as rows and years as columns; the indicator name is the sheet name,
+    or the ``指标：`` line of an NBS export. ``kind="province"`` matches province names through
+    the alias table (内蒙古自治区, Inner Mongolia, 150000 → 内蒙古).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: no such file")
+    suffix = p.suffix.lower()
+    prov = Provenance()
+    prov.add_input(name or p.stem, p)
+    if suffix == ".dta":
+        tables = {None: pd.read_stata(p, convert_categoricals=False)}
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        book = pd.read_excel(p, sheet_name=sheet if sheet is not None else None, header=None, dtype=object)
+        tables = book if isinstance(book, dict) else {sheet: book}
+    elif suffix in (".csv", ".txt", ".tsv"):
+        tables = {None: _read_csv_raw(p)}
+    else:
+        raise DataError(f"{p}: unsupported file type {suffix!r}; use .csv, .xlsx, .xls or .dta")
+
+    frames = []
+    unit_kind = kind or "unit"
+    for sheet_name, raw in tables.items():
+        src = f"{p}" + (f" [sheet {sheet_name}]" if sheet_name is not None else "")
+        lay = layout if layout != "auto" else _guess_layout(raw, unit, year)
+        if lay == "long":
+            table = _long_table(raw, src, unit, year, drop, suffix == ".dta")
+        elif lay == "wide":
+            table = _wide_table(raw, src, sheet_name, p.stem)
+        else:
+            raise DataError(f"{src}: unknown layout {lay!r}; use 'long', 'wide' or 'auto'")
+        frames.append(_match_units(table, src) if unit_kind == "province" else table)
+    data = frames[0]
+    for f in frames[1:]:
+        overlap = [c for c in f.columns if c in data.columns]
+        if overlap:
+            raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet")
+        data = data.join(f, how="outer")
+    data = data.sort_index()
+    return Panel(data, name or p.stem, unit_kind, metadata, prov)
+
+
+def _read_csv_raw(p: Path) -> pd.DataFrame:
+    """Read a CSV as text cells, trying UTF-8 then GBK (NBS exports are GBK); ragged rows are padded."""
+    import csv
+    import io
+
+    raw = p.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(f"{p}: not UTF-8 or GBK text")
+    lines = text.splitlines()
+    sample = "\n".join(lines[:50])
+    delim = "\t" if p.suffix.lower() == ".tsv" or sample.count("\t") > sample.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+
+
+def _guess_layout(raw: pd.DataFrame, unit: str | None, year: str | None) -> str:
+    if raw.shape[0] == 0:
+        return "long"
+    header = _header_row(raw)
+    cells = [str(c).strip() for c in raw.iloc[header].tolist()]
+    if year is not None and year in cells:
+        return "long"
+    years = sum(bool(_YEAR_RE.match(c)) for c in cells[1:])
+    return "wide" if years >= 2 and years >= len(cells) // 2 else "long"
+
+
+def _header_row(raw: pd.DataFrame) -> int:
+    """The first row that looks like a header (for NBS exports, the row after 数据库/指标/时间 lines)."""
+    for i in range(min(len(raw), 10)):
+        first = str(raw.iat[i, 0]).strip()
+        rest = [str(c).strip() for c in raw.iloc[i, 1:].tolist()]
+        if first.startswith(("数据库", "指标", "时间")) and not any(rest):
+            continue
+        return i
+    return 0
+
+
+def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
+                drop: Sequence[str], typed: bool) -> pd.DataFrame:
+    if typed:
+        df = raw.copy()
+        first_line = 2
+    else:
+        h = _header_row(raw)
+        df = raw.iloc[h + 1:].copy()
+        df.columns = [str(c).strip() for c in raw.iloc[h].tolist()]
+        first_line = h + 2
+    cols = list(df.columns)
+    unit = unit or _pick(cols, ("unit", "province", "地区", "省份", "region", "country", "country_iso3", "id"), src)
+    year = year or _pick(cols, ("year", "年份", "年度", "时间"), src)
+    for c in (unit, year):
+        if c not in cols:
+            raise DataError(f"{src}: no column {c!r}; columns are {cols[:12]}")
+    df = df.drop(columns=[c for c in drop if c in cols])
+    units = df[unit].astype(str).str.strip()
+    years = _parse_years(df[year], src, year, first_line)
+    body = df.drop(columns=[unit, year])
+    body.index = pd.MultiIndex.from_arrays([units.to_numpy(), years], names=["unit", "year"])
+    dup = body.index.duplicated(keep=False)
+    if dup.any():
+        lines = np.flatnonzero(dup) + first_line
+        shown = ", ".join(f"{u} {y} (line {ln})" for (u, y), ln in zip(body.index[dup][:6], lines[:6], strict=False))
+        raise DataError(f"{src}: duplicate unit-years: {shown}")
+    return _to_numeric(body, src, first_line)
+
+
+def _pick(cols: list[str], candidates: Sequence[str], src: str) -> str:
+    low = {str(c).lower(): c for c in cols}
+    for cand in candidates:
+        if cand in low:
+            return low[cand]
+    raise DataError(f"{src}: cannot tell which column is {candidates[0]!r}; columns are {cols[:12]}; "
+                    f"pass unit=... and year=...")
+
+
+def _parse_years(col: pd.Series, src: str, name: str, first_line: int) -> np.ndarray:
+    out = np.empty(len(col), dtype=np.int64)
+    for i, v in enumerate(col.tolist()):
+        if isinstance(v, (int, np.integer)) or (isinstance(v, float) and float(v).is_integer()):
+            out[i] = int(v)
+            continue
+        m = _YEAR_RE.match(str(v))
+        if not m:
+            raise DataError(f"{src}, line {first_line + i}, column {name!r}: {v!r} is not a year")
+        out[i] = int(m.group(1))
+    return out
+
+
+def _to_numeric(body: pd.DataFrame, src: str, first_line: int) -> pd.DataFrame:
+    """Convert every cell to float; a cell that is neither a number nor a missing marker is an error."""
+    out = {}
+    for col in body.columns:
+        s = body[col]
+        if pd.api.types.is_numeric_dtype(s):
+            out[str(col)] = s.astype("float64").to_numpy()
+            continue
+        text = s.astype(str).str.strip().str.replace(",", "", regex=False)
+        miss = text.str.lower().isin(MISSING_MARKERS) | s.isna().to_numpy()
+        num = pd.to_numeric(text.where(~miss), errors="coerce")
+        bad = num.isna() & ~miss
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            u, y = body.index[i]
+            raise DataError(
+                f"{src}, line {first_line + i}, column {col!r} ({u} {y}): {s.iloc[i]!r} is not a number"
+                + (f" ({int(bad.sum())} such cells in this column)" if bad.sum() > 1 else "")
+            )
+        out[str(col)] = num.astype("float64").to_numpy()
+    return pd.DataFrame(out, index=body.index)
+
+
+def _wide_table(raw: pd.DataFrame, src: str, sheet_name: Any, stem: str) -> pd.DataFrame:
+    """One indicator: units in rows, years in columns (NBS export layout)."""
+    indicator = None
+    for i in range(min(len(raw), 6)):
+        m = _NBS_INDICATOR_RE.match(str(raw.iat[i, 0]))
+        if m:
+            indicator = m.group(1)
+    indicator = indicator or (str(sheet_name) if sheet_name is not None else stem)
+    h = _header_row(raw)
+    header = [str(c).strip() for c in raw.iloc[h].tolist()]
+    year_cols = {j: int(_YEAR_RE.match(c).group(1)) for j, c in enumerate(header) if _YEAR_RE.match(c)}
+    if not year_cols:
+        raise DataError(f"{src}: no year columns found in the header row {header[:8]}")
+    rows = []
+    for i in range(h + 1, len(raw)):
+        label = str(raw.iat[i, 0]).strip()
+        if not label or label.lower() == "nan" or label.startswith(("数据来源", "注", "Source", "Note")):
+            continue
+        for j, y in year_cols.items():
+            rows.append((label, y, raw.iat[i, j], i + 1))
+    long = pd.DataFrame(rows, columns=["unit", "year", indicator, "_line"])
+    long.index = pd.MultiIndex.from_arrays([long["unit"], long["year"]], names=["unit", "year"])
+    dup = long.index.duplicated(keep=False)
+    if dup.any():
+        shown = ", ".join(f"{u} {y}" for u, y in long.index[dup][:6])
+        raise DataError(f"{src}: duplicate unit-years: {shown}")
+    vals = _to_numeric_lines(long[indicator], long["_line"].to_numpy(), src, indicator)
+    return vals.to_frame()
+
+
+def _to_numeric_lines(s: pd.Series, lines: np.ndarray, src: str, col: str) -> pd.Series:
+    text = s.astype(str).str.strip().str.replace(",", "", regex=False)
+    miss = text.str.lower().isin(MISSING_MARKERS) | s.isna()
+    num = pd.to_numeric(text.where(~miss), errors="coerce")
+    bad = num.isna() & ~miss
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        u, y = s.index[i]
+        raise DataError(f"{src}, line {lines[i]}, column {y} ({u}, indicator {col!r}): "
+                        f"{s.iloc[i]!r} is not a number")
+    return num.astype("float64").rename(col)
+
+
+def _match_units(data: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+    from nqpf.datasets import match_province
+
+    names = data.index.get_level_values("unit")
+    mapping = {n: match_province(n, where=str(path)) for n in dict.fromkeys(names)}
+    new = pd.MultiIndex.from_arrays([names.map(mapping), data.index.get_level_values("year")],
+                                    names=["unit", "year"])
+    if new.duplicated().any():
+        dups = new[new.duplicated()]
+        raise DataError(f"{path}: two names map to the same province-year, e.g. {dups[0][0]} {dups[0][1]}")
+    out = data.copy()
+    out.index = new
+    return out
+
+
+def near_matches(name: str, options: Sequence[str]) -> str:
+    """A hint listing near matches, or an empty string."""
+    near = difflib.get_close_matches(name, list(options), n=3)
+    return f"; near matches: {', '.join(near)}" if near else ""

@@ -1,0 +1,108 @@
+"""IndexResult: what measure() returns, and what every analysis takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nqpf.framework import Framework
+from nqpf.provenance import Provenance
+
+
+@dataclass
+class IndexResult:
+    """A composite index measured on a panel.
+
+    Attributes
+    ----------
+    framework : the indicator tree that was measured.
+    values : raw indicator values after evaluating definitions; index (unit, year), one column per
+        indicator id (tree order).
+    normalized : the normalised matrix Z, same index and columns as ``values``.
+    scores : a flat table with columns ``unit``, ``year``, ``score`` (the target), ``rank`` (1 = best,
+        within each year) and one column per inner node of the tree (dimension and sub-dimension
+        sub-indices, named by node id).
+    weights : one row per node and indicator: ``id``, ``parent``, ``level``, ``kind``, ``name_zh``,
+        ``name_en``, ``weight`` (within its parent, sums to 1 over siblings) and ``global_weight``
+        (product down the tree; sums to 1 over indicators and over the nodes of any one level).
+    bounds : per indicator the ``low`` and ``high`` used by the normalisation (pooled bounds, or the
+        bounds of each year under per-year normalisation, then indexed by (year, indicator)).
+    settings : the resolved method choices (normalization, scope, shift, weighting, aggregation, tree).
+    provenance : inputs, settings, notes and every changed cell.
+    """
+
+    framework: Framework
+    values: pd.DataFrame
+    normalized: pd.DataFrame
+    scores: pd.DataFrame
+    weights: pd.DataFrame
+    bounds: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+    # -- views ---------------------------------------------------------------------------------
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(self.scores["unit"]))
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(set(int(y) for y in self.scores["year"]))
+
+    @property
+    def indicator_weights(self) -> pd.Series:
+        """Global weight of each indicator (sums to 1), indexed by indicator id in tree order."""
+        w = self.weights[self.weights["kind"] == "indicator"].set_index("id")["global_weight"]
+        return w.reindex(self.values.columns)
+
+    @property
+    def dimension_weights(self) -> pd.Series:
+        """Weight of each first-level dimension (sums to 1)."""
+        dims = self.framework.dimensions
+        return self.weights.set_index("id").loc[dims, "global_weight"]
+
+    def score_matrix(self, column: str = "score") -> pd.DataFrame:
+        """A unit × year table of the target score (or of a dimension sub-index)."""
+        return self.scores.pivot(index="unit", columns="year", values=column).reindex(self.units)
+
+    def year_scores(self, year: int, column: str = "score") -> pd.Series:
+        """The scores of one year, indexed by unit."""
+        s = self.scores[self.scores["year"] == year]
+        return s.set_index("unit")[column]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores table (unit, year, score, rank, one column per node)."""
+        return self.scores.copy()
+
+    def summary(self, lang: str = "en", top: int = 5) -> str:
+        """Method choices, weights of the dimensions, top and bottom units in the latest year."""
+        fw = self.framework
+        title = fw.title_zh if lang == "zh" else fw.title_en
+        last = self.years[-1]
+        ys = self.year_scores(last).sort_values(ascending=False)
+        lines = [
+            f"{title} [{fw.name}]",
+            f"units: {len(self.units)}, years: {self.years[0]}–{last}, indicators: {self.values.shape[1]}",
+            "method: " + ", ".join(f"{k}={v}" for k, v in self.settings.items() if not isinstance(v, dict)),
+            "dimension weights: " + ", ".join(
+                f"{fw.label(d, lang)} {w:.3f}" for d, w in self.dimension_weights.items()
+            ),
+            f"top {top} in {last}: " + ", ".join(f"{u} {v:.4f}" for u, v in ys.head(top).items()),
+            f"bottom {top} in {last}: " + ", ".join(f"{u} {v:.4f}" for u, v in ys.tail(top).items()),
+            "mean by year: " + ", ".join(
+                f"{y}: {v:.4f}" for y, v in self.scores.groupby("year")["score"].mean().items()
+            ),
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"IndexResult({self.framework.name!r}, units={len(self.units)}, "
+                f"years={self.years[0]}-{self.years[-1]}, indicators={self.values.shape[1]})")
+
+
+def rank_within_years(scores: pd.DataFrame, column: str = "score") -> np.ndarray:
+    """Rank 1 = highest score within each year (ties share the lowest rank)."""
+    return scores.groupby("year")[column].rank(ascending=False, method="min").to_numpy(dtype=int)
