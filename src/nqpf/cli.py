@@ -25,7 +25,7 @@ PLURAL = {"province": "provinces", "country": "countries"}
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+    console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False, markup=True)
     raise typer.Exit(code=2)
 
 
@@ -108,8 +108,9 @@ def datasets(ctx: typer.Context) -> None:
     from nqpf.datasets import DATASETS, load_dataset
 
     t = Table(title="bundled datasets")
-    for c in ("name", "title", "units", "years", "indicators", "empty cells"):
-        t.add_column(c)
+    t.add_column("name", no_wrap=True, min_width=15)
+    for c in ("title", "units", "years", "indicators", "empty cells"):
+        t.add_column(c, overflow="fold")
     for name, spec in DATASETS.items():
         p = load_dataset(name)
         total = p.data.size

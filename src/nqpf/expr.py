@@ -10,8 +10,9 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,12 +104,14 @@ def lag(series: pd.Series, k: int = 1) -> pd.Series:
 
 def evaluate(
     expression: str, data: pd.DataFrame, *, name: str | None = None,
-    available: Mapping[str, str] | None = None,
+    problems: list[tuple[Any, Any, str]] | None = None,
 ) -> pd.Series:
     """Evaluate an expression on a frame indexed by (unit, year).
 
     Division by zero, and log/sqrt of values outside their domain, raise ExpressionError naming the
-    indicator and the unit-years concerned.
+    indicator and the unit-years concerned. When a ``problems`` list is given, such cells become NaN
+    and are appended to it as (unit, year, message) instead, so that the caller can raise only for
+    the unit-years it actually uses.
     """
     label = name or expression
     tree = parse(expression)
@@ -123,6 +126,14 @@ def evaluate(
         shown = ", ".join(f"{u} {y}" for u, y in idx[:5])
         more = f" and {len(idx) - 5} more" if len(idx) > 5 else ""
         return shown + more
+
+    def fail(mask: pd.Series, what: str) -> pd.Series:
+        """Raise for the cells in ``mask``, or record them and return the mask (cells to blank)."""
+        if problems is None:
+            raise ExpressionError(f"indicator '{label}': {what} at {where(mask)}")
+        for u, y in data.index[np.asarray(mask, dtype=bool)]:
+            problems.append((u, y, f"indicator '{label}': {what} at {u} {y}"))
+        return mask
 
     def ev(node: ast.AST) -> pd.Series | float:
         if isinstance(node, ast.Expression):
@@ -139,9 +150,8 @@ def evaluate(
             if isinstance(node.op, ast.Div):
                 zero = (pd.Series(right, index=data.index) == 0) & pd.Series(left, index=data.index).notna()
                 if zero.any():
-                    raise ExpressionError(
-                        f"indicator '{label}': division by zero in {ast.unparse(node)!r} at {where(zero)}"
-                    )
+                    fail(zero, f"division by zero in {ast.unparse(node)!r}")
+                    right = pd.Series(right, index=data.index).mask(zero)
             return _BINOPS[type(node.op)](left, right)
         if isinstance(node, ast.Call):
             fn = node.func.id  # type: ignore[union-attr]
@@ -155,17 +165,17 @@ def evaluate(
                 prev = lag(arg, 1)
                 zero = (prev == 0) & arg.notna()
                 if zero.any():
-                    raise ExpressionError(f"indicator '{label}': growth from a zero base at {where(zero)}")
+                    prev = prev.mask(fail(zero, "growth from a zero base"))
                 return arg / prev - 1.0
             if fn == "log":
                 bad = arg <= 0
                 if bad.any():
-                    raise ExpressionError(f"indicator '{label}': log of a non-positive value at {where(bad)}")
+                    arg = arg.mask(fail(bad, "log of a non-positive value"))
                 return np.log(arg)
             if fn == "sqrt":
                 bad = arg < 0
                 if bad.any():
-                    raise ExpressionError(f"indicator '{label}': sqrt of a negative value at {where(bad)}")
+                    arg = arg.mask(fail(bad, "sqrt of a negative value"))
                 return np.sqrt(arg)
             return arg.abs()
         raise ExpressionError(f"indicator '{label}': cannot evaluate {ast.dump(node)}")  # pragma: no cover
@@ -174,7 +184,7 @@ def evaluate(
     if not isinstance(out, pd.Series):
         out = pd.Series(float(out), index=data.index)
     out = out.astype("float64")
-    inf = np.isinf(out.to_numpy())
+    inf = pd.Series(np.isinf(out.to_numpy()), index=data.index)
     if inf.any():
-        raise ExpressionError(f"indicator '{label}': infinite value at {where(inf)}")
+        out = out.mask(fail(inf, "infinite value"))
     return out.rename(name)

@@ -60,6 +60,19 @@ class Framework:
     def target(self) -> Node:
         return self.spec.target
 
+    def default_units(self, available: list[str]) -> list[str] | None:
+        """The units of the framework's declared sample among ``available`` (None: no declaration)."""
+        s = self.spec.sample
+        if s is None or (s.units is None and not s.exclude_units):
+            return None
+        units = s.units if s.units is not None else available
+        return [u for u in units if u not in set(s.exclude_units)]
+
+    @property
+    def default_years(self) -> tuple[int, int] | None:
+        """The (first, last) years of the framework's declared sample, if any."""
+        return self.spec.sample.years if self.spec.sample is not None else None
+
     def __repr__(self) -> str:
         return (f"Framework({self.name!r}: {len(self.dimensions)} dimensions, "
                 f"{len(self.indicators)} indicators)")

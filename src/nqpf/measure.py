@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nqpf import expr
-from nqpf.errors import DataError, FrameworkError, MethodError, NqpfError
+from nqpf.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError
 from nqpf.framework import Framework
 from nqpf.methods import aggregate as agg
 from nqpf.methods import normalize as nz
@@ -29,16 +29,33 @@ TREES = ("flat", "hierarchical")
 # indicator values
 
 
-def indicator_values(panel: Panel, framework: Framework) -> pd.DataFrame:
-    """Evaluate every indicator's definition on the panel (all units and years), in tree order."""
+def indicator_values(panel: Panel, framework: Framework, units: Sequence[str] | None = None,
+                     problems: list | None = None) -> pd.DataFrame:
+    """Evaluate every indicator's definition on the panel (all years; the given units), in tree order.
+
+    With a ``problems`` list, cells where a definition fails (division by zero, log of a non-positive
+    value) become empty and are listed there, so that only the unit-years a measurement uses can fail.
+    """
+    data = panel.data
+    if units is not None:
+        have = set(data.index.get_level_values("unit"))
+        unknown = [u for u in units if u not in have]
+        if unknown:
+            from nqpf.panel import near_matches
+
+            raise DataError(f"unit(s) {unknown} are not in the data{near_matches(str(unknown[0]), list(have))}")
+        data = data[data.index.get_level_values("unit").isin(list(units))]
     cols = {}
     for ind in framework.indicators:
         try:
-            s = expr.evaluate(ind.expression, panel.data, name=ind.id)
+            cols[ind.id] = expr.evaluate(ind.expression, data, name=ind.id, problems=problems)
         except NqpfError as exc:
             raise type(exc)(f"framework '{framework.name}': {exc}") from None
-        cols[ind.id] = s
-    values = pd.DataFrame(cols, index=panel.data.index)
+    return pd.DataFrame(cols, index=data.index)
+
+
+def check_domains(values: pd.DataFrame, framework: Framework) -> None:
+    """Indicators declared positive or non-negative must be so in every cell used."""
     for ind in framework.indicators:
         s = values[ind.id]
         bad = (s <= 0) if ind.domain == "positive" else (s < 0) if ind.domain == "nonnegative" else None
@@ -46,7 +63,6 @@ def indicator_values(panel: Panel, framework: Framework) -> pd.DataFrame:
             where = ", ".join(f"{u} {y} ({s[(u, y)]:g})" for u, y in s.index[bad.to_numpy()][:5])
             need = "positive" if ind.domain == "positive" else "non-negative"
             raise DataError(f"indicator '{ind.id}' ({ind.name_en}) must be {need}; found at {where}")
-    return values
 
 
 def coverage_by_year(values: pd.DataFrame) -> pd.DataFrame:
@@ -71,15 +87,12 @@ def longest_complete_span(values: pd.DataFrame) -> list[int]:
     return best
 
 
-def _select(values: pd.DataFrame, framework: Framework, years: Any, units: Sequence[str] | None,
-            missing: str | Sequence[str], prov: Provenance) -> pd.DataFrame:
-    """Units, years and the missing-value policy, recording every changed cell."""
-    if units is not None:
-        have = set(values.index.get_level_values("unit"))
-        unknown = [u for u in units if u not in have]
-        if unknown:
-            raise DataError(f"unit(s) {unknown} are not in the data")
-        values = values[values.index.get_level_values("unit").isin(list(units))]
+def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str | Sequence[str],
+            prov: Provenance, problems: list) -> pd.DataFrame:
+    """Years and the missing-value policy, recording every changed cell.
+
+    Cells where a definition failed (``problems``) must not be used, not even through interpolation.
+    """
     steps = [missing] if isinstance(missing, str) else list(missing)
     scratch = Provenance()
     filled = interpolate_within_span(values, scratch) if "interpolate" in steps else values
@@ -90,19 +103,28 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, units: Seque
         chosen = longest_complete_span(filled)
         if not chosen:
             per_year = coverage_by_year(filled).sum(axis=1)
+            best = int(per_year.idxmin())
+            cells = filled[filled.index.get_level_values("year") == best].isna().stack()
+            cells = cells[cells]
+            gaps = "; ".join(f"{c} at {u}" for (u, _y, c) in cells.index[:8])
             raise DataError(
                 f"framework '{framework.name}': no year has complete data for every unit and indicator "
-                f"(empty cells per year: {per_year.to_dict()}); restrict units or change the framework"
+                f"(empty cells per year: {per_year.to_dict()}); in {best}, the most complete year, "
+                f"empty: {gaps}. Exclude those units, restrict the years, or change the framework."
             )
-    elif isinstance(years, (tuple, list)) and len(years) == 2 and all(isinstance(y, int) for y in years) \
-            and years[1] - years[0] > 1:
-        chosen = list(range(years[0], years[1] + 1))
+    elif isinstance(years, tuple) and len(years) == 2:
+        chosen = list(range(int(years[0]), int(years[1]) + 1))
     else:
         chosen = sorted(int(y) for y in years)
     missing_years = sorted(set(chosen) - set(int(y) for y in yrs_all))
     if missing_years:
         raise DataError(f"year(s) {missing_years} are not in the data")
     keep = filled.index.get_level_values("year").isin(chosen)
+    used = [msg for u, y, msg in problems if int(y) in chosen]
+    if used:
+        more = f" (and {len(used) - 5} more)" if len(used) > 5 else ""
+        raise ExpressionError(f"framework '{framework.name}': " + "; ".join(used[:5]) + more)
+    check_domains(values[values.index.get_level_values("year").isin(chosen)], framework)
     for c in scratch.cells:
         if c["year"] in chosen:
             prov.cells.append(c)
@@ -286,9 +308,11 @@ def measure(
 
     Defaults follow the time-comparable entropy approach for panels (全局熵值法): min–max over the
     pooled panel (all units and years) with a 1e-4 shift, entropy weights on the stacked matrix, and
-    a weighted sum. ``years``: None/"all", "auto" (the longest run of years with complete data after
-    the missing-value policy), a (first, last) pair or a list. ``missing``: "error", "interpolate"
-    (linear within each unit's observed span), "drop", or a chain such as ["interpolate", "drop"].
+    a weighted sum. ``years``: None (the framework's declared sample, else all years), "all", "auto"
+    (the longest run of years with complete data after the missing-value policy), a (first, last)
+    tuple, or a list of years. ``units``: None (the framework's declared sample, else all units) or
+    a list. ``missing``: "error", "interpolate" (linear within each unit's observed span), "drop", or
+    a chain such as ["interpolate", "drop"].
     """
     for arg, val, options in (("normalization", normalization, NORMALIZATIONS), ("scope", scope, SCOPES),
                               ("weighting", weighting, WEIGHTINGS), ("aggregation", aggregation, AGGREGATIONS),
@@ -297,8 +321,20 @@ def measure(
             raise NqpfError(f"unknown {arg} {val!r}; use one of {list(options)}")
     prov = Provenance(inputs=list(panel.provenance.inputs), cells=list(panel.provenance.cells),
                       notes=list(panel.provenance.notes))
-    values_all = indicator_values(panel, framework)
-    values = _select(values_all, framework, years, units, missing, prov)
+    declared = []
+    if units is None:
+        units = framework.default_units(panel.units)
+        if units is not None:
+            declared.append(f"{len(units)} units")
+    if years is None and framework.default_years is not None:
+        years = tuple(framework.default_years)
+        declared.append(f"years {years[0]}–{years[1]}")
+    if declared:
+        prov.note(f"{framework.name}: {' and '.join(declared)} from the framework's declared sample "
+                  f"({(framework.spec.sample.note if framework.spec.sample else '') or 'complete data'})")
+    problems: list = []
+    values_all = indicator_values(panel, framework, units, problems)
+    values = _select(values_all, framework, years, missing, prov, problems)
     # rows ordered by year, then by the panel's unit order
     unit_order = {u: i for i, u in enumerate(panel.units)}
     order = sorted(range(len(values)), key=lambda i: (values.index[i][1], unit_order.get(values.index[i][0], 0)))

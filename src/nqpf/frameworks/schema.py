@@ -147,6 +147,24 @@ class Label(_Strict):
     en: str
 
 
+class Sample(_Strict):
+    """The units and years a framework was designed for (where its indicators have complete data).
+
+    measure() uses them when the caller gives no ``years`` / ``units``.
+    """
+
+    years: tuple[int, int] | None = None
+    units: list[str] | None = None
+    exclude_units: list[str] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _order(self) -> Sample:
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years {list(self.years)} has first > last")
+        return self
+
+
 class FrameworkSpec(_Strict):
     """The top level of a framework YAML file."""
 
@@ -157,6 +175,7 @@ class FrameworkSpec(_Strict):
     unit_kind: str = "unit"
     references: list[str] = Field(default_factory=list)
     vocabulary: dict[str, dict[str, Label]] = Field(default_factory=dict)
+    sample: Sample | None = None
     target: Node
 
 

@@ -1,0 +1,445 @@
+"""Obstacle degree 障碍度: which indicators, dimensions, factors of production and policy levers hold a unit back.
+
+For unit-year i and indicator j (the obstacle degree model, 障碍度模型):
+
+* factor contribution 因子贡献度 ``F_j``: the indicator's global weight (``result.indicator_weights``;
+  the weights of year t when the result has per-year entropy weights);
+* deviation 指标偏离度 ``I_ij = 1 - z_ij`` with ``z_ij`` the min–max normalised value in [0, 1];
+* obstacle degree 障碍度 ``O_ij = F_j · I_ij / Σ_j F_j · I_ij × 100 %``.
+
+The obstacle degree of a group of indicators (a first-level dimension, a factor of production, a
+"new" tag, a policy lever) is the sum of its indicators' ``O_ij`` (障碍度 of 准则层 = Σ of its 指标层
+obstacles), so every grouping sums to 100 % over its columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nqpf.errors import DataError, FrameworkError, MethodError
+from nqpf.framework import Framework
+from nqpf.result import IndexResult
+
+__all__ = ["ObstacleResult", "obstacle_degree", "obstacle_shares"]
+
+UNTAGGED = "untagged"
+OTHER = "other"
+_SPECIAL = {
+    UNTAGGED: {"zh": "未标注", "en": "Untagged"},
+    OTHER: {"zh": "其他", "en": "Other"},
+}
+DEFAULT_BY = ("dimension", "factor", "lever")
+
+
+def obstacle_shares(F: np.ndarray, I: np.ndarray) -> np.ndarray:
+    """Obstacle degrees O = F·I / Σ_j F·I × 100 per row (障碍度模型; e.g. Int. J. Environ. Res. Public Health 2023).
+
+    ``F`` is (indicators,) or (rows, indicators); ``I`` is (rows, indicators). Rows whose Σ F·I is 0 (a
+    unit at the best value on every weighted indicator) have no obstacle: they come back as NaN.
+    """
+    FI = np.asarray(F, dtype=float) * np.asarray(I, dtype=float)
+    tot = FI.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, FI / np.where(tot > 0, tot, 1.0) * 100.0, np.nan)
+
+
+def _near(name: Any, options: Sequence[Any]) -> str:
+    near = difflib.get_close_matches(str(name), [str(o) for o in options], n=3)
+    return f"; near matches: {', '.join(near)}" if near else ""
+
+
+@dataclass
+class ObstacleResult:
+    """Obstacle degrees 障碍度 per unit-year, by indicator and aggregated over groupings.
+
+    Attributes
+    ----------
+    framework : the measured framework.
+    F : factor contribution 因子贡献度 per indicator (a Series), or per year and indicator (a
+        DataFrame indexed by year) when the index used per-year weights.
+    I : deviation 指标偏离度 ``1 - z`` (index (unit, year), one column per indicator).
+    O : obstacle degree 障碍度 in percent (same shape as ``I``; rows sum to 100).
+    groups : per grouping kind ("dimension", "factor", "new", "lever") a flat table ``unit, year``
+        then one column of summed obstacle (percent) per group key; rows sum to 100. Indicators
+        without a tag of that kind are in an ``untagged`` column; when ``by`` restricted the keys,
+        the rest are in ``other``.
+    by : the groupings that ``to_frame`` and ``summary`` report.
+    top_n : how many top obstacles ``top`` and ``summary`` list.
+    notes : what was done on the way (clipped deviations, rows without obstacle, weights used).
+    """
+
+    framework: Framework
+    F: pd.Series | pd.DataFrame
+    I: pd.DataFrame
+    O: pd.DataFrame
+    groups: dict[str, pd.DataFrame]
+    by: list[str]
+    top_n: int = 3
+    notes: list[str] = field(default_factory=list)
+
+    # -- tables --------------------------------------------------------------------------------
+    def _flat(self, M: pd.DataFrame) -> pd.DataFrame:
+        out = M.reset_index()
+        out.columns = ["unit", "year", *M.columns]
+        return out
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """unit, year, then the obstacle degree (%) of each indicator."""
+        return self._flat(self.O)
+
+    @property
+    def dimensions(self) -> pd.DataFrame:
+        """unit, year, then the summed obstacle (%) of each first-level dimension."""
+        return self.groups["dimension"].copy()
+
+    @property
+    def factors(self) -> pd.DataFrame:
+        """unit, year, then the summed obstacle (%) of each factor of production (+ untagged)."""
+        return self.groups["factor"].copy()
+
+    @property
+    def levers(self) -> pd.DataFrame:
+        """unit, year, then the summed obstacle (%) of each policy lever (+ untagged)."""
+        return self.groups["lever"].copy()
+
+    def label(self, kind: str, key: str, lang: str = "en") -> str:
+        """The zh/en name of an indicator (kind "indicator"), a dimension or a tag value."""
+        if key in _SPECIAL:
+            return _SPECIAL[key][lang]
+        if kind in ("indicator", "dimension"):
+            return self.framework.label(key, lang)
+        return self.framework.tag_label(kind, key, lang)
+
+    def main(self, kind: str = "lever") -> pd.DataFrame:
+        """Per unit-year the group of this kind with the largest obstacle share.
+
+        ``untagged`` and ``other`` are not candidates; ties go to the first key in vocabulary order.
+        Columns: unit, year, <kind>, <kind>_zh, <kind>_en, share. The key is None when no indicator
+        carries a tag of this kind.
+        """
+        if kind not in self.groups:
+            raise FrameworkError(f"no grouping '{kind}'; available: {list(self.groups)}")
+        g = self.groups[kind]
+        keys = [c for c in g.columns[2:] if c not in _SPECIAL]
+        vals = g[keys].to_numpy(dtype=float) if keys else np.zeros((len(g), 0))
+        out = g[["unit", "year"]].copy()
+        if not keys:
+            best: list[Any] = [None] * len(g)
+            share = np.full(len(g), np.nan)
+        else:
+            with np.errstate(invalid="ignore"):
+                filled = np.where(np.isnan(vals), -np.inf, vals)
+            pos = filled.argmax(axis=1)
+            share = vals[np.arange(len(g)), pos]
+            best = [keys[p] if s > 0 else None for p, s in zip(pos, share, strict=True)]
+            share = np.where(share > 0, share, np.nan)
+        out[kind] = best
+        out[f"{kind}_zh"] = [self.label(kind, k, "zh") if k is not None else None for k in best]
+        out[f"{kind}_en"] = [self.label(kind, k, "en") if k is not None else None for k in best]
+        out["share"] = share
+        return out
+
+    @property
+    def main_lever(self) -> pd.DataFrame:
+        """Per unit and year the policy lever with the largest obstacle share (with zh/en labels)."""
+        return self.main("lever")
+
+    def _row(self, unit: Any, year: Any) -> tuple[Any, int]:
+        units = list(dict.fromkeys(self.O.index.get_level_values(0)))
+        years = sorted(set(int(y) for y in self.O.index.get_level_values(1)))
+        if unit not in units:
+            raise DataError(f"unit '{unit}' is not in the obstacle result{_near(unit, units)}")
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            raise DataError(f"year {year!r} is not a year; the result covers {years[0]}–{years[-1]}") from None
+        if y not in years:
+            raise DataError(f"year {year} is not in the obstacle result; it covers {years}")
+        if (unit, y) not in self.O.index:
+            raise DataError(f"{unit} {y} is not in the obstacle result (that unit-year was not measured)")
+        return unit, y
+
+    def top(self, unit: Any, year: Any, n: int | None = None, kind: str = "indicator") -> pd.DataFrame:
+        """The n largest obstacles of one unit-year (indicators by default, or a grouping kind)."""
+        unit, y = self._row(unit, year)
+        n = self.top_n if n is None else n
+        if kind == "indicator":
+            s = self.O.loc[(unit, y)]
+        elif kind in self.groups:
+            g = self.groups[kind]
+            s = g[(g["unit"] == unit) & (g["year"] == y)].iloc[0, 2:].astype(float)
+        else:
+            raise FrameworkError(f"unknown kind '{kind}'; use 'indicator' or one of {list(self.groups)}")
+        s = s.sort_values(ascending=False, kind="stable").head(n)
+        out = pd.DataFrame({
+            "rank": np.arange(1, len(s) + 1), "id": list(s.index),
+            "name_zh": [self.label(kind, k, "zh") for k in s.index],
+            "name_en": [self.label(kind, k, "en") for k in s.index],
+            "obstacle": s.to_numpy(dtype=float),
+        })
+        if kind == "indicator":
+            table = self.framework.indicator_table()
+            out["dimension"] = table.loc[list(s.index), "dimension"].to_numpy()
+            out["lever"] = table.loc[list(s.index), "lever"].to_numpy()
+        return out
+
+    def top_table(self, n: int | None = None, year: int | None = None) -> pd.DataFrame:
+        """For every unit-year (or one year) its n largest indicator obstacles, long format."""
+        n = self.top_n if n is None else n
+        O = self.O if year is None else self.O[self.O.index.get_level_values(1) == int(year)]
+        if year is not None and O.empty:
+            raise DataError(f"year {year} is not in the obstacle result")
+        vals = O.to_numpy(dtype=float)
+        order = np.argsort(-np.where(np.isnan(vals), -np.inf, vals), axis=1, kind="stable")[:, :n]
+        cols = np.asarray(O.columns)
+        k = order.shape[1]
+        ids = cols[order].ravel()
+        idx = O.index
+        return pd.DataFrame({
+            "unit": np.repeat(idx.get_level_values(0).to_numpy(), k),
+            "year": np.repeat(idx.get_level_values(1).to_numpy(), k),
+            "rank": np.tile(np.arange(1, k + 1), len(O)),
+            "indicator": ids,
+            "name_zh": [self.framework.label(i, "zh") for i in ids],
+            "name_en": [self.framework.label(i, "en") for i in ids],
+            "obstacle": np.take_along_axis(vals, order, axis=1).ravel(),
+        })
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: unit, year, kind (indicator and each reported grouping), id, names, obstacle (%), rank.
+
+        Rows follow the unit-years of the index, then the kinds, then the rank (1 = largest obstacle).
+        """
+        idx = self.O.index
+        n = len(idx)
+        units = idx.get_level_values(0).to_numpy()
+        years = idx.get_level_values(1).to_numpy()
+        names = ("row", "seq", "kind", "id", "zh", "en", "obstacle", "rank")
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
+        for kind in ["indicator", *self.by]:
+            wide = self.O if kind == "indicator" else self.groups[kind].iloc[:, 2:]
+            keys = list(wide.columns)
+            M = wide.to_numpy(dtype=float)
+            k = M.shape[1]
+            neg = np.where(np.isnan(M), np.inf, -M)
+            order = np.argsort(neg, axis=1, kind="stable")
+            sorted_neg = np.take_along_axis(neg, order, axis=1)
+            # rank "min" (ties share the best rank): the position of the first of each run of equal values
+            new_run = np.ones(sorted_neg.shape, dtype=bool)
+            new_run[:, 1:] = sorted_neg[:, 1:] != sorted_neg[:, :-1]
+            start = np.where(new_run, np.arange(k), 0)
+            rank = (np.maximum.accumulate(start, axis=1) + 1).astype(float) if k else np.zeros((n, 0))
+            rank[np.isinf(sorted_neg)] = np.nan
+            parts["seq"].append(np.tile(np.arange(k), n))
+            parts["row"].append(np.repeat(np.arange(n), k))
+            parts["kind"].append(np.full(n * k, kind, dtype=object))
+            parts["id"].append(np.asarray(keys, dtype=object)[order].ravel())
+            parts["zh"].append(np.asarray([self.label(kind, c, "zh") for c in keys], dtype=object)[order].ravel())
+            parts["en"].append(np.asarray([self.label(kind, c, "en") for c in keys], dtype=object)[order].ravel())
+            parts["obstacle"].append(np.take_along_axis(M, order, axis=1).ravel())
+            parts["rank"].append(rank.ravel())
+        cat = {k: np.concatenate(v) for k, v in parts.items()}
+        kind_pos = {k: i for i, k in enumerate(["indicator", *self.by])}
+        kpos = np.array([kind_pos[k] for k in cat["kind"]])
+        order = np.lexsort((cat["seq"], kpos, cat["row"]))
+        rows = cat["row"][order]
+        return pd.DataFrame({
+            "unit": units[rows], "year": years[rows], "kind": cat["kind"][order], "id": cat["id"][order],
+            "name_zh": cat["zh"][order], "name_en": cat["en"][order], "obstacle": cat["obstacle"][order],
+            "rank": pd.array(cat["rank"][order], dtype="Float64").astype("Int64"),
+        })
+
+    def summary(self, year: int | None = None, lang: str = "en") -> str:
+        """For each unit, the lever that holds it back most in ``year`` (default: the latest year)."""
+        years = sorted(set(int(y) for y in self.O.index.get_level_values(1)))
+        y = years[-1] if year is None else int(year)
+        if y not in years:
+            raise DataError(f"year {year} is not in the obstacle result; it covers {years}")
+        fw = self.framework
+        title = fw.title_zh if lang == "zh" else fw.title_en
+        main = self.main("lever")
+        main = main[main["year"] == y]
+        lab = f"lever_{lang}"
+        tops = self.top_table(year=y)
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        lines = [f"Obstacle degree 障碍度 — {title} [{fw.name}], {y}: for each unit the lever that holds it back most"]
+        for row in main.itertuples(index=False):
+            t = tops[tops["unit"] == row.unit]
+            top_txt = ", ".join(f"{nm} {v:.1f}%" for nm, v in zip(t[name_col], t["obstacle"], strict=True))
+            lever = getattr(row, lab)
+            lever_txt = f"{lever} {row.share:.1f}%" if lever is not None else "no lever-tagged indicator"
+            lines.append(f"  {row.unit}: {lever_txt}; top {self.top_n} indicators: {top_txt}")
+        g = self.groups["lever"]
+        mean = g[g["year"] == y].iloc[:, 2:].mean()
+        lines.append("mean lever shares: " + ", ".join(
+            f"{self.label('lever', k, lang)} {v:.1f}%" for k, v in mean.sort_values(ascending=False).items()))
+        counts = main["lever"].value_counts()
+        if len(counts):
+            lines.append("main lever counts: " + ", ".join(
+                f"{self.label('lever', k, lang)} {int(v)}" for k, v in counts.items()))
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        units = self.O.index.get_level_values(0).nunique()
+        return (f"ObstacleResult({self.framework.name!r}, units={units}, unit-years={len(self.O)}, "
+                f"indicators={self.O.shape[1]})")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _resolve_by(fw: Framework, by: Any) -> tuple[list[str], dict[str, list[str] | None]]:
+    """The reported kinds and, per kind, the requested keys (None = all)."""
+    kinds = ["dimension", *fw.vocabulary]
+    if by is None:
+        return list(DEFAULT_BY), {}
+    if isinstance(by, str):
+        by = [by]
+    restrict: dict[str, list[str] | None] = {}
+    if isinstance(by, Mapping):
+        items = list(by.items())
+    elif isinstance(by, Sequence):
+        items = [(k, None) for k in by]
+    else:
+        raise FrameworkError(f"by must be a grouping name, a list of them or a mapping kind -> keys, got {by!r}")
+    reported = []
+    for kind, keys in items:
+        if kind not in kinds:
+            alias = {"dimensions": "dimension", "factors": "factor", "levers": "lever"}.get(kind)
+            if alias is not None:
+                kind = alias
+            else:
+                all_keys = [k for kk in fw.vocabulary.values() for k in kk]
+                hint = ""
+                if kind in all_keys:
+                    owner = next(kk for kk, v in fw.vocabulary.items() if kind in v)
+                    hint = f"; '{kind}' is a {owner} key — ask for by={{'{owner}': ['{kind}']}}"
+                raise FrameworkError(
+                    f"framework '{fw.name}' has no grouping '{kind}'; use one of {kinds}{hint or _near(kind, kinds)}")
+        defined = fw.dimensions if kind == "dimension" else list(fw.vocabulary[kind])
+        if keys is not None:
+            keys = [keys] if isinstance(keys, str) else list(keys)
+            for k in keys:
+                if k not in defined:
+                    raise FrameworkError(
+                        f"framework '{fw.name}' defines no {kind} '{k}'; defined: {defined}{_near(k, defined)}")
+            if not keys:
+                raise FrameworkError(f"by['{kind}'] is empty; name at least one {kind} or pass None for all")
+        restrict[kind] = keys
+        if kind not in reported:
+            reported.append(kind)
+    return reported, restrict
+
+
+def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> ObstacleResult:
+    """Obstacle degree model 障碍度模型: each indicator's share of the weighted shortfall from the best value.
+
+    Reference: O_ij = F_j·I_ij / Σ_j F_j·I_ij, the 障碍度模型 as applied e.g. to the high-quality
+    development of China's eastern provinces in Int. J. Environ. Res. Public Health 2023, 20(2):1336
+    (doi:10.3390/ijerph20021336).
+
+    Parameters
+    ----------
+    result : a measured index (min–max normalisation; deviations ``1 - z`` need z in [0, 1]).
+    top : how many top obstacles ``.top()`` and ``.summary()`` list.
+    by : which groupings ``to_frame()``/``summary()`` report — a kind ("dimension", "factor",
+        "new", "lever"), a list of kinds, or a mapping kind -> keys restricting the columns of that
+        grouping to the named keys (the rest summed as ``other``), e.g.
+        ``by={"lever": ["st_self_reliance", "modern_industrial_system"]}``. A kind or key the
+        framework does not define raises FrameworkError. Default ("dimension", "factor", "lever").
+
+    Choices (documented): z is taken WITHOUT the min–max shift (``z - settings["shift"]``, so z ∈
+    [0, 1] and I ∈ [0, 1] exactly; the 1e-4 shift only exists to keep entropy logarithms finite). Any
+    deviation still outside [0, 1] (hand-made or rescored results) is clipped and recorded in
+    ``notes``. With per-year entropy weights (weighting="entropy"), F_j is the weight of the row's
+    year. Indicators without a tag of a kind sum into an ``untagged`` column so rows stay at 100 %.
+    """
+    if not isinstance(result, IndexResult):
+        raise DataError(f"obstacle_degree needs an IndexResult from nqpf.measure(), got {type(result).__name__}")
+    if top < 1:
+        raise MethodError(f"top must be at least 1, got {top}")
+    fw = result.framework
+    s = result.settings or {}
+    norm = s.get("normalization", "minmax")
+    if norm != "minmax":
+        raise MethodError(
+            f"obstacle degree needs min–max normalised values in [0, 1] (deviation 1 - z), but this index "
+            f"used normalization='{norm}'; re-measure with normalization='minmax'")
+    shift = float(s.get("shift", 0.0) or 0.0)
+    Zdf = result.normalized
+    ids = list(Zdf.columns)
+    table = fw.indicator_table()
+    missing = [i for i in ids if i not in table.index]
+    if missing:
+        raise FrameworkError(f"indicators {missing} of the result are not in framework '{fw.name}'")
+    table = table.loc[ids]
+    Z = Zdf.to_numpy(dtype=float)
+    if np.isnan(Z).any():
+        r, c = np.argwhere(np.isnan(Z))[0]
+        u, y = Zdf.index[r]
+        raise DataError(f"normalised value of indicator '{ids[c]}' is missing at {u} {y}; measure() with a "
+                        "missing-value policy (interpolate/drop) first")
+    notes: list[str] = []
+    I = 1.0 - (Z - shift)
+    if shift:
+        notes.append(f"deviation I = 1 - (z - {shift:g}): the min–max shift is removed, so I ∈ [0, 1]")
+    hi = I > 1.0 + 1e-12
+    lo = I < -1e-12
+    if lo.any():
+        notes.append(f"{int(lo.sum())} deviation(s) below 0 (z above 1 beyond the bounds, largest by "
+                     f"{-I[lo].min():.3g}) clipped to 0")
+    if hi.any():
+        notes.append(f"{int(hi.sum())} deviation(s) above 1 (z below 0, largest by {I[hi].max() - 1:.3g}) clipped to 1")
+    I = np.clip(I, 0.0, 1.0)
+
+    wby = getattr(result, "weights_by_year", None)
+    if wby is not None:
+        years = Zdf.index.get_level_values(1).to_numpy()
+        Fm = wby.reindex(columns=ids).loc[years].to_numpy(dtype=float)
+        F: pd.Series | pd.DataFrame = wby.reindex(columns=ids)
+        notes.append("F_j: the entropy weights of each row's own year (per-year weighting)")
+    else:
+        Fs = result.indicator_weights.reindex(ids)
+        if Fs.isna().any():
+            raise FrameworkError(f"no weight for indicators {list(Fs.index[Fs.isna()])} in the result")
+        Fm = Fs.to_numpy(dtype=float)
+        F = Fs
+    O = obstacle_shares(Fm, I)
+    empty = np.isnan(O).all(axis=1)
+    if empty.any():
+        where = ", ".join(f"{u} {y}" for u, y in Zdf.index[empty][:5])
+        notes.append(f"no shortfall on any weighted indicator at {where}: obstacle degrees undefined (NaN)")
+
+    reported, restrict = _resolve_by(fw, by)
+    Odf = pd.DataFrame(O, index=Zdf.index, columns=ids)
+    flat_idx = Zdf.index
+    groups: dict[str, pd.DataFrame] = {}
+    for kind in ["dimension", *fw.vocabulary]:
+        member = table["dimension"] if kind == "dimension" else table[kind]
+        defined = fw.dimensions if kind == "dimension" else list(fw.vocabulary[kind])
+        keys = restrict.get(kind) or defined
+        cols: dict[str, np.ndarray] = {}
+        for k in keys:
+            cols[k] = O[:, (member == k).to_numpy()].sum(axis=1)
+        tagged = member.notna().to_numpy()
+        if restrict.get(kind):
+            rest = tagged & ~member.isin(keys).to_numpy()
+            if rest.any():
+                cols[OTHER] = O[:, rest].sum(axis=1)
+        if (~tagged).any():
+            cols[UNTAGGED] = O[:, ~tagged].sum(axis=1)
+        g = pd.DataFrame({"unit": flat_idx.get_level_values(0).to_numpy(),
+                          "year": flat_idx.get_level_values(1).to_numpy(), **cols})
+        if empty.any():
+            g.loc[empty, list(cols)] = np.nan
+        groups[kind] = g
+    return ObstacleResult(framework=fw, F=F, I=pd.DataFrame(I, index=Zdf.index, columns=ids), O=Odf,
+                          groups=groups, by=reported, top_n=int(top), notes=notes)

@@ -1,0 +1,77 @@
+"""The command line: datasets, frameworks, measure on a user's own files."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from nqpf.cli import app
+
+runner = CliRunner()
+
+FW = """\
+name: mine
+title: {zh: 我的指数, en: My index}
+target:
+  id: t
+  name_zh: 目标
+  name_en: Target
+  children:
+    - id: d
+      name_zh: 创新
+      name_en: Innovation
+      indicators:
+        - {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd_intensity}
+        - {id: pat, name_zh: 人均专利, name_en: Patents per person, unit: items, definition: patents / pop}
+"""
+
+
+def test_datasets_list_and_show():
+    out = runner.invoke(app, ["datasets"])
+    assert out.exit_code == 0, out.output
+    assert "china-provinces" in out.output and "wdi-countries" in out.output
+    out = runner.invoke(app, ["datasets", "show", "china-provinces"])
+    assert out.exit_code == 0, out.output
+    assert "rd_intensity" in out.output
+    out = runner.invoke(app, ["datasets", "show", "nope"])
+    assert out.exit_code == 2 and "no bundled dataset 'nope'" in out.output
+
+
+def test_help_lists_commands():
+    out = runner.invoke(app, ["--help"])
+    assert out.exit_code == 0
+    for cmd in ("run", "measure", "datasets", "frameworks"):
+        assert cmd in out.output
+
+
+def test_measure_own_data(tmp_path):
+    rows = []
+    for i, prov in enumerate(["北京市", "Shanghai", "广东省", "Gansu"]):
+        for y in (2020, 2021):
+            rows.append({"province": prov, "year": y, "rd_intensity": 1 + i + (y - 2020) * 0.1,
+                         "patents": 100 * (i + 1) + y - 2020, "pop": 1000 + 10 * i})
+    data = tmp_path / "mine.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    fw = tmp_path / "mine.yaml"
+    fw.write_text(FW, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    res = runner.invoke(app, ["measure", "--data", str(data), "--framework", str(fw), "--kind", "province",
+                              "-o", str(out_dir)])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(out_dir / "tables" / "index_scores.csv")
+    assert set(scores["unit"]) == {"北京", "上海", "广东", "甘肃"}
+    prov = json.loads((out_dir / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["inputs"][0]["sha256"]
+    assert prov["versions"]["numpy"]
+
+
+def test_measure_bad_framework_is_a_clear_error(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("province,year,x\n北京,2020,1\n", encoding="utf-8")
+    fw = tmp_path / "bad.yaml"
+    fw.write_text(FW.replace("unit: '%', ", ""), encoding="utf-8")
+    res = runner.invoke(app, ["measure", "--data", str(data), "--framework", str(fw)])
+    assert res.exit_code == 2
+    assert "bad.yaml, line 12" in res.output and "unit" in res.output
