@@ -54,8 +54,8 @@ def run(
             write_run(run_, out, excel=spec.output.excel, lang=use_lang)
     except NqpfError as exc:
         _fail(exc)
-    console.print(run_summary(run_, lang=use_lang))
-    console.print(f"\n[bold green]wrote[/] {out}")
+    console.print(run_summary(run_, lang=use_lang, full=False), highlight=False)
+    console.print(f"\n[bold green]wrote[/] {out} (full summary of every analysis: {out / 'summary.txt'})")
 
 
 @app.command()

@@ -411,8 +411,8 @@ def measure(
         bounds=bounds,
         settings=settings,
         provenance=prov,
+        weights_by_year=weights_by_year,
     )
-    result.weights_by_year = weights_by_year  # type: ignore[attr-defined]
     return result
 
 
@@ -492,7 +492,7 @@ def rescore(result: IndexResult, values: pd.DataFrame) -> pd.DataFrame:
             Z[idx] = _normalize_block(X[idx], fw, s["normalization"], s["shift"],
                                       (b["low"].to_numpy(), b["high"].to_numpy()), ids, "rescore: ",
                                       [values.index[i] for i in idx])
-    wby = getattr(result, "weights_by_year", None)
+    wby = result.weights_by_year
     leaf_w = wby if wby is not None else result.indicator_weights.to_numpy()
     ref = result.normalized.to_numpy()
     scores = _score_all(fw, Z, ref, year_arr, s["scope"], s["aggregation"], s.get("rho", 0.5), leaf_w, groups)

@@ -45,14 +45,47 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     return out
 
 
-def run_summary(run: StudyRun, lang: str = "en") -> str:
-    """The console summary: per index the top and bottom five in the latest year and the mean by year."""
+def run_summary(run: StudyRun, lang: str = "en", full: bool = True) -> str:
+    """The run's summary: each index (top and bottom five in the latest year, mean by year), the
+    province table of coordination class and main obstacle lever, and (``full``) every analysis."""
     parts = []
     for name, res in run.results.items():
         parts.append(f"== {name} ==\n" + res.summary(lang=lang))
-    for name, res in run.analyses.items():
-        if hasattr(res, "summary"):
-            parts.append(f"== {name} ==\n" + res.summary())
+    if "compare" in run.analyses:
+        parts.append(run.analyses["compare"].summary())
+    table = province_diagnosis(run, lang)
+    if table is not None:
+        year = int(table.attrs["year"])
+        head = "各省协调等级与主要障碍杠杆" if lang == "zh" else "Coordination class and main obstacle lever"
+        parts.append(f"== {head}, {year} ==\n" + table.to_string(index=False))
+    if full:
+        for name, res in run.analyses.items():
+            if name != "compare" and hasattr(res, "summary"):
+                parts.append(f"== {name} ==\n" + res.summary())
     cells = run.provenance.counts()
     parts.append("changed cells: " + (", ".join(f"{k} {v}" for k, v in cells.items()) or "none"))
     return "\n\n".join(parts)
+
+
+def province_diagnosis(run: StudyRun, lang: str = "en") -> pd.DataFrame | None:
+    """For the latest year of the coupling analysis: each unit's coordination class and main obstacle lever."""
+    coupling, obstacle = run.analyses.get("coupling"), run.analyses.get("obstacle")
+    if coupling is None and obstacle is None:
+        return None
+    frames = []
+    if coupling is not None:
+        c = coupling.to_frame()
+        frames.append(c[["unit", "year", "D", f"level_{lang}"]].rename(
+            columns={f"level_{lang}": "协调等级" if lang == "zh" else "coordination"}))
+    if obstacle is not None:
+        m = obstacle.main_lever
+        frames.append(m[["unit", "year", f"lever_{lang}", "share"]].rename(columns={
+            f"lever_{lang}": "主要障碍杠杆" if lang == "zh" else "main obstacle lever",
+            "share": "障碍度%" if lang == "zh" else "obstacle %"}))
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f, on=["unit", "year"], how="inner")
+    year = int(out["year"].max())
+    out = out[out["year"] == year].drop(columns="year").round(3)
+    out.attrs["year"] = year
+    return out.reset_index(drop=True)

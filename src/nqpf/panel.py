@@ -233,8 +233,19 @@ def read_panel(
         if overlap:
             raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet")
         data = data.join(f, how="outer")
-    data = data.sort_index()
+    data = _sorted(data, unit_kind)
     return Panel(data, name or p.stem, unit_kind, metadata, prov)
+
+
+def _sorted(data: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Rows by unit then year; provinces in GB/T 2260 code order (北京, 天津, 河北 …), others by name."""
+    if kind != "province":
+        return data.sort_index()
+    from nqpf.datasets import provinces
+
+    order = {n: i for i, n in enumerate(provinces().sort_values("code")["name_zh"])}
+    keys = [(order.get(u, len(order)), str(u), int(y)) for u, y in data.index]
+    return data.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
 def _read_csv_raw(p: Path) -> pd.DataFrame:

@@ -32,6 +32,8 @@ class IndexResult:
         bounds of each year under per-year normalisation, then indexed by (year, indicator)).
     settings : the resolved method choices (normalization, scope, shift, weighting, aggregation, tree).
     provenance : inputs, settings, notes and every changed cell.
+    weights_by_year : under per-cross-section ``entropy`` weighting, the indicator weights of each year
+        (year × indicator); ``weights`` then holds their mean. None otherwise.
     """
 
     framework: Framework
@@ -42,6 +44,7 @@ class IndexResult:
     bounds: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=Provenance)
+    weights_by_year: pd.DataFrame | None = None
 
     # -- views ---------------------------------------------------------------------------------
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -50,7 +51,7 @@ class IndexSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     framework: str
     role: Literal["nqpf", "hqd", "other"] = "nqpf"
-    years: str | list[int] | None = "auto"
+    years: str | list[int] | None = None
     units: list[str] | None = None
     exclude_units: list[str] = Field(default_factory=list)
     missing: str | list[str] = "interpolate"
@@ -133,6 +134,8 @@ def measure_index(panel: Panel, spec: IndexSpec) -> IndexResult:
     if spec.exclude_units:
         units = [u for u in (units or panel.units) if u not in set(spec.exclude_units)]
     years: Any = spec.years
+    if isinstance(years, str) and re.fullmatch(r"\d{4}-\d{4}", years):
+        years = (int(years[:4]), int(years[5:]))
     result = measure(
         panel, fw, normalization=spec.normalization, scope=spec.scope, weighting=spec.weighting,
         aggregation=spec.aggregation, tree=spec.tree, years=years, units=units, missing=spec.missing,

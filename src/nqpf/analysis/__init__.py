@@ -1,0 +1,43 @@
+"""Analyses of measured indices: disparity, dynamics, spatial structure, convergence, the link to
+high-quality development, diagnosis and uncertainty. Each takes an IndexResult (or plain arrays) and
+returns a result object with ``.to_frame()`` and ``.summary()``."""
+
+from __future__ import annotations
+
+from nqpf.analysis.agreement import RankAgreement, rank_agreement
+from nqpf.analysis.convergence import (
+    BetaConvergenceResult,
+    SigmaConvergenceResult,
+    beta_convergence,
+    sigma_convergence,
+)
+from nqpf.analysis.coupling import (
+    COORDINATION_LEVELS,
+    CouplingResult,
+    coordination_level,
+    coupling_coordination,
+    coupling_degree,
+)
+from nqpf.analysis.disparity import DagumByYear, DagumResult, dagum_gini, dagum_gini_by_year
+from nqpf.analysis.dynamics import (
+    KernelDensityResult,
+    MarkovResult,
+    SpatialMarkovResult,
+    kernel_density,
+    markov,
+    spatial_markov,
+)
+from nqpf.analysis.obstacle import ObstacleResult, obstacle_degree, obstacle_shares
+from nqpf.analysis.regression import RegressionResult, panel_regression, stars
+from nqpf.analysis.scenario import ScenarioResult, ScenarioWarning, parse_change, scenario
+from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, moran, spatial_weights
+
+__all__ = [
+    "COORDINATION_LEVELS", "BetaConvergenceResult", "CouplingResult", "DagumByYear", "DagumResult",
+    "KernelDensityResult", "LisaResult", "MarkovResult", "MoranResult", "ObstacleResult", "RankAgreement",
+    "RegressionResult", "ScenarioResult", "ScenarioWarning", "SigmaConvergenceResult", "SpatialMarkovResult",
+    "beta_convergence", "coordination_level", "coupling_coordination", "coupling_degree", "dagum_gini",
+    "dagum_gini_by_year", "kernel_density", "lisa", "markov", "moran", "obstacle_degree", "obstacle_shares",
+    "panel_regression", "parse_change", "rank_agreement", "scenario", "sigma_convergence", "spatial_markov",
+    "spatial_weights", "stars",
+]

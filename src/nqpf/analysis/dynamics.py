@@ -1,0 +1,553 @@
+"""Distributional dynamics: kernel density estimation (核密度估计) and (spatial) Markov chains (马尔可夫链).
+
+- ``kernel_density``: a Gaussian kernel density of each year on one common grid, with the location,
+  spread, number of peaks (polarisation, 极化) and right tail (延展性) of each year.
+  Rosenblatt (1956), Ann. Math. Stat. 27:832-837; Parzen (1962), Ann. Math. Stat. 33:1065-1076.
+- ``markov``: the classical (traditional) Markov chain of class transitions between consecutive years.
+  Quah (1993), Eur. Econ. Rev. 37:426-434, via PySAL giddy.markov.Markov.
+- ``spatial_markov``: transitions conditioned on the class of the neighbours' spatial lag.
+  Rey (2001), Geogr. Anal. 33:195-214, via giddy.markov.Spatial_Markov; homogeneity tests of
+  Bickenbach & Bode (2003), Int. Reg. Sci. Rev. 26:363-392.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import signal, stats
+
+from nqpf.analysis.disparity import _balanced_matrix, _panel_frame, _py
+from nqpf.errors import DataError, MethodError
+
+__all__ = [
+    "KernelDensityResult",
+    "MarkovResult",
+    "SpatialMarkovResult",
+    "kernel_density",
+    "markov",
+    "spatial_markov",
+]
+
+
+# =============================================================================================
+# kernel density
+# =============================================================================================
+@dataclass
+class KernelDensityResult:
+    """Gaussian kernel densities (核密度估计) of each year on a common grid, with per-year features.
+
+    Attributes
+    ----------
+    grid : the common evaluation grid.
+    density : year × grid DataFrame of density values f̂_t(x).
+    bandwidth_rule : the rule given (``"scott"``, ``"silverman"``, a number or a callable's name).
+    factor : year -> scipy's bandwidth factor; bandwidth : year -> h = factor × sample sd (ddof=1).
+    peaks : year -> grid locations of the counted peaks (highest first).
+    stats : per year n, mean, median, mode (grid argmax), std (ddof=1), iqr, peak_height, n_peaks,
+        skewness (adjusted Fisher–Pearson G1), tail_threshold (= mean + 1 sd), tail_mass (∫ f̂ above
+        the threshold), tail_share (share of observations above it), factor and bandwidth.
+    peak_threshold : a local maximum counts as a peak when its height is at least this share of the
+        year's highest density value (default 0.05).
+    """
+
+    grid: np.ndarray
+    density: pd.DataFrame
+    bandwidth_rule: str
+    factor: dict[int, float]
+    bandwidth: dict[int, float]
+    peaks: dict[int, np.ndarray]
+    stats: pd.DataFrame
+    column: str = "score"
+    peak_threshold: float = 0.05
+
+    @property
+    def years(self) -> list[int]:
+        return [int(y) for y in self.density.index]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-year summary table (location, spread, peaks, right tail, bandwidth)."""
+        return self.stats.copy()
+
+    def summary(self) -> str:
+        """Sentences on how the distribution moved between the first and the last year."""
+        s = self.stats.set_index("year")
+        y0, y1 = s.index[0], s.index[-1]
+        a, b = s.loc[y0], s.loc[y1]
+
+        def moved(x0: float, x1: float) -> str:
+            if x1 == x0:
+                return f"stayed at {x0:.4g}"
+            return f"moved {'right' if x1 > x0 else 'left'} from {x0:.4g} to {x1:.4g}"
+
+        spread = "widened" if b["std"] > a["std"] else "narrowed"
+        height = "fell" if b["peak_height"] < a["peak_height"] else "rose"
+        multi = [int(y) for y in s.index if s.loc[y, "n_peaks"] > 1]
+        lines = [
+            f"Kernel density of {self.column!r} ({len(s)} years, Gaussian kernel, bandwidth "
+            f"{self.bandwidth_rule}).",
+            f"From {y0} to {y1} the main peak {moved(a['mode'], b['mode'])} and the mean "
+            f"{moved(a['mean'], b['mean'])}.",
+            f"The peak height {height} from {a['peak_height']:.4g} to {b['peak_height']:.4g} and the spread "
+            f"{spread} (sd {a['std']:.4g} → {b['std']:.4g}, IQR {a['iqr']:.4g} → {b['iqr']:.4g}).",
+            f"Number of peaks (local maxima at least {self.peak_threshold:.0%} of the highest): "
+            f"{int(a['n_peaks'])} in {y0}, {int(b['n_peaks'])} in {y1}; "
+            + (f"more than one peak (polarisation) in {', '.join(map(str, multi))}." if multi
+               else "one peak in every year (no polarisation)."),
+            f"Right tail: skewness {a['skewness']:.3g} → {b['skewness']:.3g}; density mass above mean + 1 sd "
+            f"{a['tail_mass']:.3f} → {b['tail_mass']:.3f}"
+            + (" (the right tail lengthened)." if b["tail_mass"] > a["tail_mass"] else
+               " (the right tail shortened)." if b["tail_mass"] < a["tail_mass"] else "."),
+        ]
+        return "\n".join(lines)
+
+
+def _count_peaks(f: np.ndarray, grid: np.ndarray, rel: float) -> np.ndarray:
+    """Locations of interior local maxima of f at least ``rel`` × max(f), highest first."""
+    idx, props = signal.find_peaks(f, height=rel * float(f.max()))
+    idx = idx[np.argsort(-props["peak_heights"], kind="stable")]
+    return grid[idx]
+
+
+def kernel_density(
+    result_or_frame: Any,
+    column: str = "score",
+    bandwidth: str | float | Callable[[Any], float] = "scott",
+    grid: int | Sequence[float] | np.ndarray = 200,
+    *,
+    peak_threshold: float = 0.05,
+    cut: float = 3.0,
+) -> KernelDensityResult:
+    """Gaussian kernel density (核密度估计) of each year on a common grid (Rosenblatt 1956; Parzen 1962).
+
+    Parzen, E. (1962), Annals of Mathematical Statistics 33:1065-1076; scipy.stats.gaussian_kde.
+
+    ``bandwidth`` is passed to scipy as ``bw_method`` (``"scott"``, ``"silverman"``, a scalar factor
+    or a callable), separately for each year; the factor and h = factor × sd are recorded.
+    ``grid`` is a number of points, spanning the pooled range extended by ``cut`` times the largest
+    bandwidth on each side, or the grid itself. Peaks are interior local maxima of the density on
+    the grid whose height is at least ``peak_threshold`` times the year's maximum.
+    """
+    frame = _panel_frame(result_or_frame, column)
+    if not (0 <= peak_threshold < 1):
+        raise DataError(f"peak_threshold must be in [0, 1), got {peak_threshold}")
+    rule = bandwidth if isinstance(bandwidth, str) else (
+        getattr(bandwidth, "__name__", "callable") if callable(bandwidth) else f"factor {float(bandwidth):g}")
+    kdes: dict[int, Any] = {}
+    samples: dict[int, np.ndarray] = {}
+    for year, sub in frame.groupby("year", sort=True):
+        x = sub["value"].to_numpy()
+        if len(x) < 2 or np.ptp(x) == 0:
+            raise DataError(
+                f"year {year}: {len(x)} observation(s) with {len(np.unique(x))} distinct value(s); a kernel "
+                "density needs at least two distinct values — drop the year"
+            )
+        try:
+            kdes[int(year)] = stats.gaussian_kde(x, bw_method=bandwidth)
+        except (ValueError, TypeError) as exc:
+            raise MethodError(f"year {year}: bandwidth {bandwidth!r} rejected by scipy: {exc}") from None
+        samples[int(year)] = x
+    h = {y: float(np.sqrt(k.covariance[0, 0])) for y, k in kdes.items()}
+    if isinstance(grid, (int, np.integer)):
+        if grid < 3:
+            raise DataError(f"grid must have at least 3 points, got {grid}")
+        lo = float(frame["value"].min()) - cut * max(h.values())
+        hi = float(frame["value"].max()) + cut * max(h.values())
+        xs = np.linspace(lo, hi, int(grid))
+    else:
+        xs = np.asarray(grid, dtype=float)
+        if xs.ndim != 1 or len(xs) < 3 or not np.all(np.diff(xs) > 0):
+            raise DataError("grid must be an integer or an increasing 1-D array of at least 3 points")
+    dens = np.vstack([kdes[y](xs) for y in kdes])
+    rows = []
+    peaks: dict[int, np.ndarray] = {}
+    for i, (year, kde) in enumerate(kdes.items()):
+        x = samples[year]
+        f = dens[i]
+        mean, sd = float(x.mean()), float(x.std(ddof=1))
+        q1, med, q3 = np.percentile(x, [25, 50, 75])
+        pk = _count_peaks(f, xs, peak_threshold)
+        peaks[year] = pk
+        thr = mean + sd
+        rows.append({
+            "year": year, "n": len(x), "mean": mean, "median": float(med), "mode": float(xs[np.argmax(f)]),
+            "std": sd, "iqr": float(q3 - q1), "peak_height": float(f.max()), "n_peaks": len(pk),
+            "skewness": float(stats.skew(x, bias=False)) if len(x) > 2 else np.nan,
+            "tail_threshold": thr, "tail_mass": float(kde.integrate_box_1d(thr, np.inf)),
+            "tail_share": float(np.mean(x > thr)), "factor": float(kde.factor), "bandwidth": h[year],
+        })
+    return KernelDensityResult(
+        grid=xs,
+        density=pd.DataFrame(dens, index=pd.Index(list(kdes), name="year"), columns=xs),
+        bandwidth_rule=str(rule), factor={y: float(k.factor) for y, k in kdes.items()}, bandwidth=h,
+        peaks=peaks, stats=pd.DataFrame(rows), column=column, peak_threshold=peak_threshold,
+    )
+
+
+# =============================================================================================
+# Markov chains
+# =============================================================================================
+Classify = Literal["pooled", "per_year"]
+
+
+def _steady(p: np.ndarray) -> np.ndarray:
+    """giddy's steady state, rows of zeros filled with a 1 on the diagonal (absorbing empty classes)."""
+    from giddy.ergodic import steady_state
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(steady_state(p, fill_empty_classes=True), dtype=float)
+
+
+def _class_labels(k: int, labels: Sequence[str] | None) -> list[str]:
+    if labels is None:
+        return [f"C{i + 1}" for i in range(k)]
+    if len(labels) != k:
+        raise DataError(f"labels has {len(labels)} names for {k} classes")
+    return [str(s) for s in labels]
+
+
+def _bounds_text(labels: list[str], cutoffs: np.ndarray | None) -> str:
+    if cutoffs is None:
+        return "per-year quantile classes " + ", ".join(labels)
+    parts = [f"{labels[0]} ≤ {cutoffs[0]:.4g}"]
+    parts += [f"{cutoffs[i - 1]:.4g} < {labels[i]} ≤ {cutoffs[i]:.4g}" for i in range(1, len(cutoffs))]
+    parts.append(f"{labels[-1]} > {cutoffs[-1]:.4g}")
+    return "; ".join(parts)
+
+
+def _transition_table(counts: np.ndarray, p: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """Rows: from-class with n (number of transitions out); columns: to-class probabilities."""
+    df = pd.DataFrame(p, index=pd.Index(labels, name="from"), columns=labels)
+    return df.assign(n=counts.sum(axis=1).astype(int))[["n", *labels]]
+
+
+def _mobility_sentence(p: np.ndarray, counts: np.ndarray, labels: list[str]) -> str:
+    k = len(labels)
+    diag = np.diag(p)
+    used = counts.sum(axis=1) > 0
+    tot = counts.sum()
+    up = counts[np.triu_indices(k, 1)].sum() / tot if tot else np.nan
+    down = counts[np.tril_indices(k, -1)].sum() / tot if tot else np.nan
+    return (
+        f"Probability of staying in the same class {diag[used].min():.3f}–{diag[used].max():.3f}; "
+        f"of all transitions {up:.1%} moved up and {down:.1%} moved down."
+    )
+
+
+def _steady_text(s: np.ndarray, labels: list[str]) -> str:
+    if s.ndim == 1:
+        return "steady state: " + ", ".join(f"{c} {v:.3f}" for c, v in zip(labels, s, strict=True))
+    return f"the chain is reducible with {s.shape[0]} recurrent classes (no unique steady state)"
+
+
+@dataclass
+class MarkovResult:
+    """Classical Markov chain of class transitions (传统马尔可夫链), Quah (1993), via giddy.
+
+    Attributes
+    ----------
+    classes : class labels, lowest first.
+    cutoffs : upper bounds of all but the top class (None for per-year quantiles).
+    scheme : ``"pooled"`` (quantiles of all unit-years), ``"per_year"`` or ``"cutoffs"``.
+    class_ids : unit × year DataFrame of class indices (0 = lowest).
+    transitions : k × k counts of transitions from class i (rows) in t to class j in t+1.
+    p : k × k transition probabilities (rows sum to 1; a class never left from has a zero row).
+    steady_state : the ergodic distribution (k,), or (r, k) when the chain has r recurrent classes.
+    initial, final : class shares in the first and last year.
+    giddy : the underlying giddy.markov.Markov object.
+    """
+
+    classes: list[str]
+    cutoffs: np.ndarray | None
+    scheme: str
+    class_ids: pd.DataFrame
+    transitions: pd.DataFrame
+    p: pd.DataFrame
+    steady_state: np.ndarray
+    initial: pd.Series
+    final: pd.Series
+    column: str = "score"
+    giddy: Any = field(default=None, repr=False)
+
+    @property
+    def k(self) -> int:
+        return len(self.classes)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The transition probability matrix with the number of transitions out of each class (n)."""
+        return _transition_table(self.transitions.to_numpy(), self.p.to_numpy(), self.classes)
+
+    def summary(self) -> str:
+        """Class bounds, persistence and mobility, and the steady state against the observed shares."""
+        years = list(self.class_ids.columns)
+        lines = [
+            f"Markov chain of {self.column!r}: {self.k} classes ({self.scheme}), {self.class_ids.shape[0]} "
+            f"units, {years[0]}–{years[-1]}, {int(self.transitions.to_numpy().sum())} transitions.",
+            "classes: " + _bounds_text(self.classes, self.cutoffs) + ".",
+            _mobility_sentence(self.p.to_numpy(), self.transitions.to_numpy(), self.classes),
+            f"shares in {years[0]}: " + ", ".join(f"{c} {v:.3f}" for c, v in self.initial.items())
+            + f"; in {years[-1]}: " + ", ".join(f"{c} {v:.3f}" for c, v in self.final.items())
+            + "; " + _steady_text(self.steady_state, self.classes) + ".",
+        ]
+        return "\n".join(lines)
+
+
+def _classify(
+    y: np.ndarray, k: int, cutoffs: Sequence[float] | None, classify: Classify
+) -> tuple[np.ndarray, np.ndarray | None, int, str]:
+    """Class ids as giddy's Spatial_Markov forms them (mapclassify quantiles or user cutoffs)."""
+    import mapclassify as mc
+
+    if cutoffs is not None:
+        c = np.asarray(cutoffs, dtype=float)
+        if c.ndim != 1 or len(c) < 1 or not np.all(np.diff(c) > 0):
+            raise DataError(f"cutoffs must be increasing numbers (the upper bounds of the lower classes), got {c}")
+        yb = mc.UserDefined(y.ravel(), np.append(c, np.inf)).yb.reshape(y.shape)
+        return yb, c, len(c) + 1, "cutoffs"
+    if k < 2:
+        raise DataError(f"k must be at least 2, got {k}")
+    if classify == "pooled":
+        q = mc.Quantiles(y.ravel(), k=k)
+        return q.yb.reshape(y.shape), np.asarray(q.bins[:-1], dtype=float), len(q.bins), "pooled"
+    if classify == "per_year":
+        yb = np.column_stack([mc.Quantiles(y[:, t], k=k).yb for t in range(y.shape[1])])
+        return yb, None, k, "per_year"
+    raise DataError(f"classify must be 'pooled' or 'per_year', got {classify!r}")
+
+
+def _markov_result(
+    class_ids: np.ndarray, units: list[Hashable], years: list[int], labels: list[str],
+    cutoffs: np.ndarray | None, scheme: str, column: str, giddy_obj: Any = None,
+    transitions: np.ndarray | None = None, p: np.ndarray | None = None,
+) -> MarkovResult:
+    from giddy.markov import Markov
+
+    k = len(labels)
+    if giddy_obj is None and transitions is None:
+        giddy_obj = Markov(class_ids, classes=np.arange(k), summary=False)
+    if transitions is None:
+        transitions, p = giddy_obj.transitions, giddy_obj.p
+    assert p is not None
+    ids = pd.DataFrame(class_ids, index=pd.Index(units, name="unit"), columns=pd.Index(years, name="year"))
+    share = lambda col: pd.Series(np.bincount(col, minlength=k)[:k] / len(col), index=labels)  # noqa: E731
+    return MarkovResult(
+        classes=labels, cutoffs=cutoffs, scheme=scheme, class_ids=ids,
+        transitions=pd.DataFrame(transitions, index=labels, columns=labels),
+        p=pd.DataFrame(p, index=labels, columns=labels), steady_state=_steady(np.asarray(p)),
+        initial=share(class_ids[:, 0]), final=share(class_ids[:, -1]), column=column, giddy=giddy_obj,
+    )
+
+
+def markov(
+    result_or_frame: Any,
+    k: int = 4,
+    cutoffs: Sequence[float] | None = None,
+    column: str = "score",
+    *,
+    classify: Classify = "pooled",
+    labels: Sequence[str] | None = None,
+) -> MarkovResult:
+    """Classical Markov transition matrix (传统马尔可夫链转移概率矩阵), Quah (1993), via giddy.markov.Markov.
+
+    Quah, D. (1993), European Economic Review 37:426-434.
+
+    Classes: by default ``k`` quantile classes of all unit-years pooled (``classify="pooled"``, so a
+    class means the same level in every year and upward moves are real gains); ``classify="per_year"``
+    takes quantiles within each year (relative position); ``cutoffs`` (the k−1 upper bounds of the
+    lower classes, a value equal to a cutoff falls in the lower class) overrides both. Needs a balanced
+    panel of at least two consecutive years.
+    """
+    frame = _panel_frame(result_or_frame, column)
+    mat = _balanced_matrix(frame)
+    if mat.shape[1] < 2:
+        raise DataError(f"a Markov chain needs at least two years; got {list(mat.columns)}")
+    yb, cut, kk, scheme = _classify(mat.to_numpy(), k, cutoffs, classify)
+    return _markov_result(yb, list(mat.index), [int(c) for c in mat.columns], _class_labels(kk, labels),
+                          cut, scheme, column)
+
+
+@dataclass
+class SpatialMarkovResult:
+    """Spatial Markov chain (空间马尔可夫链), Rey (2001), via giddy.markov.Spatial_Markov.
+
+    Attributes
+    ----------
+    classes, lag_classes : labels of the k value classes and the m classes of the spatial lag.
+    cutoffs, lag_cutoffs : upper bounds of the lower classes (None with per-year quantiles).
+    class_ids, lag_class_ids : unit × year class indices of the value and of its spatial lag.
+    T : (m, k, k) transition counts conditioned on the lag class in the start year.
+    P : (m, k, k) conditional transition probabilities.
+    S : per lag class the steady state (k,) (or (r, k) for a reducible chain).
+    aspatial : the classical MarkovResult on the same classes.
+    Q, Q_p_value, LR, LR_p_value, dof : Bickenbach & Bode (2003) tests that the conditional matrices
+        equal the classical one (spatial homogeneity).
+    w_transform : the transform of the w given (the chain uses a row-standardised copy).
+    giddy : the giddy.markov.Spatial_Markov object.
+    """
+
+    classes: list[str]
+    lag_classes: list[str]
+    cutoffs: np.ndarray | None
+    lag_cutoffs: np.ndarray | None
+    scheme: str
+    class_ids: pd.DataFrame
+    lag_class_ids: pd.DataFrame
+    T: np.ndarray
+    P: np.ndarray
+    S: list[np.ndarray]
+    aspatial: MarkovResult
+    Q: float
+    Q_p_value: float
+    LR: float
+    LR_p_value: float
+    dof: int
+    w_transform: str
+    column: str = "score"
+    giddy: Any = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Stacked conditional matrices: one block per lag class, rows = from-class, n and probabilities."""
+        blocks = [
+            _transition_table(self.T[i], self.P[i], self.classes).reset_index().assign(lag=lag)
+            for i, lag in enumerate(self.lag_classes)
+        ]
+        df = pd.concat(blocks, ignore_index=True)
+        return df[["lag", "from", "n", *self.classes]]
+
+    def summary(self) -> str:
+        """The homogeneity test, and how the neighbours' class changes the chance of moving up or down."""
+        k = len(self.classes)
+        lines = [
+            f"Spatial Markov chain of {self.column!r}: {k} classes ({self.scheme}), {len(self.lag_classes)} "
+            f"classes of the neighbours' spatial lag (row-standardised W).",
+            f"Spatial homogeneity (Bickenbach & Bode 2003): Q = {self.Q:.3f} (p = {self.Q_p_value:.3g}), "
+            f"LR = {self.LR:.3f} (p = {self.LR_p_value:.3g}), dof {self.dof}; "
+            + ("transitions depend on the neighbours' level." if min(self.Q_p_value, self.LR_p_value) < 0.05
+               else "no significant dependence on the neighbours' level at 5%."),
+        ]
+        for i, lag in enumerate(self.lag_classes):
+            T = self.T[i]
+            tot = T.sum()
+            if tot == 0:
+                lines.append(f"neighbours in {lag}: no transitions.")
+                continue
+            up = T[np.triu_indices(k, 1)].sum() / tot
+            down = T[np.tril_indices(k, -1)].sum() / tot
+            lines.append(f"neighbours in {lag}: {int(tot)} transitions, {up:.1%} up, {down:.1%} down.")
+        return "\n".join(lines)
+
+
+def _prepare_w(w: Any, units: list[Hashable]) -> tuple[Any, str]:
+    """Check a libpysal W against the units and return a row-standardised copy and the original transform."""
+    ids = list(w.id_order)
+    id_set = set(ids)
+    unit_set = set(units)
+    missing = [u for u in units if u not in id_set]
+    if missing:
+        raise DataError(
+            f"unit(s) not in the spatial weights: {', '.join(repr(_py(u)) for u in missing[:10])}; "
+            "build w on the panel's units (w.id_order must list every unit)"
+        )
+    extra = [i for i in ids if i not in unit_set]
+    if extra:
+        raise DataError(
+            f"spatial weights list unit(s) with no data: {', '.join(repr(_py(u)) for u in extra[:10])}; "
+            "build w on the panel's units only (e.g. libpysal.weights.w_subset)"
+        )
+    islands = list(w.islands)
+    if islands:
+        raise DataError(
+            f"unit(s) with no neighbours in w: {', '.join(repr(_py(u)) for u in islands[:10])}; their spatial "
+            "lag would be 0 — give them neighbours (e.g. k-nearest or a hand-made link) or drop them"
+        )
+    original = str(w.transform)
+    wc = copy.deepcopy(w)
+    if original.upper() != "R":
+        wc.transform = "R"
+    return wc, original
+
+
+def spatial_markov(
+    result_or_frame: Any,
+    w: Any = None,
+    k: int = 4,
+    *,
+    m: int | None = None,
+    cutoffs: Sequence[float] | None = None,
+    lag_cutoffs: Sequence[float] | None = None,
+    column: str = "score",
+    classify: Classify = "pooled",
+    labels: Sequence[str] | None = None,
+    fill_empty_classes: bool = False,
+) -> SpatialMarkovResult:
+    """Spatial Markov transition matrices (空间马尔可夫链) conditioned on the neighbours' lag class.
+
+    Rey, S. J. (2001), Geographical Analysis 33:195-214; giddy.markov.Spatial_Markov.
+
+    ``w`` is a libpysal W whose ids are the units (default:
+    ``nqpf.analysis.spatial.spatial_weights(units, kind="contiguity")``); it is checked against the
+    units (each unit in w and each id of w in the data, no islands) and row-standardised on a copy.
+    Classes of the value and of the spatial lag follow ``classify`` as in :func:`markov` (pooled
+    quantiles by default, or per-year, or ``cutoffs`` / ``lag_cutoffs``); ``m`` lag classes
+    (default ``k``). Needs a balanced panel.
+    """
+    from giddy.markov import Spatial_Markov
+
+    frame = _panel_frame(result_or_frame, column)
+    mat = _balanced_matrix(frame)
+    units = list(mat.index)
+    if mat.shape[1] < 2:
+        raise DataError(f"a Markov chain needs at least two years; got {list(mat.columns)}")
+    if w is None:
+        try:
+            from nqpf.analysis.spatial import spatial_weights  # type: ignore[import-not-found]
+        except ImportError:
+            raise MethodError(
+                "no default spatial weights available (nqpf.analysis.spatial not found); pass w= a libpysal W "
+                "whose ids are the units"
+            ) from None
+        w = spatial_weights(units, kind="contiguity")
+    if not hasattr(w, "id_order") or not hasattr(w, "transform"):
+        raise DataError(f"w must be a libpysal.weights.W, got {type(w).__name__}")
+    wc, original = _prepare_w(w, units)
+    order = list(wc.id_order)
+    y = mat.reindex(order).to_numpy()
+    if classify not in ("pooled", "per_year"):
+        raise DataError(f"classify must be 'pooled' or 'per_year', got {classify!r}")
+    if cutoffs is not None:
+        _classify(y, k, cutoffs, classify)  # validate
+    mm = k if m is None else m
+    sm = Spatial_Markov(
+        y, wc, k=k, m=mm, fixed=classify == "pooled",
+        cutoffs=None if cutoffs is None else np.asarray(cutoffs, dtype=float),
+        lag_cutoffs=None if lag_cutoffs is None else np.asarray(lag_cutoffs, dtype=float),
+        fill_empty_classes=fill_empty_classes,
+    )
+    years = [int(c) for c in mat.columns]
+    kk = int(sm.k)
+    labs = _class_labels(kk, labels)
+    lag_labs = [f"L{i + 1}" for i in range(int(sm.m))]
+    scheme = "cutoffs" if cutoffs is not None else classify
+    cut = None if sm.cutoffs is None else np.asarray(sm.cutoffs, dtype=float)
+    lcut = None if sm.lag_cutoffs is None else np.asarray(sm.lag_cutoffs, dtype=float)
+    aspatial = _markov_result(sm.class_ids, order, years, labs, cut, scheme, column,
+                              transitions=sm.transitions, p=sm.p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ht = sm.ht
+    idx = pd.Index(order, name="unit")
+    cols = pd.Index(years, name="year")
+    return SpatialMarkovResult(
+        classes=labs, lag_classes=lag_labs, cutoffs=cut, lag_cutoffs=lcut, scheme=scheme,
+        class_ids=pd.DataFrame(sm.class_ids, index=idx, columns=cols),
+        lag_class_ids=pd.DataFrame(sm.lclass_ids, index=idx, columns=cols),
+        T=np.asarray(sm.T), P=np.asarray(sm.P), S=[_steady(p) for p in np.asarray(sm.P)],
+        aspatial=aspatial, Q=float(ht.Q), Q_p_value=float(ht.Q_p_value), LR=float(ht.LR),
+        LR_p_value=float(ht.LR_p_value), dof=int(ht.dof), w_transform=original, column=column, giddy=sm,
+    )
