@@ -34,3 +34,20 @@ def test_output() -> Path:
 def shared_data() -> Path | None:
     """../shared/data when present (CI has it beside the clone), else None."""
     return SHARED if SHARED.exists() else None
+
+
+@pytest.fixture(scope="session")
+def default_run():
+    """The bundled default study, run once per test session (about 30 s)."""
+    from nqpf.study import load_study, run_study
+
+    spec, source = load_study()
+    return run_study(spec, source)
+
+
+@pytest.fixture(scope="session")
+def default_outdir(default_run, test_output) -> Path:
+    """The default study written to tests/_output/default-study (tables, workbook, report, provenance)."""
+    from nqpf.output import write_run
+
+    return write_run(default_run, test_output / "default-study", lang=default_run.spec.output.lang)

@@ -190,7 +190,7 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
     run = StudyRun(spec, source, panel, results)
     prov = Provenance(inputs=list(panel.provenance.inputs))
     for name, res in results.items():
-        prov.settings[name] = res.provenance.settings
+        prov.settings[name] = {"framework": res.framework.source, **res.settings}
         prov.cells.extend({**c, "index": name} for c in res.provenance.cells)
         prov.notes.extend(f"{name}: {n}" for n in res.provenance.notes)
     for name, options in spec.analyses.items():
