@@ -52,6 +52,23 @@ def test_excel_one_sheet_per_indicator(tmp_path):
     assert p.data.loc[("北京", 2020), "patents"] == 10
 
 
+def test_excel_nbs_export_with_header_and_footer_lines(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for row in (["数据库：分省年度数据"], ["指标：R&D经费(万元)"], ["时间：最近2年"], ["地区", "2022年", "2021年"],
+                ["北京市", 27000000, 26295000], ["广西壮族自治区", 2000000, None], [None], ["数据来源：国家统计局"]):
+        ws.append(row)
+    path = tmp_path / "nbs.xlsx"
+    wb.save(path)
+    p = read_panel(path, kind="province")
+    assert p.indicators == ["R&D经费(万元)"]
+    assert p.data.loc[("广西", 2022), "R&D经费(万元)"] == 2000000
+    assert np.isnan(p.data.loc[("广西", 2021), "R&D经费(万元)"])
+
+
 def test_stata_dta(tmp_path):
     df = pd.DataFrame({"prov": ["北京", "北京", "上海"], "year": [2020, 2021, 2020], "x": [1.0, 2.0, 3.0]})
     path = tmp_path / "p.dta"

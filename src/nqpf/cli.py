@@ -100,6 +100,22 @@ def measure(
     console.print(f"\n[bold green]wrote[/] {out}")
 
 
+@app.command()
+def cite(
+    source: Annotated[str | None, typer.Argument(
+        help="A run's output folder, its provenance.json, or a study TOML; the default study if omitted.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="bibtex or text")] = "bibtex",
+    lang: Annotated[str, typer.Option(help="en or zh (text format)")] = "en",
+) -> None:
+    """Print how to cite nqpf and the methods used (BibTeX by default)."""
+    from nqpf.cite import cite_text
+
+    try:
+        typer.echo(cite_text(source, fmt=fmt, lang=lang))
+    except (NqpfError, ValueError, KeyError) as exc:
+        _fail(exc)
+
+
 @datasets_app.callback(invoke_without_command=True)
 def datasets(ctx: typer.Context) -> None:
     """List the bundled datasets with units, years and coverage."""

@@ -1,4 +1,5 @@
-"""Write a study run to its output folder: CSV tables, results.xlsx, provenance.json, summary.txt."""
+"""Write a study run to its output folder: CSV tables, results.xlsx, report.html, figures/, provenance.json,
+summary.txt."""
 
 from __future__ import annotations
 
@@ -32,16 +33,32 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     tables = run_tables(run)
     for name, df in tables.items():
         df.to_csv(out / "tables" / f"{name}.csv", index=False, encoding="utf-8")
+    outputs = [f"tables/{n}.csv" for n in tables]
+    report_notes: list[str] = []
     if excel:
         from nqpf.report.excel import write_workbook
 
         write_workbook(tables, out / "results.xlsx", run=run, lang=lang)
+        outputs.append("results.xlsx")
+    from nqpf.report.figures import write_figures
+    from nqpf.report.html import write_report
+
+    figs = write_figures(run, out / "figures", lang=lang)
+    outputs += [f"figures/{p.name}" for p in figs.paths]
+    report_notes += [f"figures: {n}" for n in figs.notes]
+    rep = write_report(run, out / "report.html", lang=lang)
+    outputs.append("report.html")
+    report_notes += [f"report: {n}" for n in rep.notes]
     prov = run.provenance.to_dict()
     prov["source"] = run.source
-    prov["outputs"] = sorted(f"tables/{n}.csv" for n in tables)
+    prov["notes"] = [*prov["notes"], *report_notes]
+    prov["outputs"] = sorted(outputs)
     (out / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str),
                                          encoding="utf-8")
     (out / "summary.txt").write_text(run_summary(run, lang=lang) + "\n", encoding="utf-8")
+    from nqpf.methods_appendix import write_methods_md
+
+    write_methods_md(run, out / "methods.md", lang=lang)
     return out
 
 

@@ -276,18 +276,25 @@ def _guess_layout(raw: pd.DataFrame, unit: str | None, year: str | None) -> str:
     if raw.shape[0] == 0:
         return "long"
     header = _header_row(raw)
-    cells = [str(c).strip() for c in raw.iloc[header].tolist()]
+    cells = [_text(c) for c in raw.iloc[header].tolist()]
     if year is not None and year in cells:
         return "long"
     years = sum(bool(_YEAR_RE.match(c)) for c in cells[1:])
     return "wide" if years >= 2 and years >= len(cells) // 2 else "long"
 
 
+def _text(cell: Any) -> str:
+    """A cell as stripped text; empty for None/NaN (Excel gives NaN for empty cells)."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    return str(cell).strip()
+
+
 def _header_row(raw: pd.DataFrame) -> int:
     """The first row that looks like a header (for NBS exports, the row after 数据库/指标/时间 lines)."""
     for i in range(min(len(raw), 10)):
-        first = str(raw.iat[i, 0]).strip()
-        rest = [str(c).strip() for c in raw.iloc[i, 1:].tolist()]
+        first = _text(raw.iat[i, 0])
+        rest = [_text(c) for c in raw.iloc[i, 1:].tolist()]
         if first.startswith(("数据库", "指标", "时间")) and not any(rest):
             continue
         return i
@@ -302,7 +309,7 @@ def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
     else:
         h = _header_row(raw)
         df = raw.iloc[h + 1:].copy()
-        df.columns = [str(c).strip() for c in raw.iloc[h].tolist()]
+        df.columns = [_text(c) for c in raw.iloc[h].tolist()]
         first_line = h + 2
     cols = list(df.columns)
     unit = unit or _pick(cols, ("unit", "province", "地区", "省份", "region", "country", "country_iso3", "id"), src)
@@ -372,19 +379,19 @@ def _wide_table(raw: pd.DataFrame, src: str, sheet_name: Any, stem: str) -> pd.D
     """One indicator: units in rows, years in columns (NBS export layout)."""
     indicator = None
     for i in range(min(len(raw), 6)):
-        m = _NBS_INDICATOR_RE.match(str(raw.iat[i, 0]))
+        m = _NBS_INDICATOR_RE.match(_text(raw.iat[i, 0]))
         if m:
             indicator = m.group(1)
     indicator = indicator or (str(sheet_name) if sheet_name is not None else stem)
     h = _header_row(raw)
-    header = [str(c).strip() for c in raw.iloc[h].tolist()]
+    header = [_text(c) for c in raw.iloc[h].tolist()]
     year_cols = {j: int(_YEAR_RE.match(c).group(1)) for j, c in enumerate(header) if _YEAR_RE.match(c)}
     if not year_cols:
         raise DataError(f"{src}: no year columns found in the header row {header[:8]}")
     rows = []
     for i in range(h + 1, len(raw)):
-        label = str(raw.iat[i, 0]).strip()
-        if not label or label.lower() == "nan" or label.startswith(("数据来源", "注", "Source", "Note")):
+        label = _text(raw.iat[i, 0])
+        if not label or label.startswith(("数据来源", "注", "Source", "Note")):
             continue
         for j, y in year_cols.items():
             rows.append((label, y, raw.iat[i, j], i + 1))

@@ -51,7 +51,7 @@ class IndexSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     framework: str
     role: Literal["nqpf", "hqd", "other"] = "nqpf"
-    years: str | list[int] | None = None
+    years: str | list[int] | None = None  # None: the framework's sample; "auto"; "2013-2019"; [first, last]
     units: list[str] | None = None
     exclude_units: list[str] = Field(default_factory=list)
     missing: str | list[str] = "interpolate"
@@ -136,6 +136,8 @@ def measure_index(panel: Panel, spec: IndexSpec) -> IndexResult:
     years: Any = spec.years
     if isinstance(years, str) and re.fullmatch(r"\d{4}-\d{4}", years):
         years = (int(years[:4]), int(years[5:]))
+    elif isinstance(years, list) and len(years) == 2:
+        years = (years[0], years[1])  # [first, last] in a study file is a range
     result = measure(
         panel, fw, normalization=spec.normalization, scope=spec.scope, weighting=spec.weighting,
         aggregation=spec.aggregation, tree=spec.tree, years=years, units=units, missing=spec.missing,

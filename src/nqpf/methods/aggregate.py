@@ -8,6 +8,7 @@ per row. Bad input raises :class:`nqpf.errors.MethodError` with ``row``/``column
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -16,9 +17,12 @@ from nqpf.errors import MethodError
 from nqpf.methods.normalize import (
     _as_matrix,
     _as_vector,
-    _block_rows,
+    _buffer,
     _check_weights,
+    _column_minmax,
+    _for_blocks,
     _raise_nonfinite,
+    _tile,
 )
 
 __all__ = ["TopsisParts", "gra", "topsis", "topsis_parts", "weighted_sum"]
@@ -65,38 +69,61 @@ def topsis_parts(
     A = _as_matrix(Z, name="Z")
     n, m = A.shape
     wv = _check_weights(w, m)
-    step = _block_rows(m)
 
     if ideal is None or anti_ideal is None:
         # column extrema of Z; since w >= 0, max_i(w_j z_ij) == w_j max_i z_ij exactly (rounding is monotone)
-        lo = np.full(m, np.inf)
-        hi = np.full(m, -np.inf)
-        for start in range(0, n, step):
-            blk = A[start : start + step]
-            np.minimum(lo, blk.min(axis=0), out=lo)
-            np.maximum(hi, blk.max(axis=0), out=hi)
+        lo, hi = _column_minmax(A)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             _raise_nonfinite(A, "Z")
     a_plus = wv * hi if ideal is None else _fixed_point(ideal, m, "ideal")
     a_minus = wv * lo if anti_ideal is None else _fixed_point(anti_ideal, m, "anti_ideal")
 
+    # Distances in the units of Z: (w_j z_ij - a_j)^2 = w_j^2 (z_ij - c_j)^2 with c_j = a_j / w_j (c = the
+    # column max / min of Z itself when the ideal points come from the data). A column with w_j = 0 adds
+    # the constant a_j^2. One blocked pass: subtract, square, and a BLAS matrix-vector product with w^2
+    # for the row sums, which is about a third faster than forming V = Z * w and reducing with einsum.
+    pos = wv > 0
+    safe_w = np.where(pos, wv, 1.0)
+    c_plus = hi if ideal is None else np.where(pos, a_plus / safe_w, 0.0)
+    c_minus = lo if anti_ideal is None else np.where(pos, a_minus / safe_w, 0.0)
+    k_plus = float(np.sum(a_plus[~pos] ** 2))
+    k_minus = float(np.sum(a_minus[~pos] ** 2))
+    w2 = wv * wv
     d_plus = np.empty(n)
     d_minus = np.empty(n)
-    vbuf = np.empty((step, m))
-    dbuf = np.empty((step, m))
-    for start in range(0, n, step):
-        blk = A[start : start + step]
+
+    def distances(b: int, start: int, stop: int, scratch: dict[str, Any]) -> None:
+        blk = A[start:stop]
         k = blk.shape[0]
-        v = np.multiply(blk, wv, out=vbuf[:k])
-        diff = np.subtract(v, a_plus, out=dbuf[:k])
-        np.einsum("ij,ij->i", diff, diff, out=d_plus[start : start + k])
-        diff = np.subtract(v, a_minus, out=dbuf[:k])
-        np.einsum("ij,ij->i", diff, diff, out=d_minus[start : start + k])
+        diff = _buffer(scratch, "diff", k, m)
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported after the pass
+            np.subtract(blk, _tile(scratch, "c+", c_plus, k), out=diff)
+            np.square(diff, out=diff)
+            np.matmul(diff, w2, out=d_plus[start:stop])
+            np.subtract(blk, _tile(scratch, "c-", c_minus, k), out=diff)
+            np.square(diff, out=diff)
+            np.matmul(diff, w2, out=d_minus[start:stop])
+
+    _for_blocks(A, distances)
+    if k_plus:
+        d_plus += k_plus
+    if k_minus:
+        d_minus += k_minus
     np.sqrt(d_plus, out=d_plus)
     np.sqrt(d_minus, out=d_minus)
-    total = d_plus + d_minus
+    with np.errstate(invalid="ignore"):
+        total = d_plus + d_minus
     if not np.isfinite(total).all():
         _raise_nonfinite(A, "Z")
+    tiny_rows = np.flatnonzero(total < 1e-140)
+    if tiny_rows.size:  # squares may have underflowed: redo these rows with scaled differences
+        V = A[tiny_rows] * wv
+        for D, ref in ((d_plus, a_plus), (d_minus, a_minus)):
+            diff = V - ref
+            scale = np.abs(diff).max(axis=1)
+            safe = np.where(scale > 0, scale, 1.0)
+            D[tiny_rows] = safe * np.sqrt(np.einsum("ij,ij->i", diff / safe[:, None], diff / safe[:, None]))
+        total = d_plus + d_minus
     zero = ~(total > 0)
     if zero.any():
         i = int(np.flatnonzero(zero)[0])
@@ -115,7 +142,7 @@ def _fixed_point(p: ArrayLike, m: int, name: str) -> FloatArray:
     bad = ~np.isfinite(v)
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        raise MethodError(f"{name}[{j}] = {v[j]!r} is not finite.", column=j)
+        raise MethodError(f"{name}[{j}] = {v[j]} is not finite.", column=j)
     return v
 
 
@@ -158,7 +185,7 @@ def gra(
     n, m = A.shape
     wv = _check_weights(w, m)
     if not (0.0 < rho <= 1.0):
-        raise MethodError(f"the distinguishing coefficient rho must lie in (0, 1], got {rho!r}.")
+        raise MethodError(f"the distinguishing coefficient rho must lie in (0, 1], got {rho}.")
     if reference is None:
         x0 = A.max(axis=0)
         if not np.isfinite(x0).all():

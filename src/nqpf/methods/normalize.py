@@ -11,7 +11,11 @@ This module also holds the small validation helpers shared by :mod:`nqpf.methods
 
 from __future__ import annotations
 
+import itertools
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -41,8 +45,137 @@ BLOCK_ELEMENTS = 1 << 16
 
 
 def _block_rows(n_cols: int) -> int:
-    """Rows per block so that one block holds about BLOCK_ELEMENTS values."""
-    return max(1, BLOCK_ELEMENTS // max(1, n_cols))
+    """Rows per block so that one block holds about BLOCK_ELEMENTS values (a multiple of 32 if possible)."""
+    k = BLOCK_ELEMENTS // max(1, n_cols)
+    return (k // 32) * 32 if k >= 64 else max(1, k)
+
+
+#: Matrices with fewer elements than this are processed on the calling thread only.
+PARALLEL_MIN_ELEMENTS = 1 << 21
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def _num_threads() -> int:
+    """Worker threads for blocked kernels: ``NQPF_NUM_THREADS`` if set, else the usable cores (at most 8)."""
+    env = os.environ.get("NQPF_NUM_THREADS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="nqpf-blocks")
+        return _EXECUTOR
+
+
+def _for_blocks(
+    A: FloatArray,
+    work: Callable[[int, int, int, dict[str, Any]], None],
+    threads: int | None = None,
+) -> int:
+    """Call ``work(b, start, stop, scratch)`` for every row block ``A[start:stop]``; return the block count.
+
+    Blocks are fixed by the matrix shape (see :data:`BLOCK_ELEMENTS`) and each block writes its own
+    slot of the caller's output arrays, so results do not depend on the number of threads or on which
+    thread ran which block. Large matrices are shared among worker threads (numpy releases the GIL inside
+    its loops). ``scratch`` is a per-thread dict for reusable block buffers.
+    """
+    n, m = A.shape
+    step = _block_rows(m)
+    nb = -(-n // step)
+    T = _num_threads() if threads is None else max(1, threads)
+    T = min(T, nb) if A.size >= PARALLEL_MIN_ELEMENTS else 1
+
+    if T <= 1:
+        scratch: dict[str, Any] = {}
+        for b in range(nb):
+            start = b * step
+            work(b, start, min(n, start + step), scratch)
+        return nb
+
+    # dynamic scheduling: each thread takes the next unclaimed block, so a thread slowed down by other
+    # load on the machine does not hold the others up (itertools.count.__next__ is atomic under the GIL)
+    counter = itertools.count()
+
+    def run() -> None:
+        local: dict[str, Any] = {}
+        while (b := next(counter)) < nb:
+            start = b * step
+            work(b, start, min(n, start + step), local)
+
+    ex = _executor()
+    futures = [ex.submit(run) for _ in range(T - 1)]
+    try:
+        run()  # the calling thread works too
+    finally:
+        for f in futures:
+            f.result()
+    return nb
+
+
+def _buffer(scratch: dict[str, Any], key: str, rows: int, m: int) -> FloatArray:
+    """A reusable (rows, m) float64 buffer from a per-thread scratch dict."""
+    buf = scratch.get(key)
+    if buf is None or buf.shape[0] < rows or buf.shape[1] != m:
+        buf = np.empty((rows, m))
+        scratch[key] = buf
+    return buf[:rows]
+
+
+def _tile(scratch: dict[str, Any], key: str, vec: FloatArray, rows: int) -> FloatArray:
+    """``vec`` repeated as ``rows`` rows, cached per thread (a full-size operand keeps ufunc loops contiguous:
+    broadcasting a short row vector over a block runs about twice as slowly)."""
+    buf = scratch.get(key)
+    if buf is None or buf.shape[0] < rows:
+        buf = np.empty((rows, vec.shape[0]))
+        buf[:] = vec
+        scratch[key] = buf
+    return buf[:rows]
+
+
+#: Rows per slab in :func:`_reduce_columns`: reductions over axis 0 of a (k/R, R, m) view run with an
+#: inner loop of R*m contiguous elements instead of m.
+_SLAB = 32
+
+
+def _reduce_columns(ufunc: np.ufunc, blk: FloatArray) -> FloatArray:
+    """Column-wise ``ufunc.reduce`` of a row block (min, max), vectorised over slabs of rows."""
+    k, m = blk.shape
+    r = (k // _SLAB) * _SLAB
+    if r < 2 * _SLAB or not blk.flags.c_contiguous:
+        return ufunc.reduce(blk, axis=0)
+    out = ufunc.reduce(ufunc.reduce(blk[:r].reshape(r // _SLAB, _SLAB, m), axis=0), axis=0)
+    if r < k:
+        out = ufunc(out, ufunc.reduce(blk[r:], axis=0))
+    return out
+
+
+def _column_minmax(A: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Column minima and maxima in one blocked (and, for large matrices, threaded) pass; NaN propagates."""
+    n, m = A.shape
+    nb = -(-n // _block_rows(m))
+    los = np.empty((nb, m))
+    his = np.empty((nb, m))
+
+    def work(b: int, start: int, stop: int, scratch: dict[str, Any]) -> None:
+        blk = A[start:stop]
+        los[b] = _reduce_columns(np.minimum, blk)
+        his[b] = _reduce_columns(np.maximum, blk)
+
+    _for_blocks(A, work)
+    return los.min(axis=0), his.max(axis=0)
 
 
 def _as_matrix(X: ArrayLike, name: str = "X", min_rows: int = 1) -> FloatArray:
@@ -50,9 +183,7 @@ def _as_matrix(X: ArrayLike, name: str = "X", min_rows: int = 1) -> FloatArray:
     try:
         A = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise MethodError(
-            f"{name} must be a numeric matrix (rows = unit-years, columns = indicators): {exc}"
-        ) from exc
+        raise MethodError(f"{name} must be a numeric matrix (rows = unit-years, columns = indicators): {exc}") from exc
     if A.ndim != 2:
         raise MethodError(
             f"{name} must be a 2-D matrix (rows = unit-years, columns = indicators), got {A.ndim}-D "
@@ -61,9 +192,7 @@ def _as_matrix(X: ArrayLike, name: str = "X", min_rows: int = 1) -> FloatArray:
     if A.shape[1] == 0:
         raise MethodError(f"{name} has no columns (indicators); pass at least one indicator.")
     if A.shape[0] < min_rows:
-        raise MethodError(
-            f"{name} has {A.shape[0]} row(s) but this method needs at least {min_rows} unit-years."
-        )
+        raise MethodError(f"{name} has {A.shape[0]} row(s) but this method needs at least {min_rows} unit-years.")
     return A
 
 
@@ -78,13 +207,19 @@ def _first_bad_cell(A: FloatArray, bad: Callable[[FloatArray], NDArray[np.bool_]
 
 
 def _raise_nonfinite(A: FloatArray, name: str = "X") -> None:
-    """Raise MethodError naming the first NaN/inf cell of ``A`` (call only when one is known to exist)."""
+    """Raise MethodError naming the first NaN/inf cell of ``A`` (called once a reduction came out non-finite).
+
+    If every cell is finite the reduction overflowed; that is reported as such.
+    """
     cell = _first_bad_cell(A, lambda b: ~np.isfinite(b))
-    if cell is None:  # pragma: no cover - callers only call this when a non-finite value exists
-        return
+    if cell is None:
+        raise MethodError(
+            f"{name} is finite but so large that an intermediate sum overflows float64; rescale the indicators "
+            "(e.g. normalise them, or change units) before this step."
+        )
     i, j = cell
     raise MethodError(
-        f"{name} has a missing or infinite value ({A[i, j]!r}) at row {i}, column {j}; impute, drop or "
+        f"{name} has a missing or infinite value ({A[i, j]}) at row {i}, column {j}; impute, drop or "
         "winsorise it before this step (measurement kernels do not skip missing values).",
         column=j,
         row=i,
@@ -92,26 +227,13 @@ def _raise_nonfinite(A: FloatArray, name: str = "X") -> None:
 
 
 def _check_finite(A: FloatArray, name: str = "X") -> None:
-    """Raise MethodError at the first NaN/inf cell; one streaming pass with no large temporaries."""
-    # A sum is NaN/inf iff some element is (or, rarely, the finite sum overflows: then scan exactly).
+    """Raise MethodError at the first NaN/inf cell; a blocked pass with no large temporaries."""
     step = _block_rows(A.shape[1])
     for start in range(0, A.shape[0], step):
         blk = A[start : start + step]
-        if not np.isfinite(np.add.reduce(blk, axis=None)):
-            if not np.isfinite(blk).all():
-                sub = _first_bad_cell(blk, lambda b: ~np.isfinite(b))
-                assert sub is not None
-                i, j = sub
-                _raise_at(A, start + i, j, name)
-
-
-def _raise_at(A: FloatArray, i: int, j: int, name: str) -> None:
-    raise MethodError(
-        f"{name} has a missing or infinite value ({A[i, j]!r}) at row {i}, column {j}; impute, drop or "
-        "winsorise it before this step (measurement kernels do not skip missing values).",
-        column=j,
-        row=i,
-    )
+        # a block sum is NaN/inf iff some element is, or if the finite sum overflows (then scan exactly)
+        if not np.isfinite(np.add.reduce(blk, axis=None)) and not np.isfinite(blk).all():
+            _raise_nonfinite(A, name)
 
 
 def _as_vector(v: ArrayLike, n: int, name: str, dtype: Any = np.float64) -> NDArray[Any]:
@@ -140,9 +262,7 @@ def _as_positive(positive: ArrayLike, n: int) -> NDArray[np.bool_]:
         bad = ~np.isin(p, (1, -1, 0))
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
-            raise MethodError(
-                f"positive[{j}] = {p[j]!r} is not a direction; use True/False (or +1/-1).", column=j
-            )
+            raise MethodError(f"positive[{j}] = {p[j]} is not a direction; use True/False (or +1/-1).", column=j)
         return p > 0
     raise MethodError(f"positive must be booleans (True = larger is better), got dtype {p.dtype}.")
 
@@ -151,22 +271,18 @@ def _check_weights(w: ArrayLike, m: int, name: str = "w") -> FloatArray:
     """Weights: 1-D, length m, finite, non-negative, summing to 1 within 1e-9."""
     a = np.asarray(w, dtype=np.float64)
     if a.ndim != 1 or a.shape[0] != m:
-        raise MethodError(
-            f"{name} must be a vector with one weight per indicator column ({m}), got {a.shape}."
-        )
+        raise MethodError(f"{name} must be a vector with one weight per indicator column ({m}), got {a.shape}.")
     nonfinite = ~np.isfinite(a)
     if nonfinite.any():
         j = int(np.flatnonzero(nonfinite)[0])
-        raise MethodError(f"{name}[{j}] = {a[j]!r} is not a finite weight.", column=j)
+        raise MethodError(f"{name}[{j}] = {a[j]} is not a finite weight.", column=j)
     neg = a < 0
     if neg.any():
         j = int(np.flatnonzero(neg)[0])
-        raise MethodError(f"{name}[{j}] = {a[j]!r} is negative; weights must be non-negative.", column=j)
+        raise MethodError(f"{name}[{j}] = {a[j]} is negative; weights must be non-negative.", column=j)
     s = float(a.sum())
     if abs(s - 1.0) > 1e-9:
-        raise MethodError(
-            f"{name} sums to {s!r}, not 1 (tolerance 1e-9); divide the weights by their sum first."
-        )
+        raise MethodError(f"{name} sums to {s}, not 1 (tolerance 1e-9); divide the weights by their sum first.")
     return a
 
 
@@ -178,46 +294,32 @@ def _check_weights(w: ArrayLike, m: int, name: str = "w") -> FloatArray:
 def column_bounds(X: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Column minima and maxima ``(lo, hi)`` of ``X``; NaN/inf raises MethodError naming the cell."""
     A = _as_matrix(X)
-    lo = np.empty(A.shape[1])
-    hi = np.empty(A.shape[1])
-    step = _block_rows(A.shape[1])
-    lo[:] = np.inf
-    hi[:] = -np.inf
-    for start in range(0, A.shape[0], step):
-        blk = A[start : start + step]
-        np.minimum(lo, blk.min(axis=0), out=lo)
-        np.maximum(hi, blk.max(axis=0), out=hi)
+    lo, hi = _column_minmax(A)
     # min/max propagate NaN; an inf shows up as an infinite bound.
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         _raise_nonfinite(A)
     return lo, hi
 
 
-def _resolve_bounds(
-    A: FloatArray, bounds: tuple[ArrayLike, ArrayLike] | None
-) -> tuple[FloatArray, FloatArray]:
+def _resolve_bounds(A: FloatArray, bounds: tuple[ArrayLike, ArrayLike] | None) -> tuple[FloatArray, FloatArray]:
     m = A.shape[1]
     if bounds is None:
         return column_bounds(A)
     try:
         lo_in, hi_in = bounds
     except (TypeError, ValueError):
-        raise MethodError(
-            "bounds must be a pair (lo, hi) of arrays with one entry per indicator column."
-        ) from None
+        raise MethodError("bounds must be a pair (lo, hi) of arrays with one entry per indicator column.") from None
     lo = _as_vector(lo_in, m, "bounds[0] (lo)")
     hi = _as_vector(hi_in, m, "bounds[1] (hi)")
     for nm, v in (("lo", lo), ("hi", hi)):
         bad = ~np.isfinite(v)
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
-            raise MethodError(f"bound {nm}[{j}] = {v[j]!r} is not finite.", column=j)
+            raise MethodError(f"bound {nm}[{j}] = {v[j]} is not finite.", column=j)
     rev = hi < lo
     if rev.any():
         j = int(np.flatnonzero(rev)[0])
-        raise MethodError(
-            f"bounds for column {j} are reversed (lo = {lo[j]!r} > hi = {hi[j]!r}); pass (lo, hi).", column=j
-        )
+        raise MethodError(f"bounds for column {j} are reversed (lo = {lo[j]} > hi = {hi[j]}); pass (lo, hi).", column=j)
     _check_finite(A)
     return lo, hi
 
@@ -228,7 +330,7 @@ def _check_range(lo: FloatArray, hi: FloatArray) -> FloatArray:
     if zero.any():
         j = int(np.flatnonzero(zero)[0])
         raise MethodError(
-            f"indicator column {j} is constant (min = max = {lo[j]!r}), so min-max normalisation would "
+            f"indicator column {j} is constant (min = max = {lo[j]}), so min-max normalisation would "
             "divide by zero; drop the indicator or check its data.",
             column=j,
         )
@@ -256,7 +358,7 @@ def minmax(
     m = A.shape[1]
     pos = _as_positive(positive, m)
     if not np.isfinite(shift):
-        raise MethodError(f"shift must be a finite number, got {shift!r}.")
+        raise MethodError(f"shift must be a finite number, got {shift}.")
     lo, hi = _resolve_bounds(A, bounds)
     rng = _check_range(lo, hi)
     base = np.where(pos, lo, hi)
@@ -264,8 +366,8 @@ def minmax(
     denom = np.where(pos, rng, -rng)
     Z = np.subtract(A, base)
     np.divide(Z, denom, out=Z)
-    if shift != 0:
-        np.add(Z, shift, out=Z)
+    # with shift == 0 this still runs: adding +0.0 turns the -0.0 of a negative indicator's best unit into 0.0
+    np.add(Z, shift, out=Z)
     return Z
 
 
@@ -296,16 +398,16 @@ def interval(
         bad = ~np.isfinite(v)
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
-            raise MethodError(f"{nm}[{j}] = {v[j]!r} is not finite.", column=j)
+            raise MethodError(f"{nm}[{j}] = {v[j]} is not finite.", column=j)
     rev = q2 < q1
     if rev.any():
         j = int(np.flatnonzero(rev)[0])
         raise MethodError(
-            f"best interval of column {j} is reversed (best_low = {q1[j]!r} > best_high = {q2[j]!r}).",
+            f"best interval of column {j} is reversed (best_low = {q1[j]} > best_high = {q2[j]}).",
             column=j,
         )
     if not np.isfinite(shift):
-        raise MethodError(f"shift must be a finite number, got {shift!r}.")
+        raise MethodError(f"shift must be a finite number, got {shift}.")
     lo, hi = _resolve_bounds(A, bounds)
     M = np.maximum(q1 - lo, hi - q2)
     safe = np.where(M > 0, M, 1.0)
@@ -366,9 +468,7 @@ def vector(X: ArrayLike, positive: ArrayLike | None = None) -> FloatArray:
     zero = ~(norm > 0)
     if zero.any():
         j = int(np.flatnonzero(zero)[0])
-        raise MethodError(
-            f"indicator column {j} is all zeros, so vector normalisation would divide by zero.", column=j
-        )
+        raise MethodError(f"indicator column {j} is all zeros, so vector normalisation would divide by zero.", column=j)
     R = np.divide(A, norm)
     neg = ~pos
     if neg.any():
@@ -389,7 +489,8 @@ def by_group(kernel: Callable[..., FloatArray], X: ArrayLike, groups: ArrayLike,
     found in one vectorised pass (sort + ``reduceat``); other kernels are applied group by group.
     ``kw`` is passed to the kernel (``positive=...``, ``shift=...``). A MethodError from the kernel is
     re-raised with ``row`` set to the (global) first row of the failing group and the group named.
-    Reference: pooled vs per-year normalisation, e.g. Yang & Chen (2021), 数量经济技术经济研究 38(10).
+    Each group's transform is the kernel's own formula (and reference); only the bounds differ. Note
+    that per-year bounds make scores incomparable across years; pooled bounds are the panel default.
     """
     A = _as_matrix(X)
     n, m = A.shape
@@ -418,8 +519,8 @@ def by_group(kernel: Callable[..., FloatArray], X: ArrayLike, groups: ArrayLike,
         if zero.any():
             k, j = (int(v) for v in np.argwhere(zero)[0])
             raise MethodError(
-                f"indicator column {j} is constant within group {gs[starts[k]]!r} "
-                f"(min = max = {lo[k, j]!r}), "
+                f"indicator column {j} is constant within group {gs[starts[k]]} "
+                f"(min = max = {lo[k, j]}), "
                 "so min-max normalisation would divide by zero; drop the indicator or normalise pooled.",
                 column=j,
                 row=int(order[starts[k]]),
@@ -440,5 +541,5 @@ def by_group(kernel: Callable[..., FloatArray], X: ArrayLike, groups: ArrayLike,
             out[idx] = kernel(A[idx], **kw)
         except MethodError as exc:
             row = int(idx[exc.row]) if exc.row is not None else int(idx[0])
-            raise MethodError(f"in group {gs[s]!r}: {exc}", column=exc.column, row=row) from exc
+            raise MethodError(f"in group {gs[s]}: {exc}", column=exc.column, row=row) from exc
     return out

@@ -15,9 +15,13 @@ from nqpf.errors import MethodError
 from nqpf.methods.normalize import (
     _as_matrix,
     _block_rows,
+    _buffer,
     _check_finite,
+    _check_weights,
     _first_bad_cell,
+    _for_blocks,
     _raise_nonfinite,
+    _tile,
 )
 
 __all__ = [
@@ -53,6 +57,51 @@ def _normalise(d: FloatArray, what: str) -> FloatArray:
 # ----------------------------------------------------------------------------------------------------
 
 
+#: Columns whose mean lies within a factor 2**_SCALE_LOG2_TOL of 1 are used as they are; others are first
+#: scaled by an exact power of two (see :func:`entropy_parts`).
+_SCALE_LOG2_TOL = 4
+
+
+def _entropy_sums(
+    A: FloatArray, cols: NDArray[np.intp] | None, log2_scale: NDArray[np.int64]
+) -> tuple[FloatArray, FloatArray]:
+    """One blocked pass: ``T_j = sum_i t ln t`` and ``S_j = sum_i t`` for ``t = z * 2**-log2_scale``."""
+    n = A.shape[0]
+    m = A.shape[1] if cols is None else cols.shape[0]
+    nb = -(-n // _block_rows(A.shape[1]))
+    T_part = np.empty((nb, m))
+    S_part = np.empty((nb, m))
+    scaled = bool((log2_scale != 0).any())
+    scale = np.ldexp(1.0, -log2_scale)  # exact powers of two: t = z * scale has no rounding error
+
+    def work(b: int, start: int, stop: int, scratch: dict[str, Any]) -> None:
+        blk = A[start:stop] if cols is None else A[start:stop, cols]
+        k = blk.shape[0]
+        t = np.multiply(blk, _tile(scratch, "scale", scale, k), out=_buffer(scratch, "t", k, m)) if scaled else blk
+        L = np.add(t, _TINY, out=_buffer(scratch, "L", k, m))
+        ones = scratch.get("ones")
+        if ones is None or ones.shape[0] < k:
+            ones = scratch["ones"] = np.ones(k)
+        # NaN (log of a negative value) and overflow are reported by the caller, so no warnings here;
+        # errstate is set inside the worker because threads do not inherit it
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.log(L, out=L)
+            np.einsum("ij,ij->j", t, L, out=T_part[b])
+            np.matmul(ones[:k], t, out=S_part[b])
+
+    _for_blocks(A, work)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return T_part.sum(axis=0), S_part.sum(axis=0)
+
+
+def _log2_scale(mean: FloatArray) -> NDArray[np.int64]:
+    ok = np.isfinite(mean) & (mean > 0)
+    k = np.zeros(mean.shape, dtype=np.int64)
+    k[ok] = np.rint(np.log2(mean[ok])).astype(np.int64)
+    k[np.abs(k) <= _SCALE_LOG2_TOL] = 0
+    return np.clip(k, -1020, 1020)  # 2**-k stays a normal, finite float64
+
+
 def entropy_parts(Z: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Entropy ``e``, divergence ``d = 1 - e`` and weights ``w`` per column (Zeleny 1982, MCDM, McGraw-Hill).
 
@@ -60,58 +109,61 @@ def entropy_parts(Z: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """
     A = _as_matrix(Z, name="Z", min_rows=2)
     n, m = A.shape
-    step = _block_rows(m)
 
-    # pass 1: column sums, minima and maxima (blocked; NaN/inf propagate into the sums and extrema)
-    S = np.zeros(m)
-    lo = np.full(m, np.inf)
-    hi = np.full(m, -np.inf)
-    for start in range(0, n, step):
-        blk = A[start : start + step]
-        S += blk.sum(axis=0)
-        np.minimum(lo, blk.min(axis=0), out=lo)
-        np.maximum(hi, blk.max(axis=0), out=hi)
-    if not (np.isfinite(S).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
+    # Identity used (one streaming pass): with p_ij = z_ij / S_j, zbar_j = S_j / n, T_j = sum_i z ln z,
+    #   sum_i p ln p = T_j / S_j - ln S_j,   so   d_j = 1 - e_j = (T_j / S_j - ln zbar_j) / ln n.
+    # The textbook form 1 + sum p ln p / ln n cancels ln n against itself; this form only cancels
+    # ln zbar_j, which is kept small by scaling a column by an exact power of two (no rounding) when its
+    # mean is far from 1; the scale is chosen from the first row block and corrected if that misled.
+    head = A[: _block_rows(m)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        log2s = _log2_scale(head.mean(axis=0))
+    T, S = _entropy_sums(A, None, log2s)
+    over = np.flatnonzero((~np.isfinite(S) | np.isinf(T)) & (log2s != 0))
+    if over.size:  # a scale picked from the first block overflowed later rows: redo those unscaled
+        log2s[over] = 0
+        T[over], S[over] = _entropy_sums(A, over, log2s[over])
+    if not np.isfinite(S).all():
         _raise_nonfinite(A, "Z")
-    if (lo < 0).any():
-        j = int(np.flatnonzero(lo < 0)[0])
-        cell = _first_bad_cell(A[:, j : j + 1], lambda b: b < 0)
-        i = cell[0] if cell is not None else None
-        raise MethodError(
-            f"Z has a negative value ({lo[j]!r} is the column minimum) in column {j}"
-            + (f", first at row {i}" if i is not None else "")
-            + "; the entropy method takes logarithms of shares and needs non-negative values. Normalise "
-            "with min-max (plus a small shift) first.",
-            column=j,
-            row=i,
-        )
-    const = lo == hi  # includes all-zero columns
-
-    # pass 2: d_j = (1/ln n) * mean_i phi(z_ij / zbar_j), phi(t) = t ln t - t + 1 >= 0.
-    # Identity: with p_ij = z_ij / S_j and zbar_j = S_j / n,
-    #   1 - e_j = 1 + (1/ln n) sum_i p ln p = (1/ln n) sum_i p ln(n p) = (1/ln n) (1/S_j) sum_i z ln(z/zbar)
-    # and sum_i (z - zbar) = 0, so sum_i z ln(z/zbar) = zbar * sum_i phi(z/zbar). Every phi term is >= 0,
-    # so nothing cancels and d_j keeps full relative precision even for nearly uniform columns.
+    if np.isnan(T).any():
+        _raise_negative(A, int(np.flatnonzero(np.isnan(T))[0]))
+    if not np.isfinite(T).all():
+        _raise_nonfinite(A, "Z")  # finite data whose z ln z overflows: reported as too large
+    zero = S == 0  # a non-negative column summing to 0 is all zeros: constant, weight 0
     zbar = S / n
-    inv = np.where(const, 1.0, 1.0 / np.where(const, 1.0, zbar))
-    acc = np.zeros(m)
-    tbuf = np.empty((step, m))
-    lbuf = np.empty((step, m))
-    for start in range(0, n, step):
-        blk = A[start : start + step]
-        k = blk.shape[0]
-        t = np.multiply(blk, inv, out=tbuf[:k])
-        L = np.maximum(t, _TINY, out=lbuf[:k])
-        np.log(L, out=L)
-        L -= 1.0
-        L *= t  # t ln t - t  (0 * log(TINY) == 0 gives 0 ln 0 = 0)
-        L += 1.0
-        acc += L.sum(axis=0)
-    d = acc / (n * np.log(n))
-    d[const] = 0.0
+    with np.errstate(divide="ignore"):
+        redo = np.flatnonzero(~zero & (np.abs(np.log2(np.where(zero, 1.0, zbar))) > _SCALE_LOG2_TOL))
+    if redo.size:  # the first block was unrepresentative of these columns: rescale by the true mean
+        new = np.clip(log2s[redo] + _log2_scale(zbar[redo]), -1020, 1020)
+        T[redo], S[redo] = _entropy_sums(A, redo, new)
+        zbar[redo] = S[redo] / n
+    safe_S = np.where(zero, 1.0, S)
+    D = T / safe_S - np.log(np.where(zero, 1.0, zbar))
+    D = np.maximum(D, 0.0)
+    D[zero] = 0.0
+    # A constant column has D = 0 in exact arithmetic but leaves rounding noise (~1e-15) in floating
+    # point; columns with such a small divergence are checked for exact constancy (rare and cheap),
+    # so that a constant column gets weight exactly 0, never noise or NaN.
+    for j in np.flatnonzero((D < 1e-9) & ~zero):
+        col = A[:, j]
+        if col.min() == col.max():
+            D[j] = 0.0
+    d = D / np.log(n)
     e = 1.0 - d
     w = _normalise(d, "entropy weights")
     return e, d, w
+
+
+def _raise_negative(A: FloatArray, j: int) -> None:
+    cell = _first_bad_cell(A[:, j : j + 1], lambda b: b < 0)
+    i = cell[0] if cell is not None else None
+    where = f" at row {i} ({A[i, j]})" if i is not None else ""
+    raise MethodError(
+        f"Z has a negative value in column {j}{where}; the entropy method takes logarithms of shares "
+        "and needs non-negative values. Normalise with min-max (plus a small shift) first.",
+        column=j,
+        row=i,
+    )
 
 
 def entropy(Z: ArrayLike) -> FloatArray:
@@ -180,10 +232,12 @@ def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
 
 
 def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
-    """Coefficient-of-variation weights 变异系数法 (Wang & Luo 2010, Math. Comput. Modelling 51(1-2), 1-12).
+    """Coefficient-of-variation weights 变异系数法 (dispersion weighting; cf. Wang & Luo 2010, Math. Comput. Model.).
 
-    ``v_j = sigma_j / mean_j``, ``w = v / sum v``. ``ddof`` cancels in the weights. Every column needs a
-    positive mean (CV is meaningless otherwise: normalise first); a constant column gets weight 0.
+    ``v_j = sigma_j / mean_j``, ``w = v / sum v``: the standard-deviation weighting of Wang & Luo (2010,
+    Mathematical and Computer Modelling 51(1-2), 1-12) made unit-free by dividing by the mean. ``ddof``
+    cancels in the weights. Every column needs a positive mean (CV is meaningless otherwise: normalise
+    first); a constant column gets weight 0.
     """
     A = _as_matrix(X, min_rows=2)
     _check_finite(A)
@@ -192,7 +246,7 @@ def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
         raise MethodError(
-            f"column {j} has mean {mu[j]!r} <= 0, so its coefficient of variation is meaningless; "
+            f"column {j} has mean {mu[j]} <= 0, so its coefficient of variation is meaningless; "
             "apply min-max normalisation (with a shift) before CV weighting.",
             column=j,
         )
@@ -204,7 +258,7 @@ def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
 def equal(m: int) -> FloatArray:
     """Equal weights 等权法 ``w_j = 1/m`` (Dawes 1979, American Psychologist 34(7), 571-582)."""
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-        raise MethodError(f"equal weights need a positive integer number of indicators, got {m!r}.")
+        raise MethodError(f"equal weights need a positive integer number of indicators, got {m}.")
     return np.full(int(m), 1.0 / int(m))
 
 
@@ -212,8 +266,8 @@ def equal(m: int) -> FloatArray:
 # AHP 层次分析法
 # ----------------------------------------------------------------------------------------------------
 
-#: Saaty's random consistency index RI for matrix orders 1..15 (Saaty 1980, The Analytic Hierarchy
-#: Process, McGraw-Hill, Table 1.4-ish as reproduced in Saaty 1990, EJOR 48(1), 9-26).
+#: Saaty's average random consistency index RI for matrix orders 1..15, as tabulated from Saaty (1980),
+#: The Analytic Hierarchy Process, McGraw-Hill (orders 1..10 also in Saaty 1990, EJOR 48(1), 9-26).
 SAATY_RANDOM_INDEX: dict[int, float] = {
     1: 0.0,
     2: 0.0,
@@ -260,20 +314,20 @@ def ahp(
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
         raise MethodError(
-            f"AHP matrix cell ({i}, {j}) = {M[i, j]!r} must be a positive finite judgement (1/9 .. 9).",
+            f"AHP matrix cell ({i}, {j}) = {M[i, j]} must be a positive finite judgement (1/9 .. 9).",
             column=j,
             row=i,
         )
     diag = np.abs(np.diag(M) - 1.0) > rtol
     if diag.any():
         i = int(np.flatnonzero(diag)[0])
-        raise MethodError(f"AHP matrix diagonal cell ({i}, {i}) = {M[i, i]!r} must be 1.", column=i, row=i)
+        raise MethodError(f"AHP matrix diagonal cell ({i}, {i}) = {M[i, i]} must be 1.", column=i, row=i)
     recip = np.abs(M * M.T - 1.0) > rtol
     if recip.any():
         i, j = (int(v) for v in np.argwhere(recip)[0])
         raise MethodError(
-            f"AHP matrix is not reciprocal at cell ({i}, {j}): a[{i},{j}] = {M[i, j]!r} but "
-            f"a[{j},{i}] = {M[j, i]!r}, product {M[i, j] * M[j, i]!r} != 1; set a[{j},{i}] = 1/a[{i},{j}] "
+            f"AHP matrix is not reciprocal at cell ({i}, {j}): a[{i},{j}] = {M[i, j]} but "
+            f"a[{j},{i}] = {M[j, i]}, product {M[i, j] * M[j, i]} != 1; set a[{j},{i}] = 1/a[{i},{j}] "
             "(exact fractions, not rounded decimals).",
             column=j,
             row=i,
@@ -302,8 +356,6 @@ def ahp(
 
 
 def _check_simplex(w: ArrayLike, name: str, m: int | None = None) -> FloatArray:
-    from nqpf.methods.normalize import _check_weights
-
     a = np.asarray(w, dtype=np.float64)
     return _check_weights(a, a.shape[0] if (m is None and a.ndim == 1) else (m or -1), name)
 
@@ -334,7 +386,7 @@ def combined(
         w = _normalise(s * o, "multiplicative combination (no indicator has both weights positive)")
     elif how == "linear":
         if not (0.0 <= alpha <= 1.0):
-            raise MethodError(f"alpha must lie in [0, 1] for linear combination, got {alpha!r}.")
+            raise MethodError(f"alpha must lie in [0, 1] for linear combination, got {alpha}.")
         w = alpha * s + (1.0 - alpha) * o
         w = w / w.sum()
         info.update(alpha=float(alpha), beta=float(1.0 - alpha))

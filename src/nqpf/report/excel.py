@@ -1,17 +1,48 @@
-"""results.xlsx: one sheet per table, frozen header row, and a README sheet with the provenance."""
+"""results.xlsx: every table of a run on its own sheet, with bilingual headers, and a README sheet (结果工作簿).
+
+Layout of a table sheet (documented in the README sheet too):
+
+- row 1: the column names exactly as in ``tables/<name>.csv`` (machine-readable; ``pandas.read_excel(path,
+  sheet_name=..., header=0, skiprows=[1])`` gives the CSV table back);
+- row 2: the bilingual label of each column, the report language first (``得分 / Score`` or
+  ``Score / 得分``); indicator and dimension columns get their framework names;
+- rows 3…: the data. Both header rows are frozen, bold and filtered.
+
+Number formats: scores, weights, normalised values and statistics ``0.0000``; ranks, years, counts ``0``;
+shares (Dagum contributions, ``share…``, ``p_j``, ``s_j``) ``0.00%``; obstacle degrees (already in percent)
+``0.00``; raw indicator values and provenance cells ``General``. Sheet names are the table names cut to
+Excel's 31 characters (the README lists sheet → table).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from nqpf.report.labels import bilingual, check_lang, column_labels
+
 if TYPE_CHECKING:
+    from nqpf.framework import Framework
     from nqpf.study import StudyRun
+
+HEADER_ROWS = 2
+FMT_SCORE = "0.0000"
+FMT_INT = "0"
+FMT_SHARE = "0.00%"
+FMT_PERCENT_POINTS = "0.00"
+FMT_GENERAL = "General"
+_INT_COLUMNS = {"year", "rank", "level", "n", "n_j", "count", "point_rank", "min_rank", "max_rank", "n_peaks",
+                "q", "n_obs", "n_units", "n_periods", "dof"}
+_SHARE_COLUMNS = {"share", "p_j", "s_j", "tail_share", "contribution"}
+_PERCENT_POINT_COLUMNS = {"obstacle"}
+_GENERAL_TABLES = ("_values", "provenance_cells")
+_HEAD_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -26,51 +57,142 @@ def sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
+def number_format(table: str, column: str, dtype: Any) -> str | None:
+    """The Excel number format of a column (None for text columns)."""
+    if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+        return None
+    c = column.lower()
+    if c in _INT_COLUMNS or c.endswith("_rank") or c.startswith("rank_") or pd.api.types.is_integer_dtype(dtype):
+        return FMT_INT
+    if c in _SHARE_COLUMNS or c.startswith("share") or c.startswith("p_top"):
+        return FMT_SHARE
+    if c in _PERCENT_POINT_COLUMNS:
+        return FMT_PERCENT_POINTS
+    if table.endswith(_GENERAL_TABLES) or table in _GENERAL_TABLES:
+        return FMT_GENERAL
+    return FMT_SCORE
+
+
+def _frameworks(run: StudyRun | None) -> dict[str, Framework]:
+    if run is None:
+        return {}
+    return {name: res.framework for name, res in run.results.items()}
+
+
+def _framework_for(table: str, fws: dict[str, Framework]) -> Framework | None:
+    for name in sorted(fws, key=len, reverse=True):
+        if table.startswith(f"{name}_"):
+            return fws[name]
+    if len(fws) == 1:
+        return next(iter(fws.values()))
+    return None
+
+
+def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """(key, value) rows of the README sheet: what the workbook is, how it is laid out, the provenance."""
+    zh = lang == "zh"
+    rows: list[tuple[str, str]] = [
+        ("nqpf", "新质生产力测度结果 / nqpf results"),
+        ("layout" if not zh else "表头", "第 1 行:列名(与 tables/*.csv 相同);第 2 行:中英文列标签;数据自第 3 行起。"
+         if zh else "Row 1: column names exactly as in tables/*.csv; row 2: bilingual labels (Chinese / English); "
+                    "data from row 3. pandas: read_excel(path, sheet_name=..., header=0, skiprows=[1])."),
+        ("formats" if not zh else "数字格式", "得分与权重 0.0000;排名与年份 0;占比 0.00%;障碍度(%)0.00;原始数据 常规。"
+         if zh else "Scores and weights 0.0000; ranks and years 0; shares 0.00%; obstacle degrees (already in %) "
+                    "0.00; raw values General."),
+    ]
+    if run is not None:
+        prov = run.provenance.to_dict()
+        rows += [("study", f"{run.spec.name} ({run.source})"), ("created", str(prov["created"]))]
+        rows += [(f"version {k}", str(v)) for k, v in prov["versions"].items()]
+        for i in prov["inputs"]:
+            rows.append(("input", f"{i.get('name')} {i.get('path', '')} sha256={i.get('sha256', '')}".strip()))
+        for name, settings in prov["settings"].items():
+            if name == "study":
+                continue
+            if isinstance(settings, dict):
+                flat = ", ".join(f"{k}={v}" for k, v in settings.items() if not isinstance(v, (dict, list)))
+                rows.append((f"settings {name}", flat))
+        rows += [("note", n) for n in prov["notes"]]
+        counts = prov["cell_counts"]
+        rows.append(("changed cells", ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))
+    rows.append(("sheets", "sheet → table (tables/<table>.csv)"))
+    rows += [(sheet, table) for table, sheet in names.items()]
+    return rows
+
+
 def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path, run: StudyRun | None = None,
                    lang: str = "en") -> Path:
-    """Write every table to its own sheet (header row frozen, bold) plus a README sheet."""
+    """Write every table to its own sheet (two frozen header rows, number formats) plus a README sheet."""
+    lang = check_lang(lang)
     wb = Workbook()
     readme = wb.active
     readme.title = "README"
     used = {"readme"}
-    lines = ["nqpf results / 新质生产力测度结果"]
-    if run is not None:
-        prov = run.provenance.to_dict()
-        lines += [f"study: {run.spec.name} ({run.source})", f"created: {prov['created']}",
-                  "versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()),
-                  *[f"input: {i.get('name')} {i.get('path', '')} sha256={i.get('sha256', '')}" for i in prov["inputs"]],
-                  *[f"note: {n}" for n in prov["notes"]],
-                  "changed cells: " + (", ".join(f"{k} {v}" for k, v in prov["cell_counts"].items()) or "none")]
-    lines.append("sheets:")
-    names = {}
-    for name in tables:
-        names[name] = sheet_name(name, used)
-        lines.append(f"  {names[name]}: {name}")
-    for i, line in enumerate(lines, start=1):
-        readme.cell(row=i, column=1, value=line)
-    readme["A1"].font = Font(bold=True)
+    names = {name: sheet_name(name, used) for name in tables}
+    for key, value in readme_lines(run, names, lang):
+        readme.append([key, value])
+    readme["A1"].font = Font(bold=True, size=13)
+    readme["B1"].font = Font(bold=True, size=13)
+    readme.column_dimensions["A"].width = 28
+    readme.column_dimensions["B"].width = 120
+    fws = _frameworks(run)
+    bold = Font(bold=True)
     for name, df in tables.items():
         ws = wb.create_sheet(names[name])
+        fw = _framework_for(name, fws)
         cols = [str(c) for c in df.columns]
         ws.append(cols)
+        ws.append([bilingual(*column_labels(c, fw, name), lang=lang) for c in cols])
+        formats = [number_format(name, c, df[c].dtype) for c in df.columns]
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
-        for j in range(1, len(cols) + 1):
-            ws.cell(row=1, column=j).font = Font(bold=True)
-            ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(cols[j - 1]) + 2))
-        ws.freeze_panes = "A2"
+        for j, c in enumerate(cols, start=1):
+            for r in (1, 2):
+                cell = ws.cell(row=r, column=j)
+                cell.font = bold
+                cell.fill = _HEAD_FILL
+                cell.alignment = Alignment(wrap_text=r == 2, vertical="top")
+            label = str(ws.cell(row=2, column=j).value or "")
+            ws.column_dimensions[get_column_letter(j)].width = max(10, min(36, max(len(c), len(label) // 2) + 2))
+            fmt = formats[j - 1]
+            if fmt is not None and ws.max_row > HEADER_ROWS:
+                for (cell,) in ws.iter_rows(min_row=HEADER_ROWS + 1, max_row=ws.max_row, min_col=j, max_col=j):
+                    cell.number_format = fmt
+        ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=1).coordinate
+        if cols:
+            ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(2, ws.max_row)}"
     wb.save(path)
     return Path(path)
+
+
+def read_workbook_table(path: str | Path, sheet: str) -> pd.DataFrame:
+    """A table sheet back as a DataFrame (row 1 = column names, row 2 = labels skipped)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = list(wb[sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows[HEADER_ROWS:], columns=list(rows[0]))
 
 
 def _cell(v: object) -> object:
     if v is None:
         return None
+    if isinstance(v, (list, tuple, dict, set)):
+        return str(v)
     try:
         if pd.isna(v):  # type: ignore[arg-type]
             return None
     except (TypeError, ValueError):
-        pass
+        return str(v)
+    if isinstance(v, (np.floating, float)) and not np.isfinite(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
     if hasattr(v, "item"):
         return v.item()  # type: ignore[union-attr]
     return v

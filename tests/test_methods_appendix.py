@@ -1,0 +1,191 @@
+"""methods.md (nqpf.methods_appendix), nqpf cite (nqpf.cite) and the reference registry (nqpf.references).
+
+The central promise: methods.md names every method that ran, with its reference, and nothing that did not run.
+Checked on the bundled default study and on small studies changed one choice at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nqpf.cite import cite_text, study_methods
+from nqpf.methods_appendix import METHODS, methods_html, methods_markdown, methods_used, write_methods_md
+from nqpf.references import REFERENCES, format_reference, get, to_bibtex
+from nqpf.study import StudySpec, load_study, run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def spec(weighting: str = "global_entropy", aggregation: str = "weighted_sum", analyses: dict | None = None
+         ) -> StudySpec:
+    """A small study on the core framework (30 provinces, 2013-2023, nothing to impute)."""
+    return StudySpec.model_validate({
+        "name": "small", "title": "Small", "data": {"dataset": "china-provinces"},
+        "index": [{"name": "core", "framework": "nqpf-province-core", "years": [2013, 2023],
+                   "exclude_units": ["西藏"], "missing": "error", "weighting": weighting,
+                   "aggregation": aggregation}],
+        "analyses": {"dagum": {}, "kernel_density": {}} if analyses is None else analyses,
+    })
+
+
+def mentions(text: str, key: str) -> list[str]:
+    """Which words naming a method (its labels) or its exclusive references occur in ``text``."""
+    m = METHODS[key]
+    found = [lab for lab in (m.label_en, m.label_zh) if lab.lower() in text.lower()]
+    return found
+
+
+def ref_in(text: str, ref: str) -> bool:
+    r = get(ref)
+    return f"{r.who('en')}, {r.year}" in text or format_reference(ref, "en") in text
+
+
+def exclusive_refs(used: list[str]) -> set[str]:
+    """References cited only by methods that did not run."""
+    used_refs = {r for k in used for r in METHODS[k].refs}
+    return {r for k, m in METHODS.items() if k not in used for r in m.refs} - used_refs
+
+
+def test_default_study_names_every_method_that_ran_and_nothing_else(default_run) -> None:
+    used = methods_used(default_run)
+    # what the bundled study asks for, from its TOML (independently of the results)
+    assert set(study_methods(default_run.spec)) <= set(used) | {"interpolation"}
+    for k in ("minmax", "pooled", "global_entropy", "weighted_sum", "rank_agreement", "dagum_gini",
+              "kernel_density", "markov", "spatial_markov", "moran", "lisa", "sigma_convergence",
+              "beta_convergence", "coupling", "obstacle", "panel_regression", "uncertainty"):
+        assert k in used, k
+    for lang in ("en", "zh"):
+        md = methods_markdown(default_run, lang)
+        for k in used:
+            for r in METHODS[k].refs:
+                assert format_reference(r, lang) in md, (k, r)
+                assert get(r).parenthetical(lang) in md, (k, r)
+        refs_section = md[md.index("## References" if lang == "en" else "## 参考文献"):]
+        listed = [line for line in refs_section.splitlines() if line.startswith("- ")]
+        assert len(listed) == len({r for k in used for r in METHODS[k].refs})
+        for r in exclusive_refs(used):
+            assert format_reference(r, lang) not in md, r
+    md = methods_markdown(default_run, "en")
+    for k in set(METHODS) - set(used) - {"pooled", "per_year"}:
+        assert not mentions(md, k), (k, mentions(md, k))
+    # every index and every analysis with its settings
+    for ix in default_run.spec.index:
+        assert f"`{ix.name}`" in md and f"`{default_run.results[ix.name].framework.name}`" in md
+    for name in default_run.analyses:
+        assert f"**{name}**" in md
+    assert 'draws = 1000' in md and 'systems = ["nqpf", "hqd"]' in md
+    assert "## Software" in md and "nqpf 0." in md and "giddy" in md and "linearmodels" in md
+
+
+def test_default_study_tree_weights_and_years(default_run) -> None:
+    md = methods_markdown(default_run, "en")
+    for name, res in default_run.results.items():
+        w = res.weights.set_index("id")
+        for ind in res.framework.indicator_ids:
+            assert f"(`{ind}`;" in md
+        for dim in res.framework.dimensions:
+            g = w.loc[dim, "global_weight"]
+            assert re.search(rf"\(`{dim}`\): weight {g:.4f}", md), (name, dim)
+        s = res.settings
+        assert f"`{name}`: missing-value policy `{s['missing']}`; years {s['years'][0]}–{s['years'][1]}" in md
+    zh = methods_markdown(default_run, "zh")
+    assert "## 研究方法" not in zh and zh.startswith("# 研究方法")
+    assert "全局熵值法" in zh and "极差标准化" in zh and "参考文献" in zh
+
+
+def test_changing_the_weighting_changes_the_text() -> None:
+    a = run_study(spec("global_entropy", analyses={}), "small")
+    b = run_study(spec("critic", "topsis", analyses={}), "small")
+    ma, mb = methods_markdown(a), methods_markdown(b)
+    assert "global entropy weight method" in ma and "Shannon, 1948" in ma and "Fishburn, 1967" in ma
+    assert "CRITIC" not in ma and "Diakoulaki" not in ma and "TOPSIS" not in ma
+    assert "CRITIC method" in mb and "Diakoulaki et al., 1995" in mb and "TOPSIS closeness" in mb
+    for word in ("entropy", "Shannon", "Zeleny", "Fishburn", "weighted sum", "熵"):
+        assert word not in mb, word
+    assert "CRITIC" in methods_markdown(b, "zh") and "熵" not in methods_markdown(b, "zh")
+
+
+def test_dropping_an_analysis_drops_its_text_and_reference() -> None:
+    both = run_study(spec(analyses={"dagum": {}, "kernel_density": {"bandwidth": "silverman"}}), "small")
+    one = run_study(spec(analyses={"kernel_density": {"bandwidth": "silverman"}}), "small")
+    off = run_study(spec(analyses={"dagum": {"enabled": False}, "kernel_density": {"bandwidth": "silverman"}}),
+                    "small")
+    mb, mo, mf = methods_markdown(both), methods_markdown(one), methods_markdown(off)
+    assert "Dagum" in mb and "Dagum, C. (1997)" in mb
+    assert 'bandwidth = "silverman"' in mb and "bandwidth rule silverman" in mb
+    for text in (mo, mf):
+        assert "Dagum" not in text and "Gini" not in text and "基尼" not in methods_markdown(one, "zh")
+        assert "Rosenblatt" in text and "kernel density" in text
+    assert methods_used(one) == methods_used(off)
+
+
+def test_methods_used_from_provenance_json(default_run, tmp_path: Path) -> None:
+    prov = default_run.provenance.to_dict()
+    (tmp_path / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, default=str), encoding="utf-8")
+    from_file = methods_used(tmp_path)
+    assert set(from_file) <= set(methods_used(default_run)) | {"spatial_markov", "markov"}
+    for k in ("global_entropy", "dagum_gini", "moran", "lisa", "coupling", "obstacle", "panel_regression",
+              "uncertainty", "rank_agreement"):
+        assert k in from_file
+
+
+def test_write_methods_md_and_html(default_run, tmp_path: Path) -> None:
+    p = write_methods_md(default_run, tmp_path / "out", lang="zh")
+    assert p == tmp_path / "out" / "methods.md"
+    assert p.read_text(encoding="utf-8") == methods_markdown(default_run, "zh")
+    html = methods_html(default_run, "en")
+    assert html.startswith('<section class="nqpf-methods">') and html.endswith("</section>")
+    assert html.count("<ul>") == html.count("</ul>") and html.count("<li>") == html.count("</li>")
+    assert '<span class="math">\\(' in html and "<h2>References</h2>" in html
+    assert "<script" not in html
+
+
+def test_cite_text_bibtex_and_text(default_run, tmp_path: Path) -> None:
+    bib = cite_text(default_run)
+    keys = re.findall(r"^@\w+\{(\w+),", bib, flags=re.M)
+    assert keys[0] == "nqpf"
+    used = methods_used(default_run)
+    expect = ["nqpf", *dict.fromkeys(r for k in used for r in METHODS[k].refs)]
+    assert keys == expect
+    assert bib.count("{") == bib.count("}")
+    small = cite_text(["critic", "topsis"], fmt="text")
+    assert "Diakoulaki" in small and "Hwang" in small and "Shannon" not in small
+    entries = re.compile(r"^@\w+\{\w+,.*?^\}", flags=re.M | re.S)
+    assert entries.findall(cite_text(None)) == entries.findall(cite_text(load_study()[0]))
+    with pytest.raises(ValueError):
+        cite_text(["critic"], fmt="ris")
+    with pytest.raises(KeyError):
+        cite_text(["no_such_method"])
+
+
+def test_reference_registry_is_consistent() -> None:
+    for m in METHODS.values():
+        for r in m.refs:
+            assert r in REFERENCES, (m.key, r)
+        assert (ROOT / m.page).exists(), m.page
+    for key, r in REFERENCES.items():
+        assert r.key == key and r.year > 1900 and r.title and r.authors
+        if r.doi:
+            assert re.fullmatch(r"10\.\d{4,9}/\S+", r.doi), r.doi
+        bib = to_bibtex(r)
+        assert bib.startswith(f"@{r.kind}{{{key},") and bib.count("{") == bib.count("}")
+    assert format_reference("dagum1997") == (
+        "Dagum, C. (1997). A new approach to the decomposition of the Gini income inequality ratio. "
+        "Empirical Economics, 22(4), 515–531. https://doi.org/10.1007/BF01205777")
+    assert get("wang2021").parenthetical("zh") == "王淑佳等, 2021"
+    with pytest.raises(KeyError):
+        get("nobody2000")
+
+
+def test_every_method_page_cites_the_registered_references() -> None:
+    """Each method's page (docs/methods) names the authors and year of the references nqpf cites for it."""
+    for m in METHODS.values():
+        page = (ROOT / m.page).read_text(encoding="utf-8")
+        for r in m.refs:
+            ref = get(r)
+            name = (ref.authors_en or ref.authors)[0].split(",")[0] if not ref.corporate else ref.authors[0]
+            assert name in page and str(ref.year) in page, (m.page, r)
