@@ -563,9 +563,9 @@ def test_loo_reestimate_equals_measure_on_the_subset_framework(provinces_panel, 
     want = want.set_index(["unit", "year"])["score"]
     got = lo.table[lo.table["indicator"] == "rd_intensity"].set_index(["unit", "year"])["score_without"]
     np.testing.assert_allclose(got.to_numpy(), want.reindex(got.index).to_numpy(), rtol=1e-12)
-    assert lo.mode == "reestimate" and lo.threshold == 4  # max(3, ceil(31 / 10))
+    assert lo.mode == "reestimate" and lo.threshold == 7  # max(3, ceil(31 / 5))
     ind = lo.indicators.set_index("indicator")
-    assert ind["decisive"].equals(ind["max_abs_delta"].ge(4) | ind["top_changed_years"].map(bool))
+    assert ind["decisive"].equals(ind["max_abs_delta"].ge(7) | ind["top_changed_years"].map(bool))
 
 
 def test_loo_flags_the_indicator_that_decides_the_top():

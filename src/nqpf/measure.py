@@ -149,7 +149,9 @@ def _named(fn, labels: list[str], context: str = ""):
                 u, y = row_labels[exc.row]
                 parts.append(f"at {u} {y}")
             where = (" ".join(parts) + ": ") if parts else ""
-            raise MethodError(f"{context}{where}{exc}", exc.column, exc.row) from None
+            msg = str(exc)
+            prefix = context if not msg.startswith(context.rstrip(": ")) else ""
+            raise MethodError(f"{prefix}{where}{msg}", exc.column, exc.row) from None
     return call
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -828,7 +829,8 @@ class MethodSensitivity:
             a, b = int(np.nanargmin(flat)), int(np.nanargmax(flat))
             per_year = self.pairs[self.pairs["scope"] == "year"]
             lines.append(
-                f"Spearman ρ between methods (all unit-years pooled): min {flat[a]:.3f} "
+                "Spearman ρ between methods over all unit-years pooled (across years only meaningful for "
+                f"methods whose scores are comparable across years): min {flat[a]:.3f} "
                 f"({self.methods[iu[0][a]]} vs {self.methods[iu[1][a]]}), max {flat[b]:.3f}, "
                 f"mean {np.nanmean(flat):.3f}; within years mean ρ {per_year['spearman'].mean():.3f}, "
                 f"mean Kendall τ-b {per_year['kendall'].mean():.3f}.")
@@ -1356,15 +1358,13 @@ def _resolve_strata(units: list[Hashable], groups: Any, notes: list[str]) -> dic
 
 
 def _summarise(draws: np.ndarray, est: np.ndarray, level: float) -> dict[str, np.ndarray]:
+    """Estimate, bootstrap mean and standard error, percentile interval (Efron & Tibshirani 1993, ch. 13)."""
     qa, qb = _interval_quantiles(level)
-    with np.errstate(invalid="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return {"estimate": est, "boot_mean": np.nanmean(draws, axis=0),
-                    "se": np.nanstd(draws, axis=0, ddof=1),
-                    "lo": np.nanquantile(draws, qa, axis=0), "hi": np.nanquantile(draws, qb, axis=0)}
+    with warnings.catch_warnings():  # an all-NaN column (every resample degenerate) stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {"estimate": est, "boot_mean": np.nanmean(draws, axis=0),
+                "se": np.nanstd(draws, axis=0, ddof=1),
+                "lo": np.nanquantile(draws, qa, axis=0), "hi": np.nanquantile(draws, qb, axis=0)}
 
 
 def bootstrap(
@@ -1449,6 +1449,8 @@ def bootstrap(
     do_dagum = "dagum" in what
     if do_dagum and strata is None:
         do_dagum = False
+        if groups is False:
+            notes.append("Dagum decomposition not bootstrapped: it needs groups (groups=False).")
     elif do_dagum:
         small = [g for g, mb in zip(labels, members, strict=True) if len(mb) < 2]
         if small or len(labels) < 2 or (point < 0).any():
@@ -1456,6 +1458,10 @@ def bootstrap(
                    "only one group" if len(labels) < 2 else "some scores are negative")
             notes.append(f"Dagum decomposition not bootstrapped: {why}.")
             do_dagum = False
+    if eng.normalization == "minmax" and "mean_index" in what:
+        notes.append("Each resample is re-normalised with its own min–max bounds, so the index level moves "
+                     "with the units that set the bounds (e.g. when the leading unit is not drawn); the "
+                     "mean-index intervals can be asymmetric around the estimate.")
     rng = _generator(seed)
     chunk = max(1, min(B, _BATCH_ELEMENTS // max(1, T * n * m)))
     rec_w = np.empty((B, m))
@@ -1582,8 +1588,9 @@ def leave_one_out(
     values without the indicator, with the same settings, so weights are re-estimated by the same
     method (AHP matrices lose that row and column); ``mode="renormalise"`` keeps the other weights and
     divides them by their sum (normalised values, TOPSIS ideals and GRA reference of the remaining
-    indicators unchanged). ``threshold`` (default max(3, ⌈n_units / 10⌉)) is the |Δrank| that flags
-    an indicator as decisive; the top unit of a year changing also flags it.
+    indicators unchanged). ``threshold`` (default max(3, ⌈n_units / 5⌉): a move across a fifth of the
+    field, 7 ranks for 31 provinces) is the |Δrank| that flags an indicator as decisive; the top unit
+    of a year changing also flags it.
     """
     from nqpf.measure import measure
 
@@ -1598,7 +1605,7 @@ def leave_one_out(
         raise MethodError("leave-one-out needs at least two indicators")
     n_units = max(len(r) for r in lay.rows)
     if threshold is None:
-        threshold = max(3, math.ceil(n_units / 10))
+        threshold = max(3, math.ceil(n_units / 5))
     threshold = _check_int("threshold", threshold, 1)
     Z = result.normalized.to_numpy(dtype=float)
     w0, wby = _point_weights(result, lay)
