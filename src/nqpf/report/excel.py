@@ -158,7 +158,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path, run: Study
             if fmt is not None and ws.max_row > HEADER_ROWS:
                 for (cell,) in ws.iter_rows(min_row=HEADER_ROWS + 1, max_row=ws.max_row, min_col=j, max_col=j):
                     cell.number_format = fmt
-        ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=1).coordinate
+        ws.freeze_panes = f"A{HEADER_ROWS + 1}"  # (ws.cell() would create an empty data row)
         if cols:
             ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(2, ws.max_row)}"
     wb.save(path)

@@ -26,7 +26,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "generated": ("生成时间", "Generated"),
     "contents": ("目录", "Contents"),
     "offline_note": ("本报告为单一离线文件,图表可交互(悬停、缩放、拖动年份滑块)。",
-                     "This report is one offline file; the charts are interactive (hover, zoom, drag the year slider)."),
+                     "This report is one offline file; the charts are interactive "
+                     "(hover, zoom, drag the year slider)."),
     # sections
     "sec_overview": ("概览:数据、指标体系与方法", "Overview: data, framework and method"),
     "sec_index": ("指数测度结果", "The index"),
@@ -124,6 +125,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # robustness
     "uncertainty": ("排名区间", "Rank intervals"),
     "rank_interval": ("排名区间(中位数与区间)", "Rank interval (median and range)"),
+    "median_rank": ("蒙特卡洛中位排名与 90% 区间", "Monte Carlo median rank and 90% interval"),
+    "point_rank": ("测度排名", "Measured rank"),
     "method_corr": ("不同方法得分的相关系数", "Correlation of scores across methods"),
     "compare": ("两种指数的排名一致性", "Rank agreement of two indices"),
     "correlation": ("相关系数", "Correlation"),
@@ -298,7 +301,7 @@ def node_label(framework: Framework, id_: str, lang: str) -> str:
     """The name of a framework node or indicator; unknown ids are returned as is."""
     try:
         return framework.label(id_, lang)
-    except Exception:  # noqa: BLE001 - an id outside the framework (e.g. a derived column)
+    except Exception:
         return id_
 
 
@@ -327,7 +330,7 @@ def column_labels(column: str, framework: Framework | None = None, table: str = 
         try:
             item = framework.item(column).item
             return (item.name_zh, item.name_en)
-        except Exception:  # noqa: BLE001 - not a node of this framework
+        except Exception:
             pass
     return (column, column)
 

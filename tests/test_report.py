@@ -1,0 +1,374 @@
+"""nqpf.report: labels, generated text, data views, maps, the HTML report, the workbook and the static figures.
+
+Numbers are checked against independent re-computations written out here with plain loops (no shared code
+with the report), e.g. the tag-group sub-indices Σ_{j∈g} w_j z_j / Σ_{j∈g} w_j and the contribution shares.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nqpf.errors import DataError, StudyError
+
+MINI_NQPF = """\
+name: mini-nqpf
+title: {zh: 新质生产力(测试), en: NQPF (test)}
+target:
+  id: nqpf
+  name_zh: 新质生产力
+  name_en: New quality productive forces
+  children:
+    - id: tech
+      name_zh: 新技术
+      name_en: New technology
+      tags: {new: new_technology, factor: means_of_labor}
+      indicators:
+        - {id: rd_intensity, name_zh: R&D经费投入强度, name_en: R&D intensity, unit: "%",
+           tags: {lever: st_self_reliance}}
+        - {id: inv_pat, name_zh: 每万人发明专利授权量, name_en: Invention patents per 10k people, unit: 件/万人,
+           definition: invention_patent_grants / population_resident,
+           tags: {lever: st_innovation_system, factor: laborers}}
+    - id: econ
+      name_zh: 新经济
+      name_en: New economy
+      tags: {new: new_economy, factor: objects_of_labor}
+      indicators:
+        - {id: difi_index, name_zh: 数字普惠金融指数, name_en: Digital financial inclusion, unit: index,
+           tags: {lever: government_market}}
+        - {id: urbanization_rate, name_zh: 城镇化率, name_en: Urbanization rate, unit: "%",
+           tags: {lever: modern_industrial_system}}
+"""
+MINI_HQD = """\
+name: mini-hqd
+title: {zh: 高质量发展(测试), en: HQD (test)}
+target:
+  id: hqd
+  name_zh: 高质量发展
+  name_en: High-quality development
+  children:
+    - id: sharing
+      name_zh: 共享
+      name_en: Sharing
+      indicators:
+        - {id: disposable_income_per_capita, name_zh: 人均可支配收入, name_en: Disposable income, unit: 元}
+        - {id: consumption_per_capita, name_zh: 人均消费支出, name_en: Consumption per capita, unit: 元}
+    - id: openness
+      name_zh: 开放与创新
+      name_en: Openness and innovation
+      indicators:
+        - {id: edu_share, name_zh: 教育支出占比, name_en: Education share of spending, unit: "%",
+           definition: 100 * gov_expenditure_education / gov_expenditure_total}
+        - {id: tech_market, name_zh: 技术市场成交额占GDP比重, name_en: Technology market / GDP, unit: "%",
+           definition: tech_market_turnover_outflow / gdp / 100}
+"""
+YEARS = list(range(2017, 2024))
+
+
+def build_mini_run(folder: Path):
+    """A 31-province run (two small frameworks, 2017–2023) with the analyses the report draws."""
+    from nqpf.analysis.convergence import sigma_convergence
+    from nqpf.analysis.coupling import coupling_coordination
+    from nqpf.analysis.disparity import dagum_gini_by_year
+    from nqpf.analysis.dynamics import kernel_density, markov
+    from nqpf.analysis.obstacle import obstacle_degree
+    from nqpf.analysis.spatial import lisa, moran
+    from nqpf.study import StudySpec, run_study
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "nqpf.yaml").write_text(MINI_NQPF, encoding="utf-8")
+    (folder / "hqd.yaml").write_text(MINI_HQD, encoding="utf-8")
+    spec = StudySpec(name="mini", title="Mini study", data={"dataset": "china-provinces"}, index=[
+        {"name": "nqpf", "framework": str(folder / "nqpf.yaml"), "years": YEARS},
+        {"name": "hqd", "framework": str(folder / "hqd.yaml"), "role": "hqd", "years": YEARS},
+    ])
+    run = run_study(spec, "mini study")
+    r, h = run.results["nqpf"], run.results["hqd"]
+    a = run.analyses
+    a["dagum"] = dagum_gini_by_year(r)
+    a["kernel_density"] = kernel_density(r)
+    a["markov"] = markov(r)
+    a["moran"] = moran(r, permutations=0)
+    a["lisa"] = lisa(r, permutations=0)
+    a["convergence"] = sigma_convergence(r)
+    a["coupling"] = coupling_coordination(r, h, names=["nqpf", "hqd"])
+    a["obstacle"] = obstacle_degree(r)
+    for k, v in a.items():
+        run.tables[k] = v.to_frame()
+    return run
+
+
+@pytest.fixture(scope="module")
+def mini_run(tmp_path_factory):
+    return build_mini_run(tmp_path_factory.mktemp("mini"))
+
+
+# =============================================================================================
+# labels and province matching
+# =============================================================================================
+def test_labels_switch_language():
+    from nqpf.report.labels import bilingual, check_lang, column_labels, t, unit_name
+
+    assert t("score", "zh") == "得分" and t("score", "en") == "Score"
+    assert t("cells_shown", "en", n=5).startswith("(first 5 rows")
+    assert unit_name("内蒙古", "en") == "Inner Mongolia" and unit_name("内蒙古", "zh") == "内蒙古"
+    assert unit_name("USA", "en") == "USA"  # not a province: unchanged
+    assert bilingual("得分", "Score", "zh") == "得分 / Score"
+    assert bilingual("得分", "Score", "en") == "Score / 得分"
+    assert column_labels("unit", table="nqpf_indicators") == ("计量单位", "Unit of measure")
+    with pytest.raises(StudyError, match="'zh'"):
+        check_lang("fr")
+
+
+def test_province_aliases_match_the_map():
+    """Full names, English names and GB/T 2260 codes reach the outline ids (short Chinese names)."""
+    from nqpf.report.maps import map_units, matrix_for_map
+
+    assert map_units(["内蒙古自治区", "Beijing", "广西壮族自治区", "650000", "Tibet"]) == [
+        "内蒙古", "北京", "广西", "新疆", "西藏"]
+    m = matrix_for_map(pd.DataFrame({2020: [1.0, 2.0]}, index=["Inner Mongolia", "Heilongjiang Province"]))
+    assert list(m.index) == ["内蒙古", "黑龙江"]
+
+
+def test_unmatched_province_is_a_clear_error_with_near_matches():
+    from nqpf.report.maps import choropleth_figure, map_units
+
+    with pytest.raises(DataError) as exc:
+        map_units(["北京", "Inner Mongol"])
+    msg = str(exc.value)
+    assert "'Inner Mongol'" in msg and "near matches" in msg and "内蒙古" in msg
+    with pytest.raises(DataError, match="both the province 北京"):
+        map_units(["北京", "Beijing"])
+    with pytest.raises(DataError, match="Atlantis"):
+        choropleth_figure(pd.DataFrame({2020: [1.0]}, index=["Atlantis"]))
+
+
+def test_choropleth_figure_has_one_slider_step_per_year_and_fixed_colours():
+    from nqpf.datasets import provinces
+    from nqpf.report.maps import choropleth_figure
+
+    names = list(provinces()["name_en"])  # English names, matched through the alias table
+    mat = pd.DataFrame({2020: np.arange(31.0), 2021: np.arange(31.0) + 10}, index=names)
+    fig = choropleth_figure(mat, lang="zh", title="x")
+    main = fig.data[0]
+    assert len(main.locations) == 31 and main.locations[0] == "北京"
+    assert main.zmin == 0.0 and main.zmax == 40.0  # pooled over the years
+    assert [s["label"] for s in fig.layout.sliders[0].steps] == ["2020", "2021"]
+    assert list(fig.layout.sliders[0].steps[0]["args"][0]["z"][0]) == list(np.arange(31.0))
+    # Taiwan, Hong Kong, Macau in grey; no province missing
+    assert set(fig.data[1].locations) == {"台湾", "香港", "澳门"}
+
+
+# =============================================================================================
+# data views, checked against plain-loop re-computations
+# =============================================================================================
+def test_group_scores_are_weighted_means_of_the_group(mini_run):
+    from nqpf.report.figures import group_contributions, group_scores
+
+    res = mini_run.results["nqpf"]
+    Z, w = res.normalized, res.indicator_weights
+    tags = res.framework.indicator_table()["factor"]
+    g = group_scores(res, "factor").set_index(["unit", "year"])
+    for (u, y) in [("北京", 2017), ("西藏", 2023), ("广东", 2020)]:
+        for key in ("laborers", "means_of_labor", "objects_of_labor"):
+            num = den = 0.0
+            for ind in Z.columns:
+                if tags[ind] == key:
+                    num += w[ind] * Z.loc[(u, y), ind]
+                    den += w[ind]
+            assert g.loc[(u, y), key] == pytest.approx(num / den, abs=1e-12)
+    # contribution shares: weighted sum = Σ_d W_d × dimension score, so share_d = W_d·mean(dim_d)/mean(score)
+    shares = group_contributions(res, "dimension", 2023)
+    s = res.scores[res.scores["year"] == 2023]
+    for d in res.framework.dimensions:
+        expected = res.dimension_weights[d] * s[d].mean() / s["score"].mean()
+        assert shares[d] == pytest.approx(expected, rel=1e-9)
+    assert shares.sum() == pytest.approx(1.0)
+
+
+def test_region_means_and_ranking(mini_run):
+    from nqpf.datasets import province_regions
+    from nqpf.report.figures import ranking_table, region_means
+
+    res = mini_run.results["nqpf"]
+    rm = region_means(res)
+    reg = province_regions()
+    for y in (2017, 2023):
+        rows = [(r.unit, r.score) for r in res.scores.itertuples() if r.year == y]
+        assert rm.loc[y, "national"] == pytest.approx(sum(v for _, v in rows) / len(rows))
+        east = [v for u, v in rows if reg[u] == "East"]
+        assert rm.loc[y, "East"] == pytest.approx(sum(east) / len(east))
+    rt = ranking_table(res)
+    assert list(rt["rank"]) == sorted(rt["rank"])
+    first = res.scores[res.scores["year"] == 2017].set_index("unit")["rank"]
+    last = res.scores[res.scores["year"] == 2023].set_index("unit")["rank"]
+    for r in rt.itertuples():
+        assert r.rank_change == first[r.unit] - last[r.unit]
+
+
+def test_generated_sentences_carry_the_numbers(mini_run):
+    from nqpf.report import text as T
+    from nqpf.report.figures import region_means
+
+    res = mini_run.results["nqpf"]
+    s = res.year_scores(2023).sort_values(ascending=False)
+    en = " ".join(T.map_text(res, "en"))
+    zh = " ".join(T.map_text(res, "zh"))
+    top_en = {"北京": "Beijing", "上海": "Shanghai"}.get(s.index[0], s.index[0])
+    assert f"{top_en} ({s.iloc[0]:.4f})" in en and f"{s.index[0]}({s.iloc[0]:.4f})" in zh
+    assert f"mean is {s.mean():.4f}" in en and f"全国均值 {s.mean():.4f}" in zh
+    rm = region_means(res)
+    g = rm["national"].iloc[-1] / rm["national"].iloc[0] - 1
+    assert f"{100 * g:.1f}%" in " ".join(T.trend_text(rm, "en"))
+    d = mini_run.analyses["dagum"].to_frame()
+    txt = " ".join(T.dagum_text(mini_run.analyses["dagum"], "en"))
+    assert f"{d['G'].iloc[0]:.4f}" in txt and f"{d['G'].iloc[-1]:.4f}" in txt
+    assert f"{100 * d['share:Gnb'].mean():.1f}%" in txt
+    assert T.cells_text(pd.DataFrame(), "zh") == ["没有单元格被插补、剔除或截断。"]
+
+
+# =============================================================================================
+# the HTML report
+# =============================================================================================
+def _script_srcs(html_text: str) -> list[str]:
+    return re.findall(r"<(?:script|link|img|iframe)[^>]*(?:src|href)\s*=\s*['\"]([^'\"]+)", html_text)
+
+
+def test_report_of_the_default_study(default_run):
+    import plotly.offline
+
+    from nqpf.report.html import render_report
+
+    rep = render_report(default_run, "en", strict=True)
+    assert rep.sections == ["overview", "index", "disparity", "hqd", "robustness", "other"]
+    js = plotly.offline.get_plotlyjs()
+    assert rep.html.count(js[:300]) == 1  # plotly.js embedded exactly once
+    assert _script_srcs(rep.html) == []  # nothing loaded from anywhere
+    assert "@font-face" not in rep.html and "MathJax" not in rep.html.replace(js, "")
+    assert rep.html.count('NQPF.geo["geo-provinces"]') == 1  # outlines embedded once for all maps
+    assert rep.figures >= 20
+    for heading in ("Dagum Gini coefficient", "Kernel density", "Markov transition", "Global Moran's I",
+                    "LISA cluster map", "Coupling coordination degree", "Obstacle degree by policy lever",
+                    "Rank intervals", "Correlation of scores across methods", "Panel regression"):
+        assert heading in rep.html, heading
+    zh = render_report(default_run, "zh", strict=True).html
+    assert "指数测度结果" in zh and "区域差异与分布动态" in zh and ">The index<" not in zh
+
+
+def test_absent_analyses_leave_their_sections_out(mini_run):
+    from nqpf.report.html import render_report
+
+    run = copy.copy(mini_run)
+    run.analyses = {}
+    rep = render_report(run, "en")
+    assert rep.sections == ["overview", "index"]
+    assert "Dagum" not in rep.html and "Coupling" not in rep.html
+    run.analyses = {"coupling": mini_run.analyses["coupling"]}
+    assert render_report(run, "en").sections == ["overview", "index", "hqd"]
+
+
+def test_a_failing_section_raises_in_strict_mode_and_shows_an_error_box_otherwise(mini_run):
+    from nqpf.report.html import render_report
+
+    run = copy.copy(mini_run)
+    run.analyses = {"dagum": object()}  # not a Dagum result
+    with pytest.raises(AttributeError):
+        render_report(run, "en", strict=True)
+    rep = render_report(run, "en", strict=False)
+    assert "disparity" in rep.sections and 'class="error"' in rep.html
+    assert rep.notes and rep.notes[0].startswith("section 'disparity' failed")
+
+
+def test_the_mini_report_maps_31_provinces(mini_run):
+    from nqpf.report.html import Page, index_map_figure
+
+    fig = index_map_figure(mini_run.results["nqpf"], "en", "t", Page().outlines())
+    assert len(fig.data[0].locations) == 31 and np.isfinite(np.asarray(fig.data[0].z, dtype=float)).all()
+    assert fig.data[0].geojson == "geo-provinces"
+
+
+# =============================================================================================
+# workbook, figures, write_run
+# =============================================================================================
+def test_workbook_has_every_table_with_the_csv_numbers(default_outdir):
+    from openpyxl import load_workbook
+
+    from nqpf.report.excel import read_workbook_table
+
+    xlsx = default_outdir / "results.xlsx"
+    wb = load_workbook(xlsx, read_only=True)
+    readme = {r[0]: r[1] for r in wb["README"].iter_rows(values_only=True)}
+    sheets = [s for s in wb.sheetnames if s != "README"]
+    wb.close()
+    csvs = sorted((default_outdir / "tables").glob("*.csv"))
+    assert len(sheets) == len(csvs)
+    for sheet in sheets:
+        table = readme[sheet]
+        df_csv = pd.read_csv(default_outdir / "tables" / f"{table}.csv")
+        df_x = read_workbook_table(xlsx, sheet)
+        assert list(df_x.columns) == list(df_csv.columns), table
+        assert len(df_x) == len(df_csv), table
+        for c in df_csv.columns:
+            a = pd.to_numeric(df_csv[c], errors="coerce")
+            if a.notna().sum() and a.notna().sum() == df_csv[c].notna().sum():
+                b = pd.to_numeric(df_x[c], errors="coerce").to_numpy(dtype=float)
+                np.testing.assert_allclose(b, a.to_numpy(dtype=float), rtol=1e-12, atol=0, equal_nan=True,
+                                           err_msg=f"{table}.{c}")
+            else:
+                left = df_csv[c].map(lambda v: "" if pd.isna(v) else str(v)).tolist()
+                right = df_x[c].map(lambda v: "" if pd.isna(v) else str(v)).tolist()
+                assert left == right, f"{table}.{c}"
+    wb = load_workbook(xlsx)
+    ws = wb[next(s for s in sheets if readme[s] == "nqpf_scores")]
+    assert ws.freeze_panes == "A3"
+    head = [c.value for c in ws[1]]
+    assert ws.cell(2, head.index("score") + 1).value == "得分 / Score"  # the study's language (zh) first
+    assert ws.cell(3, head.index("score") + 1).number_format == "0.0000"
+    assert ws.cell(3, head.index("rank") + 1).number_format == "0"
+    assert ws.cell(3, head.index("year") + 1).number_format == "0"
+    dag = wb[next(s for s in sheets if readme[s].startswith("dagum_"))]
+    dh = [c.value for c in dag[1]]
+    assert dag.cell(3, dh.index("share:Gw") + 1).number_format == "0.00%"
+
+
+def test_write_run_writes_report_figures_and_records_them(default_outdir):
+    prov = json.loads((default_outdir / "provenance.json").read_text(encoding="utf-8"))
+    assert "report.html" in prov["outputs"] and "results.xlsx" in prov["outputs"]
+    figs = default_outdir / "figures"
+    for stem in ("map_nqpf", "trends_nqpf", "dimensions_nqpf", "dagum_contributions", "kernel_density",
+                 "coupling_map", "obstacle_levers"):
+        assert (figs / f"{stem}.svg").exists() and (figs / f"{stem}.png").exists(), stem
+        assert f"figures/{stem}.png" in prov["outputs"]
+    size = (default_outdir / "report.html").stat().st_size
+    assert size < 15 * 1024 * 1024
+
+
+def test_static_figures_keep_text_as_text_at_300_dpi(default_outdir):
+    from PIL import Image
+
+    from nqpf.report.figures import cjk_font
+
+    svg = (default_outdir / "figures" / "trends_nqpf.svg").read_text(encoding="utf-8")
+    assert "<text" in svg  # svg.fonttype = none: real text, not glyph outlines
+    assert "年份" in svg  # the study's language is zh
+    with Image.open(default_outdir / "figures" / "trends_nqpf.png") as im:
+        assert round(im.info["dpi"][0]) == 300
+    if cjk_font() is None:
+        prov = json.loads((default_outdir / "provenance.json").read_text(encoding="utf-8"))
+        assert any("no CJK font" in n for n in prov["notes"])
+
+
+def test_png_falls_back_to_english_without_a_cjk_font(mini_run, tmp_path, monkeypatch):
+    from nqpf.report import figures
+
+    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    fs = figures.write_figures(mini_run, tmp_path, lang="zh", only=["trends_nqpf"])
+    assert fs.font is None and any("no CJK font" in n for n in fs.notes)
+    assert (tmp_path / "trends_nqpf.png").exists()
+    assert "年份" in (tmp_path / "trends_nqpf.svg").read_text(encoding="utf-8")  # SVG text stays Chinese
