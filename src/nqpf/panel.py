@@ -156,9 +156,14 @@ def handle_missing(
 def interpolate_within_span(data: pd.DataFrame, provenance: Provenance) -> pd.DataFrame:
     """Linear interpolation in the calendar year within each unit's observed span."""
     out = data.copy()
+    units = data.index.get_level_values("unit")
     for col in data.columns:
-        for _unit, s in data[col].groupby(level="unit", sort=False):
-            if not s.isna().any() or s.notna().sum() < 2:
+        empty = data[col].isna().to_numpy()
+        if not empty.any():
+            continue
+        for unit in dict.fromkeys(units[empty]):
+            s = data[col][units == unit]
+            if s.notna().sum() < 2:
                 continue
             years = s.index.get_level_values("year").to_numpy(dtype=float)
             vals = s.to_numpy(dtype=float)

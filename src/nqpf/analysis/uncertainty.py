@@ -30,7 +30,6 @@ Indicators, ch. 7; Efron (1979), Ann. Statist. 7(1), 1-26 (bootstrap).
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +45,7 @@ from nqpf.errors import DataError, MethodError, NqpfError
 from nqpf.framework import Framework
 from nqpf.methods import aggregate as agg
 from nqpf.methods import weights as wt
+from nqpf.methods.normalize import _num_threads
 from nqpf.result import IndexResult
 
 __all__ = [
@@ -120,21 +120,6 @@ def _one_blas_thread() -> AbstractContextManager[Any]:
     except ImportError:  # pragma: no cover - optional
         return nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
-
-
-def _num_threads() -> int:
-    """Worker threads: ``NQPF_NUM_THREADS`` if set, else the usable cores (at most 8)."""
-    env = os.environ.get("NQPF_NUM_THREADS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
 
 
 def _generator(seed: int | np.random.Generator | None) -> np.random.Generator:
