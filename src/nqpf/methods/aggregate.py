@@ -160,7 +160,8 @@ def topsis(
     ``D+_i = ||V_i - A+||``, ``D-_i = ||V_i - A-||`` and closeness ``C_i = D-_i / (D+_i + D-_i)``.
     ``ideal`` / ``anti_ideal`` (weighted units, i.e. ``w * z*``) hold the reference points fixed, e.g. to
     rescore new years against a base period; closeness may then fall outside [0, 1].
-    Runs in two blocked passes over ``Z`` (extra memory: a few hundred KiB plus the two distance vectors).
+    Runs in blocked passes over ``Z`` (one for the column extrema unless both points are fixed, one for
+    the distances); extra memory is a few MiB plus four n-vectors.
     """
     return topsis_parts(Z, w, ideal=ideal, anti_ideal=anti_ideal).C
 
