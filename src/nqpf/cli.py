@@ -54,7 +54,7 @@ def run(
             write_run(run_, out, excel=spec.output.excel, lang=use_lang)
     except NqpfError as exc:
         _fail(exc)
-    console.print(run_summary(run_, lang=use_lang, full=False), highlight=False)
+    console.print(run_summary(run_, lang=use_lang, full=False), highlight=False, markup=False)
     console.print(f"\n[bold green]wrote[/] {out} (full summary of every analysis: {out / 'summary.txt'})")
 
 
@@ -96,7 +96,7 @@ def measure(
         _fail(exc)
     except ValueError as exc:  # pydantic validation of the options
         _fail(exc)
-    console.print(run_summary(run_))
+    console.print(run_summary(run_), highlight=False, markup=False)
     console.print(f"\n[bold green]wrote[/] {out}")
 
 

@@ -102,7 +102,11 @@ def province_diagnosis(run: StudyRun, lang: str = "en") -> pd.DataFrame | None:
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=["unit", "year"], how="inner")
+    from nqpf.report.labels import unit_name
+
     year = int(out["year"].max())
     out = out[out["year"] == year].drop(columns="year").round(3)
+    out["unit"] = [unit_name(u, lang) for u in out["unit"]]
+    out = out.rename(columns={"unit": "地区" if lang == "zh" else "unit"})
     out.attrs["year"] = year
     return out.reset_index(drop=True)

@@ -82,22 +82,29 @@ class IndexResult:
 
     def summary(self, lang: str = "en", top: int = 5) -> str:
         """Method choices, weights of the dimensions, top and bottom units in the latest year."""
+        from nqpf.report.labels import unit_name
+
         fw = self.framework
         title = fw.title_zh if lang == "zh" else fw.title_en
         last = self.years[-1]
         ys = self.year_scores(last).sort_values(ascending=False)
+        ys.index = [unit_name(u, lang) for u in ys.index]
+        zh = lang == "zh"
+        sep = "，" if zh else ", "
+        means = self.scores.groupby("year")["score"].mean()
         lines = [
             f"{title} [{fw.name}]",
-            f"units: {len(self.units)}, years: {self.years[0]}–{last}, indicators: {self.values.shape[1]}",
-            "method: " + ", ".join(f"{k}={v}" for k, v in self.settings.items() if not isinstance(v, dict)),
-            "dimension weights: " + ", ".join(
-                f"{fw.label(d, lang)} {w:.3f}" for d, w in self.dimension_weights.items()
-            ),
-            f"top {top} in {last}: " + ", ".join(f"{u} {v:.4f}" for u, v in ys.head(top).items()),
-            f"bottom {top} in {last}: " + ", ".join(f"{u} {v:.4f}" for u, v in ys.tail(top).items()),
-            "mean by year: " + ", ".join(
-                f"{y}: {v:.4f}" for y, v in self.scores.groupby("year")["score"].mean().items()
-            ),
+            (f"地区 {len(self.units)} 个，年份 {self.years[0]}–{last}，指标 {self.values.shape[1]} 个" if zh else
+             f"units: {len(self.units)}, years: {self.years[0]}–{last}, indicators: {self.values.shape[1]}"),
+            ("方法：" if zh else "method: ") + ", ".join(
+                f"{k}={v}" for k, v in self.settings.items() if not isinstance(v, dict)),
+            ("维度权重：" if zh else "dimension weights: ") + sep.join(
+                f"{fw.label(d, lang)} {w:.3f}" for d, w in self.dimension_weights.items()),
+            (f"{last} 年前 {top} 位：" if zh else f"top {top} in {last}: ")
+            + sep.join(f"{u} {v:.4f}" for u, v in ys.head(top).items()),
+            (f"{last} 年后 {top} 位：" if zh else f"bottom {top} in {last}: ")
+            + sep.join(f"{u} {v:.4f}" for u, v in ys.tail(top).items()),
+            ("历年均值：" if zh else "mean by year: ") + sep.join(f"{y}: {v:.4f}" for y, v in means.items()),
         ]
         return "\n".join(lines)
 
