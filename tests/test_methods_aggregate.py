@@ -81,6 +81,31 @@ def test_topsis_hand_calculation() -> None:
     np.testing.assert_allclose(topsis(Z, w), [5 / 11, 6 / 11, 0.5], rtol=1e-14)
 
 
+def test_topsis_hwang_yoon_1981_fighter_aircraft_example() -> None:
+    """Hwang & Yoon (1981), Multiple Attribute Decision Making, Springer, the fighter-aircraft example.
+
+    Four aircraft × six attributes (max speed, ferry range, max payload, acquisition cost [cost],
+    reliability, manoeuvrability), weights (0.2, 0.1, 0.1, 0.1, 0.2, 0.3), vector normalisation. The book
+    reports D* = (0.0545, 0.1197, 0.0580, 0.1009), D- = (0.0983, 0.0439, 0.0920, 0.0458) and relative
+    closeness C* = (0.643, 0.268, 0.613, 0.312), rounded as printed.
+    """
+    X = np.array([[2.0, 1500, 20000, 5.5, 5, 9],
+                  [2.5, 2700, 18000, 6.5, 3, 5],
+                  [1.8, 2000, 21000, 4.5, 7, 7],
+                  [2.2, 1800, 20000, 5.0, 5, 5]])
+    w = np.array([0.2, 0.1, 0.1, 0.1, 0.2, 0.3])
+    positive = np.array([True, True, True, False, True, True])
+    # nqpf's vector() maps a cost attribute to 1 - r, a reflection that leaves every TOPSIS distance unchanged
+    Z = normalize.vector(X, positive)
+    parts = aggregate.topsis_parts(Z, w)
+    # the book works from a weighted matrix rounded to 4 decimals, so its distances carry ~1e-4 of rounding
+    np.testing.assert_allclose(parts.D_plus, [0.0545, 0.1197, 0.0580, 0.1009], atol=1e-4)
+    np.testing.assert_allclose(parts.D_minus, [0.0983, 0.0439, 0.0920, 0.0458], atol=1e-4)
+    C = topsis(Z, w)
+    np.testing.assert_allclose(C, [0.643, 0.268, 0.613, 0.312], atol=1e-3)
+    assert list(np.argsort(-C)) == [0, 2, 3, 1]  # the book's ranking A1 > A3 > A4 > A2
+
+
 def test_topsis_pymcdm_docstring_example() -> None:
     # pymcdm's TOPSIS docstring example (min-max normalisation inside pymcdm): matrix
     # [[1, 3000], [2, 3750], [5, 4500]], w = (.5, .5), types (-1, +1) -> (.5, .617, .5).
