@@ -75,3 +75,48 @@ def test_measure_bad_framework_is_a_clear_error(tmp_path):
     res = runner.invoke(app, ["measure", "--data", str(data), "--framework", str(fw)])
     assert res.exit_code == 2
     assert "bad.yaml, line 12" in res.output and "unit" in res.output
+
+
+def test_error_messages_keep_square_brackets(tmp_path):
+    """Messages naming [analyses.x] or [sheet s] must not be eaten as rich markup."""
+    st = tmp_path / "s.toml"
+    st.write_text('name = "x"\n[data]\ndataset = "china-provinces"\n[[index]]\nname = "a"\n'
+                  'framework = "nqpf-province-core"\n[analyses.nope]\n', encoding="utf-8")
+    res = runner.invoke(app, ["run", str(st), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "[analyses.nope]" in res.output
+
+
+def test_measure_bad_years_option_is_a_clear_error(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("province,year,x\n北京,2020,1\n", encoding="utf-8")
+    fw = tmp_path / "mine.yaml"
+    fw.write_text(FW, encoding="utf-8")
+    for bad in ("2015-20x", "soon"):
+        res = runner.invoke(app, ["measure", "--data", str(data), "--framework", str(fw), "--years", bad])
+        assert res.exit_code == 2, res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit)
+        assert "years" in res.output and bad in res.output
+
+
+def test_run_with_unknown_analysis_option_is_a_clear_error(tmp_path):
+    st = tmp_path / "s.toml"
+    st.write_text('name = "x"\n[data]\ndataset = "china-provinces"\n[[index]]\nname = "a"\n'
+                  'framework = "nqpf-province-core"\n[analyses.obstacle]\nbogus = 1\n', encoding="utf-8")
+    res = runner.invoke(app, ["run", str(st), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "[analyses.obstacle]" in res.output and "bogus" in res.output
+
+
+def test_measure_unwritable_outdir_is_a_clear_error(tmp_path):
+    rows = [{"province": p, "year": y, "rd_intensity": 1 + i + (y - 2020) * 0.1, "patents": 100 * (i + 1) + y,
+             "pop": 1000 + 10 * i} for i, p in enumerate(["北京", "上海", "广东"]) for y in (2020, 2021)]
+    data = tmp_path / "mine.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    fw = tmp_path / "mine.yaml"
+    fw.write_text(FW, encoding="utf-8")
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    res = runner.invoke(app, ["measure", "--data", str(data), "--framework", str(fw), "-o", str(blocker / "out")])
+    assert res.exit_code == 2, res.output
+    assert "cannot write" in res.output and "file.txt" in res.output

@@ -64,3 +64,15 @@ def test_unsafe_or_unknown_constructs_are_refused(frame, bad):
 def test_unknown_column_suggests_near_match(frame):
     with pytest.raises(ExpressionError, match=r"no column 'popp'.*near matches: pop"):
         expr.evaluate("x / popp", frame)
+
+
+def test_fractional_power_of_a_negative_value_is_a_named_problem(frame):
+    """(-8) ** 0.5 is not a real number: a named error, not an empty cell that interpolation would fill."""
+    f = frame.assign(x=[1.0, -2.0, 9.0, 4.0, 6.0, 3.0])
+    with pytest.raises(ExpressionError, match=r"indicator 'r'.*negative.*at A 2011"):
+        expr.evaluate("x ** 0.5", f, name="r")
+    problems: list = []
+    out = expr.evaluate("x ** 0.5", f, name="r", problems=problems)
+    assert [(u, y) for u, y, _ in problems] == [("A", 2011)]
+    assert out[("A", 2013)] == 3.0 and np.isnan(out[("A", 2011)])
+    assert expr.evaluate("x ** 2", f)[("A", 2011)] == 4.0  # whole exponents of negatives are fine

@@ -108,3 +108,12 @@ def test_user_file_and_unknown_bundled_name(tmp_path):
     assert load_framework(p).name == "tiny"
     with pytest.raises(FrameworkError, match="no bundled framework 'nope'"):
         load_framework("nope")
+
+
+@pytest.mark.parametrize("bad", ["rd_personnel_fte /", "exp(rd_personnel_fte)", "lag(rd_personnel_fte, 0.5)"])
+def test_bad_definition_names_file_line_and_indicator(bad):
+    """A definition outside the expression grammar is a framework error at load time, with its line."""
+    text = GOOD.replace("definition: rd_personnel_fte / population_resident", f"definition: '{bad}'")
+    with pytest.raises(FrameworkError, match=r"tiny.yaml, line 17: field 'target.children.0.indicators.0"
+                                             r".definition': indicator 'rd'"):
+        parse_framework_text(text, "tiny.yaml")

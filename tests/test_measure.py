@@ -174,3 +174,131 @@ def test_unit_rescaling_does_not_change_scores():
     q = Panel(p.data.assign(a=p.data["a"] * 1e4), "scaled")
     np.testing.assert_allclose(measure(p, framework()).scores["score"], measure(q, framework()).scores["score"],
                                atol=1e-12)
+
+
+# --- review fixes -------------------------------------------------------------------------------------------
+
+
+def test_absent_unit_year_rows_count_as_missing():
+    """A unit-year with no row at all is missing data: not silently left out of the sample."""
+    d = panel().data.drop(index=[("P2", 2020)])
+    p = Panel(d, "unbalanced")
+    with pytest.raises(DataError, match=r"empty cell.*at P2 2020"):
+        measure(p, framework(), missing="error")
+    res = measure(p, framework(), missing="interpolate", years="auto")
+    assert res.years == [2021] and len(res.scores) == 4  # P2 2020 is before P2's span: not interpolated
+    res = measure(p, framework(), missing="drop")
+    dropped = {(c["unit"], c["year"]) for c in res.provenance.cells if c["action"] == "dropped"}
+    assert dropped == {("P2", 2020)}
+
+
+def test_absent_middle_year_row_is_interpolated_and_recorded():
+    rows = {(u, y): (float(y - 2000 + i), 1.0 + i, 1.0, 1.0) for i, u in enumerate(["A", "B", "C"])
+            for y in (2020, 2021, 2022)}
+    del rows[("B", 2021)]
+    idx = pd.MultiIndex.from_tuples(list(rows), names=["unit", "year"])
+    p = Panel(pd.DataFrame(list(rows.values()), index=idx, columns=["a", "b", "c_num", "c_den"]), "gap")
+    res = measure(p, framework().subset(["a", "b"]), weighting="equal")
+    assert res.values.loc[("B", 2021), "a"] == pytest.approx(22.0)  # (21 + 23) / 2
+    imputed = {(c["unit"], c["year"], c["column"]) for c in res.provenance.cells if c["action"] == "imputed"}
+    assert ("B", 2021, "a") in imputed
+
+
+def _zv_expected(res, changed, method):
+    """Independent rescore: the original matrix's mean/sd (or column norm) applied to the changed values."""
+    X0 = res.values.to_numpy()
+    X1 = changed.to_numpy()
+    if method == "zscore":
+        Z = (X1 - X0.mean(0)) / X0.std(0, ddof=1)
+        Z[:, 1] = -Z[:, 1]
+    else:
+        Z = X1 / np.sqrt((X0 ** 2).sum(0))
+        Z[:, 1] = 1 - Z[:, 1]
+    return Z @ res.indicator_weights.to_numpy()
+
+
+@pytest.mark.parametrize("method", ["zscore", "vector"])
+def test_rescore_holds_zscore_and_vector_parameters(method):
+    res = measure(panel(), framework(), normalization=method, weighting="equal")
+    np.testing.assert_allclose(rescore(res, res.values)["score"], res.scores["score"], atol=1e-12)
+    changed = res.values.copy()
+    changed.loc[("P1", 2021), "a"] = 40.0
+    out = rescore(res, changed)
+    np.testing.assert_allclose(out["score"].to_numpy(), _zv_expected(res, changed, method), atol=1e-12)
+    # only the changed unit-year moves
+    moved = out["score"].to_numpy() != res.scores["score"].to_numpy()
+    assert list(out.loc[moved, "unit"]) == ["P1"]
+
+
+def test_rescore_per_year_zscore_uses_each_years_parameters():
+    res = measure(panel(), framework(), normalization="zscore", scope="per_year", weighting="equal")
+    np.testing.assert_allclose(rescore(res, res.values)["score"], res.scores["score"], atol=1e-12)
+    changed = res.values.copy()
+    changed.loc[("P1", 2021), "a"] = 40.0
+    out = rescore(res, changed)
+    moved = out["score"].to_numpy() != res.scores["score"].to_numpy()
+    assert list(out.loc[moved, "unit"]) == ["P1"]
+    x21 = res.values.xs(2021, level="year")["a"]
+    z = (40.0 - x21.mean()) / x21.std(ddof=1)
+    got = out.set_index(["unit", "year"]).loc[("P1", 2021), "score"]
+    old = res.scores.set_index(["unit", "year"]).loc[("P1", 2021), "score"]
+    assert got - old == pytest.approx(res.indicator_weights["a"] * (z - res.normalized.loc[("P1", 2021), "a"]))
+
+
+AHP_FW = FW.replace("  children:\n    - id: d1", "  ahp: [[1, 3], [1/3, 1]]\n  children:\n    - id: d1").replace(
+    "      indicators:\n        - {id: a", "      ahp: [[1, 2], [0.5, 1]]\n      indicators:\n        - {id: a")
+
+
+def test_ahp_weighting_from_framework_matrices():
+    res = measure(panel(), framework(AHP_FW), weighting="ahp")
+    wt = res.weights.set_index("id")
+    # 2 x 2 consistent matrices: weights are the normalised first column, (3/4, 1/4) and (2/3, 1/3)
+    assert wt.loc["d1", "weight"] == pytest.approx(0.75) and wt.loc["d2", "weight"] == pytest.approx(0.25)
+    assert wt.loc["a", "global_weight"] == pytest.approx(0.5)
+    assert wt.loc["b", "global_weight"] == pytest.approx(0.25)
+    assert wt.loc["c", "global_weight"] == pytest.approx(0.25)
+    Z = res.normalized.to_numpy()
+    np.testing.assert_allclose(res.scores["score"].to_numpy(), Z @ [0.5, 0.25, 0.25], atol=1e-12)
+
+
+def test_combined_weighting_is_product_of_ahp_and_entropy():
+    res = measure(panel(), framework(AHP_FW), weighting="combined")
+    _, _, w_obj, _, _ = hand_calculation()
+    subj = np.array([0.5, 0.25, 0.25])
+    expect = subj * np.array(w_obj) / (subj * np.array(w_obj)).sum()
+    np.testing.assert_allclose(res.indicator_weights.to_numpy(), expect, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", ["2020", 2020, "2020-2021"])
+def test_years_that_are_not_understood_are_a_clear_error(bad):
+    with pytest.raises(DataError, match=r"years=.*is not understood"):
+        measure(panel(), framework(), years=bad)
+
+
+def test_missing_chain_is_applied_in_the_given_order():
+    rows = {(u, y): (float(y - 2000 + 3 * i), 1.0 + i + (y - 2020) * 0.5, 1.0, 1.0)
+            for i, u in enumerate(["A", "B", "C"]) for y in (2020, 2021, 2022)}
+    idx = pd.MultiIndex.from_tuples(list(rows), names=["unit", "year"])
+    df = pd.DataFrame(list(rows.values()), index=idx, columns=["a", "b", "c_num", "c_den"])
+    df.loc[("B", 2021), "a"] = np.nan
+    p = Panel(df, "gap")
+    fw = framework().subset(["a", "b"])
+    res = measure(p, fw, weighting="equal", missing=["interpolate", "drop"])
+    assert res.values.loc[("B", 2021), "a"] == pytest.approx(24.0)  # (23 + 25) / 2
+    res = measure(p, fw, weighting="equal", missing=["drop", "interpolate"])  # drop first: nothing left to fill
+    assert ("B", 2021) not in res.values.index and len(res.values) == 8
+    actions = {(c["action"], c["unit"], c["year"]) for c in res.provenance.cells}
+    assert ("dropped", "B", 2021) in actions and not any(a == "imputed" for a, _, _ in actions)
+
+
+def test_auto_years_avoid_cells_where_a_definition_fails():
+    """years="auto": a unit-year whose definition fails (division by zero) is not complete data."""
+    rows = {(u, y): (float(y - 2000 + 3 * i), 1.0 + i + (y - 2020) * 0.5, 1.0 + i, 1.0)
+            for i, u in enumerate(["A", "B", "C"]) for y in (2020, 2021, 2022, 2023)}
+    idx = pd.MultiIndex.from_tuples(list(rows), names=["unit", "year"])
+    df = pd.DataFrame(list(rows.values()), index=idx, columns=["a", "b", "c_num", "c_den"])
+    df.loc[("B", 2021), "c_den"] = 0.0
+    res = measure(Panel(df, "p"), framework(), years="auto", weighting="equal")
+    assert res.years == [2022, 2023]
+    with pytest.raises(ExpressionError, match=r"division by zero.*at B 2021"):
+        measure(Panel(df, "p"), framework(), years="all", weighting="equal")

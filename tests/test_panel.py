@@ -147,3 +147,90 @@ def test_real_nbs_export_agrees_with_bundled_gdp():
     both = nbs.data.index.intersection(bundled.index)
     assert len(both) == 31 * 15
     np.testing.assert_allclose(nbs.data.loc[both, "地区生产总值(亿元)"], bundled.loc[both])
+
+
+# --- review fixes -------------------------------------------------------------------------------------------
+
+
+def test_semicolon_csv_with_decimal_commas(tmp_path):
+    """European-style CSV: ';' separates fields and ',' is the decimal mark (1,5 is 1.5, not 15)."""
+    text = "unit;year;x;y\nA;2020;1,5;1.234,25\nA;2021;2,25;7\nB;2020;-0,5;3\nB;2021;;4\n"
+    p = read_panel(write(tmp_path, "semi.csv", text))
+    assert p.data.loc[("A", 2020), "x"] == 1.5
+    assert p.data.loc[("A", 2020), "y"] == 1234.25
+    assert p.data.loc[("A", 2021), "x"] == 2.25
+    assert p.data.loc[("B", 2020), "x"] == -0.5
+    assert np.isnan(p.data.loc[("B", 2021), "x"])
+
+
+def test_semicolon_csv_with_decimal_points(tmp_path):
+    p = read_panel(write(tmp_path, "semi.csv", "unit;year;x\nA;2020;1.5\nA;2021;2.5\n"))
+    assert list(p.data["x"]) == [1.5, 2.5]
+
+
+def test_stata_value_labelled_unit_column_gives_labels(tmp_path):
+    """A unit column stored as codes with value labels (common in Stata files) reads as the labels."""
+    d = pd.DataFrame({"prov": np.array([1, 1, 2, 2], dtype=np.int8), "year": [2020, 2021, 2020, 2021],
+                      "x": [1.0, 2.0, 3.0, 4.0], "east": np.array([1, 1, 0, 0], dtype=np.int8)})
+    f = tmp_path / "l.dta"
+    d.to_stata(f, write_index=False, value_labels={"prov": {1: "北京市", 2: "天津市"}, "east": {0: "no", 1: "yes"}},
+               version=118)
+    p = read_panel(f, unit="prov", kind="province")
+    assert p.units == ["北京", "天津"]
+    assert p.data.loc[("天津", 2021), "x"] == 4.0
+    assert p.data.loc[("北京", 2020), "east"] == 1.0  # labelled indicator columns stay numeric codes
+
+
+def test_stata_float_unit_codes_read_as_whole_numbers(tmp_path):
+    d = pd.DataFrame({"code": [110000.0, 110000.0, 120000.0, 120000.0], "year": [2020, 2021, 2020, 2021],
+                      "x": [1.0, 2.0, 3.0, 4.0]})
+    f = tmp_path / "c.dta"
+    d.to_stata(f, write_index=False, version=118)
+    p = read_panel(f, unit="code", kind="province")
+    assert p.units == ["北京", "天津"]
+
+
+def test_duplicate_province_after_alias_matching_names_both_spellings(tmp_path):
+    f = write(tmp_path, "dup.csv", "province,year,x\n北京市,2020,1\n北京,2020,2\n")
+    with pytest.raises(DataError, match=r"dup.csv.*'北京市' and '北京'.*北京 2020"):
+        read_panel(f, kind="province")
+
+
+def test_duplicate_column_names_are_a_clear_error(tmp_path):
+    f = write(tmp_path, "d.csv", "unit,year,x,x\nA,2020,1,2\nA,2021,1,2\n")
+    with pytest.raises(DataError, match=r"d.csv: column\(s\) \['x'\] appear more than once"):
+        read_panel(f)
+
+
+def test_empty_unit_name_names_the_line(tmp_path):
+    f = write(tmp_path, "e.csv", "unit,year,x\nA,2020,1\n,2021,2\n")
+    with pytest.raises(DataError, match=r"e.csv, line 3, column 'unit': empty unit name"):
+        read_panel(f)
+
+
+def test_headerless_columns(tmp_path):
+    """A trailing empty column (a stray separator) is ignored; a column with data but no header is an error."""
+    p = read_panel(write(tmp_path, "t.csv", "unit,year,x,\nA,2020,1,\nA,2021,2,\n"))
+    assert p.indicators == ["x"]
+    with pytest.raises(DataError, match=r"h.csv: column 4 has no header"):
+        read_panel(write(tmp_path, "h.csv", "unit,year,x,\nA,2020,1,2\nA,2021,1,\n"))
+
+
+def test_interpolation_when_rows_are_not_in_year_order():
+    """Yearbook order (latest year first) must interpolate the same as ascending order."""
+    idx = pd.MultiIndex.from_tuples([("A", 2022), ("A", 2021), ("A", 2020), ("A", 2019)], names=["unit", "year"])
+    df = pd.DataFrame({"x": [10.0, np.nan, 4.0, np.nan]}, index=idx)
+    prov = Provenance()
+    out = handle_missing(df, ["interpolate", "drop"], prov)
+    assert out.loc[("A", 2021), "x"] == pytest.approx(7.0)
+    assert ("A", 2019) not in out.index  # before the first observed year: not extrapolated
+
+
+def test_province_column_preferred_over_region_group_column(tmp_path):
+    text = "地区,省份,年份,x\n东部,北京,2020,1\n东部,天津,2020,2\n东部,北京,2021,3\n东部,天津,2021,4\n"
+    p = read_panel(write(tmp_path, "r.csv", text), drop=["地区"], kind="province")
+    assert p.units == ["北京", "天津"]
+    p = read_panel(write(tmp_path, "r2.csv", text.replace("东部,", "").replace("地区,", "")), kind="province")
+    assert p.units == ["北京", "天津"]
+    with pytest.raises(DataError, match=r"r3.csv, line 2, column '地区' \(北京 2020\): '东部' is not a number"):
+        read_panel(write(tmp_path, "r3.csv", text))

@@ -71,3 +71,13 @@ def test_bad_study_files(tmp_path):
     p.write_text("name = [", encoding="utf-8")
     with pytest.raises(StudyError, match="not valid TOML"):
         load_study(p)
+
+
+def test_compare_with_an_unknown_index_is_a_study_error():
+    from types import SimpleNamespace
+
+    from nqpf.analyses_registry import _compare
+
+    run = SimpleNamespace(results={"a": object(), "b": object()}, by_role=lambda role: ["a", "b"])
+    with pytest.raises(StudyError, match=r"unknown index 'nope'; the study measures \['a', 'b'\]"):
+        _compare(run, indices=["a", "nope"])

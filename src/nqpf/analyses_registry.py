@@ -29,6 +29,8 @@ def _compare(run: StudyRun, indices: list[str] | None = None, top: int = 5) -> t
     if len(names) < 2:
         raise StudyError("[analyses.compare] needs two indices")
     a, b = names[:2]
+    _index(run, a)
+    _index(run, b)
     res = rank_agreement(run.results[a], run.results[b], a, b, top=top)
     return res, {f"compare_{a}_vs_{b}": res.to_frame()}
 

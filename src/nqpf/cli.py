@@ -25,7 +25,10 @@ PLURAL = {"province": "provinces", "country": "countries"}
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False, markup=True)
+    from rich.markup import escape
+
+    # escape: messages name things like [analyses.x] or [sheet s], which rich would take for markup
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False, markup=True)
     raise typer.Exit(code=2)
 
 
@@ -51,7 +54,10 @@ def run(
             out = outdir or _default_outdir(spec.name)
             status.update("writing outputs")
             use_lang = lang or spec.output.lang
-            write_run(run_, out, excel=spec.output.excel, lang=use_lang)
+            try:
+                write_run(run_, out, excel=spec.output.excel, lang=use_lang)
+            except OSError as exc:
+                raise NqpfError(f"cannot write the outputs to {out}: {exc}") from exc
     except NqpfError as exc:
         _fail(exc)
     console.print(run_summary(run_, lang=use_lang, full=False), highlight=False, markup=False)
@@ -77,10 +83,7 @@ def measure(
     from nqpf.output import run_summary, write_run
     from nqpf.study import DataSpec, IndexSpec, StudySpec, run_study
 
-    yrs: str | list[int] | None = years
-    if "-" in years:
-        a, b = years.split("-", 1)
-        yrs = list(range(int(a), int(b) + 1))
+    yrs: str | list[int] | None = years  # 'auto', 'all' or 'FIRST-LAST', checked by the study
     try:
         spec = StudySpec(
             name=Path(data).stem, data=DataSpec(path=str(data), unit=unit, year=year, kind=kind),
@@ -91,7 +94,10 @@ def measure(
         )
         run_ = run_study(spec, source=str(data))
         out = outdir or _default_outdir(spec.name)
-        write_run(run_, out)
+        try:
+            write_run(run_, out)
+        except OSError as exc:
+            raise NqpfError(f"cannot write the outputs to {out}: {exc}") from exc
     except NqpfError as exc:
         _fail(exc)
     except ValueError as exc:  # pydantic validation of the options

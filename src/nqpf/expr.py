@@ -152,7 +152,15 @@ def evaluate(
                 if zero.any():
                     fail(zero, f"division by zero in {ast.unparse(node)!r}")
                     right = pd.Series(right, index=data.index).mask(zero)
-            return _BINOPS[type(node.op)](left, right)
+            out = _BINOPS[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow):
+                # a negative base to a fractional power has no real value (numpy gives NaN silently)
+                lv, rv = pd.Series(left, index=data.index), pd.Series(right, index=data.index)
+                bad = (lv < 0) & rv.notna() & (rv != np.round(rv))
+                if bad.any():
+                    out = pd.Series(out, index=data.index).mask(
+                        fail(bad, f"negative value to a fractional power in {ast.unparse(node)!r}"))
+            return out
         if isinstance(node, ast.Call):
             fn = node.func.id  # type: ignore[union-attr]
             arg = ev(node.args[0])

@@ -94,13 +94,28 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str
     Cells where a definition failed (``problems``) must not be used, not even through interpolation.
     """
     steps = [missing] if isinstance(missing, str) else list(missing)
+    # a unit-year with no row at all is a missing unit-year: make it a row of empty cells, so that the
+    # policy (and years="auto") sees it rather than leaving the unit silently out of that year
+    units_in = list(dict.fromkeys(values.index.get_level_values("unit")))
+    years_in = sorted(set(values.index.get_level_values("year")))
+    if len(values) < len(units_in) * len(years_in):
+        full = pd.MultiIndex.from_product([units_in, years_in], names=["unit", "year"])
+        values = values.reindex(full)
     scratch = Provenance()
-    filled = interpolate_within_span(values, scratch) if "interpolate" in steps else values
+    # interpolation first (so that years="auto" sees the filled cells) only when the chain starts with it;
+    # other chains run in the order given
+    pre = bool(steps) and steps[0] == "interpolate"
+    filled = interpolate_within_span(values, scratch) if pre else values
     yrs_all = values.index.get_level_values("year")
     if years is None or years == "all":
         chosen = sorted(set(int(y) for y in yrs_all))
     elif years == "auto":
-        chosen = longest_complete_span(filled)
+        usable = filled
+        if problems:  # a cell where a definition failed is not data, even if interpolation could fill it
+            failed = pd.Index([(u, y) for u, y, _msg in problems]).unique()
+            usable = filled.copy()
+            usable.loc[usable.index.isin(failed)] = np.nan
+        chosen = longest_complete_span(usable)
         if not chosen:
             per_year = coverage_by_year(filled).sum(axis=1)
             best = int(per_year.idxmin())
@@ -115,7 +130,13 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str
     elif isinstance(years, tuple) and len(years) == 2:
         chosen = list(range(int(years[0]), int(years[1]) + 1))
     else:
-        chosen = sorted(int(y) for y in years)
+        try:
+            if isinstance(years, str):
+                raise TypeError
+            chosen = sorted(int(y) for y in years)
+        except (TypeError, ValueError):
+            raise DataError(f"framework '{framework.name}': years={years!r} is not understood; use None, 'all', "
+                            "'auto', a (first, last) tuple or a list of years") from None
     missing_years = sorted(set(chosen) - set(int(y) for y in yrs_all))
     if missing_years:
         raise DataError(f"year(s) {missing_years} are not in the data")
@@ -128,7 +149,7 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str
     for c in scratch.cells:
         if c["year"] in chosen:
             prov.cells.append(c)
-    rest = [s for s in steps if s != "interpolate"]
+    rest = steps[1:] if pre else steps
     return handle_missing(filled[keep], rest, prov, what=f"framework '{framework.name}'")
 
 
@@ -179,6 +200,22 @@ def _normalize_block(X: np.ndarray, fw: Framework, method: str, shift: float,
     positive = np.array([i.direction == "positive" for i in inds])
     fn = nz.zscore if method == "zscore" else nz.vector
     return _named(fn, labels, context)(X, positive, row_labels=rows)
+
+
+def _fixed_affine(X: np.ndarray, X_ref: np.ndarray, fw: Framework, method: str) -> np.ndarray:
+    """z-score / vector normalisation of X with the parameters of the original matrix X_ref (for rescore).
+
+    Same formulas as :func:`nqpf.methods.normalize.zscore` (Jain et al. 2005, Pattern Recognition 38(12)) and
+    :func:`nqpf.methods.normalize.vector` (Hwang & Yoon 1981, Multiple Attribute Decision Making), but the
+    mean/sd or column norm come from X_ref, so that changing one unit-year moves only that unit-year.
+    """
+    pos = np.array([i.direction == "positive" for i in fw.indicators])
+    if method == "zscore":
+        mu, sd = X_ref.mean(axis=0), X_ref.std(axis=0, ddof=1)
+        return (X - mu) / np.where(pos, sd, -sd)
+    R = X / np.sqrt(np.einsum("ij,ij->j", X_ref, X_ref))
+    R[:, ~pos] = 1.0 - R[:, ~pos]
+    return R
 
 
 def _objective(kind: str, Z: np.ndarray, X: np.ndarray, labels: list[str], rows: list) -> np.ndarray:
@@ -480,7 +517,18 @@ def rescore(result: IndexResult, values: pd.DataFrame) -> pd.DataFrame:
     X = values.to_numpy(dtype=float)
     year_arr = values.index.get_level_values("year").to_numpy()
     Z = np.empty_like(X)
-    if s["scope"] == "pooled":
+    if s["normalization"] != "minmax":
+        # z-score and vector parameters are those of the original matrix (pooled, or each year's)
+        X0 = result.values.to_numpy(dtype=float)
+        if s["scope"] == "pooled":
+            groups = {"all": np.arange(len(X))}
+            Z[:] = _fixed_affine(X, X0, fw, s["normalization"])
+        else:
+            groups = {}
+            for y in sorted(set(year_arr)):
+                idx = groups[y] = np.flatnonzero(year_arr == y)
+                Z[idx] = _fixed_affine(X[idx], X0[idx], fw, s["normalization"])
+    elif s["scope"] == "pooled":
         groups = {"all": np.arange(len(X))}
         b = result.bounds.loc[ids]
         Z[:] = _normalize_block(X, fw, s["normalization"], s["shift"],

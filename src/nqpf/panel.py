@@ -19,6 +19,7 @@ MISSING_MARKERS = {"", "na", "n/a", "nan", "none", "null", "..", "...", "…", "
 MISSING_POLICIES = ("error", "interpolate", "drop")
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*(年)?\s*$")
 _NBS_INDICATOR_RE = re.compile(r"^\s*指标[:：]\s*(.+?)\s*$")
+_DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 
 
 @dataclass
@@ -171,7 +172,8 @@ def interpolate_within_span(data: pd.DataFrame, provenance: Provenance) -> pd.Da
             inside = (~have) & (years > years[have].min()) & (years < years[have].max())
             if not inside.any():
                 continue
-            filled = np.interp(years[inside], years[have], vals[have])
+            order = np.argsort(years[have], kind="stable")  # np.interp needs increasing years
+            filled = np.interp(years[inside], years[have][order], vals[have][order])
             idx = s.index[inside]
             out.loc[idx, col] = filled
             for (u, y), v in zip(idx, filled, strict=True):
@@ -210,8 +212,14 @@ def read_panel(
     suffix = p.suffix.lower()
     prov = Provenance()
     prov.add_input(name or p.stem, p)
+    labels: dict[str, pd.Series] = {}
     if suffix == ".dta":
         tables = {None: pd.read_stata(p, convert_categoricals=False)}
+        try:  # value labels, used for the unit column only (labelled indicators stay numeric codes)
+            lab = pd.read_stata(p, convert_categoricals=True)
+            labels = {str(c): lab[c] for c in lab.columns if isinstance(lab[c].dtype, pd.CategoricalDtype)}
+        except ValueError:  # labels that are not unique: keep the codes
+            labels = {}
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         book = pd.read_excel(p, sheet_name=sheet if sheet is not None else None, header=None, dtype=object)
         tables = book if isinstance(book, dict) else {sheet: book}
@@ -226,7 +234,7 @@ def read_panel(
         src = f"{p}" + (f" [sheet {sheet_name}]" if sheet_name is not None else "")
         lay = layout if layout != "auto" else _guess_layout(raw, unit, year)
         if lay == "long":
-            table = _long_table(raw, src, unit, year, drop, suffix == ".dta")
+            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", labels)
         elif lay == "wide":
             table = _wide_table(raw, src, sheet_name, p.stem)
         else:
@@ -269,8 +277,19 @@ def _read_csv_raw(p: Path) -> pd.DataFrame:
         raise DataError(f"{p}: not UTF-8 or GBK text")
     lines = text.splitlines()
     sample = "\n".join(lines[:50])
-    delim = "\t" if p.suffix.lower() == ".tsv" or sample.count("\t") > sample.count(",") else ","
+    counts = {d: sample.count(d) for d in (",", "\t", ";")}
+    if p.suffix.lower() == ".tsv":
+        delim = "\t"
+    elif counts["\t"] > counts[","] or counts[";"] > counts[","]:
+        delim = "\t" if counts["\t"] >= counts[";"] else ";"
+    else:
+        delim = ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delim))
+    if delim == ";":
+        # ';'-separated files (European locales) write the decimal mark as ',' (and may group thousands
+        # with '.'): 1,5 is 1.5 and 1.234,25 is 1234.25, not 15 and an error
+        rows = [[_DECIMAL_COMMA_RE.sub(lambda m: m.group(0).replace(".", "").replace(",", "."), c) for c in r]
+                for r in rows]
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     width = max((len(r) for r in rows), default=0)
@@ -307,7 +326,7 @@ def _header_row(raw: pd.DataFrame) -> int:
 
 
 def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
-                drop: Sequence[str], typed: bool) -> pd.DataFrame:
+                drop: Sequence[str], typed: bool, labels: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     if typed:
         df = raw.copy()
         first_line = 2
@@ -316,14 +335,35 @@ def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
         df = raw.iloc[h + 1:].copy()
         df.columns = [_text(c) for c in raw.iloc[h].tolist()]
         first_line = h + 2
+        blank = [j for j, c in enumerate(df.columns) if c == ""]
+        for j in blank:
+            filled = [i for i, v in enumerate(df.iloc[:, j].tolist()) if _text(v)]
+            if filled:
+                raise DataError(f"{src}: column {j + 1} has no header but has data (line {first_line + filled[0]}); "
+                                "give it a name or delete it")
+        df = df.iloc[:, [j for j in range(df.shape[1]) if j not in set(blank)]]
     cols = list(df.columns)
-    unit = unit or _pick(cols, ("unit", "province", "地区", "省份", "region", "country", "country_iso3", "id"), src)
+    dups = list(dict.fromkeys(c for c in cols if cols.count(c) > 1))
+    if dups:
+        raise DataError(f"{src}: column(s) {dups} appear more than once; rename or delete the copies")
+    df = df.drop(columns=[c for c in drop if c in cols and c not in (unit, year)])  # before guessing unit/year
+    cols = list(df.columns)
+    # 省份 (province) before 地区, which in many files is the region group (东部, 中部 ...)
+    unit = unit or _pick(cols, ("unit", "province", "省份", "地区", "region", "country", "country_iso3", "id"), src)
     year = year or _pick(cols, ("year", "年份", "年度", "时间"), src)
     for c in (unit, year):
         if c not in cols:
             raise DataError(f"{src}: no column {c!r}; columns are {cols[:12]}")
-    df = df.drop(columns=[c for c in drop if c in cols])
-    units = df[unit].astype(str).str.strip()
+    ucol = df[unit]
+    if labels and unit in labels:
+        lab = labels[unit].astype(object)
+        ucol = lab.where(lab.notna(), ucol)
+    # whole-number codes stored as floats (110000.0) are codes, not '110000.0'
+    units = pd.Series([_text(int(v)) if isinstance(v, float) and v.is_integer() else _text(v) for v in ucol],
+                      index=df.index)
+    if (units == "").any():
+        i = int(np.flatnonzero((units == "").to_numpy())[0])
+        raise DataError(f"{src}, line {first_line + i}, column {unit!r}: empty unit name")
     years = _parse_years(df[year], src, year, first_line)
     body = df.drop(columns=[unit, year])
     body.index = pd.MultiIndex.from_arrays([units.to_numpy(), years], names=["unit", "year"])
@@ -431,8 +471,11 @@ def _match_units(data: pd.DataFrame, path: Path | str) -> pd.DataFrame:
     new = pd.MultiIndex.from_arrays([names.map(mapping), data.index.get_level_values("year")],
                                     names=["unit", "year"])
     if new.duplicated().any():
-        dups = new[new.duplicated()]
-        raise DataError(f"{path}: two names map to the same province-year, e.g. {dups[0][0]} {dups[0][1]}")
+        u, y = new[new.duplicated()][0]
+        same = list(dict.fromkeys(n for n in names[(new.get_level_values(0) == u) & (new.get_level_values(1) == y)]))
+        spelled = " and ".join(f"'{n}'" for n in same)
+        raise DataError(f"{path}: {spelled} both map to the same province-year {u} {y}; "
+                        "keep one row per province and year")
     out = data.copy()
     out.index = new
     return out

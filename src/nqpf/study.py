@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,8 +135,12 @@ def measure_index(panel: Panel, spec: IndexSpec) -> IndexResult:
     if spec.exclude_units:
         units = [u for u in (units or panel.units) if u not in set(spec.exclude_units)]
     years: Any = spec.years
-    if isinstance(years, str) and re.fullmatch(r"\d{4}-\d{4}", years):
-        years = (int(years[:4]), int(years[5:]))
+    if isinstance(years, str) and re.fullmatch(r"\s*\d{4}\s*-\s*\d{4}\s*", years):
+        a, b = years.split("-")
+        years = (int(a), int(b))
+    elif isinstance(years, str) and years not in ("auto", "all"):
+        raise StudyError(f"index '{spec.name}': years {years!r} is not understood; "
+                         "use 'auto', 'all', 'FIRST-LAST' (e.g. '2013-2022') or a list [first, last]")
     elif isinstance(years, list) and len(years) == 2:
         years = (years[0], years[1])  # [first, last] in a study file is a range
     result = measure(
@@ -183,6 +188,13 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
     from nqpf import analyses_registry  # noqa: F401  (registers the analyses)
 
     say = progress or (lambda _msg: None)
+    for name, options in spec.analyses.items():  # before any work: unknown analyses and options
+        if name not in ANALYSES:
+            raise StudyError(f"{source}: unknown analysis [analyses.{name}]; available: {sorted(ANALYSES)}")
+        accepted = list(inspect.signature(ANALYSES[name]).parameters)[1:]
+        unknown = [k for k in options if k != "enabled" and k not in accepted]
+        if unknown:
+            raise StudyError(f"{source}: [analyses.{name}]: unknown option(s) {unknown}; options are {accepted}")
     say("loading data")
     panel = load_panel(spec.data, base)
     results = {}
@@ -202,7 +214,10 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
             continue
         say(f"analysis: {name}")
         opts = {k: v for k, v in options.items() if k != "enabled"}
-        res, tables = ANALYSES[name](run, **opts)
+        try:
+            res, tables = ANALYSES[name](run, **opts)
+        except (TypeError, ValueError) as exc:  # an option of the wrong type or value
+            raise StudyError(f"{source}: [analyses.{name}] with options {opts}: {exc}") from exc
         run.analyses[name] = res
         run.tables.update(tables)
         prov.settings[f"analysis.{name}"] = opts

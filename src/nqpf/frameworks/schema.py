@@ -275,6 +275,18 @@ def _check_semantics(spec: FrameworkSpec, source: str, lines: dict[tuple, int]) 
                 f"id '{item.id}' is used twice (first at line {_line_for((*seen[item.id], 'id'), lines)})"
             )
         seen[item.id] = loc
+        if isinstance(item, Indicator) and item.definition is not None:
+            from nqpf import expr
+            from nqpf.errors import ExpressionError
+
+            try:
+                expr.parse(item.definition)
+            except ExpressionError as exc:
+                where = (*loc, "definition")
+                raise FrameworkError(
+                    f"{source}, line {_line_for(where, lines)}: field '{'.'.join(map(str, where))}': "
+                    f"indicator '{item.id}': {exc}"
+                ) from None
         for kind in TAG_KINDS:
             value = getattr(item.tags, kind)
             if value is not None and value not in vocab[kind]:

@@ -232,9 +232,16 @@ def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     Xc = Ak - Ak.mean(axis=0)
     cov = Xc.T @ Xc
     sd = np.sqrt(np.diag(cov))
-    R = cov / np.outer(sd, sd)
+    R = np.clip(cov / np.outer(sd, sd), -1.0, 1.0)  # rounding can push |r| past 1
     np.fill_diagonal(R, 1.0)
-    C[keep] = sigma[keep] * (1.0 - R).sum(axis=1)
+    conflict = 1.0 - R
+    conflict[conflict < 1e-12] = 0.0  # r = 1 up to rounding: no conflict, not a tiny signed one
+    C[keep] = sigma[keep] * conflict.sum(axis=1)
+    if not C.sum() > 0:
+        raise MethodError(
+            "CRITIC weights: every pair of varying indicators is perfectly correlated, so the conflict term "
+            "carries zero information and CRITIC weights are undefined (0/0); use entropy or CV weights."
+        )
     return _normalise(C, "CRITIC weights")
 
 
