@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+
+def near_matches(name: Any, options: Iterable[Any]) -> str:
+    """A hint ``"; near matches: a, b"`` listing up to three close options, or an empty string."""
+    near = difflib.get_close_matches(str(name), [str(o) for o in options], n=3)
+    return f"; near matches: {', '.join(near)}" if near else ""
+
 
 class NqpfError(ValueError):
     """Base class of every error nqpf raises on bad input."""

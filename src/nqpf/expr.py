@@ -8,7 +8,6 @@ Grammar: column names, numbers, ``+ - * / **``, parentheses, unary minus and the
 from __future__ import annotations
 
 import ast
-import difflib
 import operator
 from collections.abc import Callable
 from functools import lru_cache
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import ExpressionError
+from nqpf.errors import ExpressionError, near_matches
 
 FUNCTIONS = ("lag", "growth", "log", "sqrt", "abs")
 _BINOPS: dict[type, Callable] = {
@@ -117,9 +116,8 @@ def evaluate(
     tree = parse(expression)
     for col in columns(expression):
         if col not in data.columns:
-            near = difflib.get_close_matches(col, [str(c) for c in data.columns], n=3)
-            hint = f"; near matches: {', '.join(near)}" if near else ""
-            raise ExpressionError(f"indicator '{label}': the data have no column '{col}'{hint}")
+            raise ExpressionError(
+                f"indicator '{label}': the data have no column '{col}'{near_matches(col, data.columns)}")
 
     def where(mask: pd.Series | np.ndarray) -> str:
         idx = data.index[np.asarray(mask, dtype=bool)]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nqpf import expr
-from nqpf.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError
+from nqpf.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError, near_matches
 from nqpf.framework import Framework
 from nqpf.methods import aggregate as agg
 from nqpf.methods import normalize as nz
@@ -41,8 +41,6 @@ def indicator_values(panel: Panel, framework: Framework, units: Sequence[str] | 
         have = set(data.index.get_level_values("unit"))
         unknown = [u for u in units if u not in have]
         if unknown:
-            from nqpf.panel import near_matches
-
             raise DataError(f"unit(s) {unknown} are not in the data{near_matches(str(unknown[0]), list(have))}")
         data = data[data.index.get_level_values("unit").isin(list(units))]
     cols = {}

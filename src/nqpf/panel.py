@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -480,8 +479,3 @@ def _match_units(data: pd.DataFrame, path: Path | str) -> pd.DataFrame:
     out.index = new
     return out
 
-
-def near_matches(name: str, options: Sequence[str]) -> str:
-    """A hint listing near matches, or an empty string."""
-    near = difflib.get_close_matches(name, list(options), n=3)
-    return f"; near matches: {', '.join(near)}" if near else ""

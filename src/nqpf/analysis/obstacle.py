@@ -14,7 +14,6 @@ obstacles), so every grouping sums to 100 % over its columns.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError, FrameworkError, MethodError
+from nqpf.errors import DataError, FrameworkError, MethodError, near_matches
 from nqpf.framework import Framework
 from nqpf.result import IndexResult
 
@@ -47,11 +46,6 @@ def obstacle_shares(F: np.ndarray, I: np.ndarray) -> np.ndarray:
     tot = FI.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(tot > 0, FI / np.where(tot > 0, tot, 1.0) * 100.0, np.nan)
-
-
-def _near(name: Any, options: Sequence[Any]) -> str:
-    near = difflib.get_close_matches(str(name), [str(o) for o in options], n=3)
-    return f"; near matches: {', '.join(near)}" if near else ""
 
 
 @dataclass
@@ -155,7 +149,7 @@ class ObstacleResult:
         units = list(dict.fromkeys(self.O.index.get_level_values(0)))
         years = sorted(set(int(y) for y in self.O.index.get_level_values(1)))
         if unit not in units:
-            raise DataError(f"unit '{unit}' is not in the obstacle result{_near(unit, units)}")
+            raise DataError(f"unit '{unit}' is not in the obstacle result{near_matches(unit, units)}")
         try:
             y = int(year)
         except (TypeError, ValueError):
@@ -322,15 +316,15 @@ def _resolve_by(fw: Framework, by: Any) -> tuple[list[str], dict[str, list[str] 
                 if kind in all_keys:
                     owner = next(kk for kk, v in fw.vocabulary.items() if kind in v)
                     hint = f"; '{kind}' is a {owner} key — ask for by={{'{owner}': ['{kind}']}}"
-                raise FrameworkError(
-                    f"framework '{fw.name}' has no grouping '{kind}'; use one of {kinds}{hint or _near(kind, kinds)}")
+                hint = hint or near_matches(kind, kinds)
+                raise FrameworkError(f"framework '{fw.name}' has no grouping '{kind}'; use one of {kinds}{hint}")
         defined = fw.dimensions if kind == "dimension" else list(fw.vocabulary[kind])
         if keys is not None:
             keys = [keys] if isinstance(keys, str) else list(keys)
             for k in keys:
                 if k not in defined:
                     raise FrameworkError(
-                        f"framework '{fw.name}' defines no {kind} '{k}'; defined: {defined}{_near(k, defined)}")
+                        f"framework '{fw.name}' defines no {kind} '{k}'; defined: {defined}{near_matches(k, defined)}")
             if not keys:
                 raise FrameworkError(f"by['{kind}'] is empty; name at least one {kind} or pass None for all")
         restrict[kind] = keys

@@ -8,7 +8,6 @@ year.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import warnings
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError
+from nqpf.errors import DataError, near_matches
 from nqpf.result import IndexResult
 
 __all__ = ["ScenarioResult", "ScenarioWarning", "parse_change", "scenario"]
@@ -29,11 +28,6 @@ _REL = re.compile(r"^\s*([+-]?\s*\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\s*\.\d+(?:
 
 class ScenarioWarning(UserWarning):
     """A scenario value outside the observed range of an indicator (the index extrapolates)."""
-
-
-def _near(name: Any, options: list[Any]) -> str:
-    near = difflib.get_close_matches(str(name), [str(o) for o in options], n=3)
-    return f"; near matches: {', '.join(near)}" if near else ""
 
 
 def parse_change(change: Any, indicator: str = "") -> tuple[str, float]:
@@ -162,7 +156,7 @@ def _resolve_unit(result: IndexResult, unit: Any, notes: list[str]) -> Any:
     if short is not None and short in units:
         notes.append(f"unit '{unit}' matched to '{short}'")
         return short
-    raise DataError(f"unit '{unit}' is not in the index ({len(units)} units){_near(unit, units)}")
+    raise DataError(f"unit '{unit}' is not in the index ({len(units)} units){near_matches(unit, units)}")
 
 
 def _bounds(result: IndexResult, indicator: str, year: int) -> tuple[float, float]:
@@ -224,7 +218,8 @@ def scenario(result: IndexResult, changes: Mapping[str, Any], unit: Any, year: i
     for ind, change in changes.items():
         if ind not in ids:
             by_name = [i for i in ids if ind in (table.loc[i, "name_en"], table.loc[i, "name_zh"])]
-            hint = f"; '{ind}' is the name of indicator '{by_name[0]}' — use its id" if by_name else _near(ind, ids)
+            hint = (f"; '{ind}' is the name of indicator '{by_name[0]}' — use its id" if by_name
+                    else near_matches(ind, ids))
             raise DataError(f"indicator '{ind}' is not in framework '{fw.name}'{hint}")
         kind, amount = parse_change(change, ind)
         before = float(result.values.loc[(unit, y), ind])
