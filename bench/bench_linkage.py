@@ -32,7 +32,7 @@ import pandas as pd
 
 from nqpf.analysis.coupling import coupling_coordination
 from nqpf.analysis.obstacle import obstacle_degree
-from nqpf.framework import Framework
+from nqpf.core.framework import Framework
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.result import IndexResult
 

@@ -32,11 +32,11 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from nqpf.analysis.uncertainty import draw_weights, monte_carlo_weights
-from nqpf.framework import Framework
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
 from nqpf.methods import aggregate as agg
-from nqpf.panel import Panel
 
 
 def synthetic(units: int, years: int, indicators: int, seed: int = 0) -> tuple[Panel, Framework]:

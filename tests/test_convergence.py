@@ -10,7 +10,7 @@ from linearmodels import PanelOLS
 from scipy import stats
 
 from nqpf.analysis.convergence import beta_convergence, sigma_convergence
-from nqpf.errors import DataError, MethodError
+from nqpf.core.errors import DataError, MethodError
 from nqpf.result import IndexResult
 
 

@@ -15,11 +15,11 @@ from nqpf.analysis.coupling import (
     coupling_coordination,
     coupling_degree,
 )
-from nqpf.errors import DataError, MethodError
-from nqpf.framework import Framework
+from nqpf.core.errors import DataError, MethodError
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
-from nqpf.panel import Panel
 
 unit_interval = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
@@ -291,7 +291,7 @@ def test_index_results_as_subsystems() -> None:
 
 
 def test_bundled_nqpf_and_hqd(provinces_panel) -> None:
-    from nqpf.framework import load_framework
+    from nqpf.core.framework import load_framework
 
     units = [u for u in provinces_panel.units if u != "西藏"]
     n = measure(provinces_panel, load_framework("nqpf-province"), years="auto", units=units)

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nqpf.analysis.disparity import _pair_sums, _panel_frame, dagum_gini, dagum_gini_by_year
+from nqpf.analysis.disparity import _pair_sums, dagum_gini, dagum_gini_by_year
+from nqpf.core.errors import DataError
+from nqpf.core.shaping import panel_frame
 from nqpf.datasets import data_path, province_regions
-from nqpf.errors import DataError
 from nqpf.result import IndexResult
 
 
@@ -318,9 +319,9 @@ def test_by_year_groups_argument_and_errors():
 
 def test_panel_frame_accepts_multiindex_and_rejects_duplicates():
     df = pd.DataFrame({"unit": ["a", "a", "b"], "year": [1, 2, 1], "score": [1.0, 2.0, 3.0]})
-    out = _panel_frame(df.set_index(["unit", "year"]))
+    out = panel_frame(df.set_index(["unit", "year"]))
     assert list(out.columns) == ["unit", "year", "value"] and len(out) == 3
     with pytest.raises(DataError, match="no column 'x'"):
-        _panel_frame(df, "x")
+        panel_frame(df, "x")
     with pytest.raises(DataError, match="duplicated"):
-        _panel_frame(pd.concat([df, df.iloc[:1]]))
+        panel_frame(pd.concat([df, df.iloc[:1]]))

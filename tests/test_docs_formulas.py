@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf.framework import Framework
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
 from nqpf.methods import aggregate as agg
 from nqpf.methods import normalize as nz
 from nqpf.methods import weights as wt
-from nqpf.panel import Panel
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS_DIR = ROOT / "docs" / "methods"

@@ -14,8 +14,8 @@ from libpysal.weights import W, lat2W
 from scipy import stats
 
 from nqpf.analysis.dynamics import kernel_density, markov, spatial_markov
+from nqpf.core.errors import DataError
 from nqpf.datasets import data_path
-from nqpf.errors import DataError
 from nqpf.result import IndexResult
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf import expr
-from nqpf.errors import ExpressionError
+from nqpf.core import expr
+from nqpf.core.errors import ExpressionError
 
 
 @pytest.fixture

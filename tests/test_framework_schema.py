@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nqpf.errors import FrameworkError
-from nqpf.framework import Framework, load_framework
+from nqpf.core.errors import FrameworkError
+from nqpf.core.framework import Framework, load_framework
 from nqpf.frameworks.schema import parse_framework_text
 
 GOOD = """\

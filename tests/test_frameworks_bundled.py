@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf import expr
+from nqpf.core import expr
+from nqpf.core.framework import BUNDLED_FRAMEWORKS, Framework, load_framework
 from nqpf.datasets import DATASETS, data_path
-from nqpf.framework import BUNDLED_FRAMEWORKS, Framework, load_framework
 
 FUNCTIONS = {"lag", "growth", "log", "sqrt", "abs"}
 FACTORS = {"laborers", "means_of_labor", "objects_of_labor"}

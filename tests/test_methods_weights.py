@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 from pymcdm import weights as pw
 from pymcdm.weights.subjective import AHP
 
-from nqpf.errors import MethodError
+from nqpf.core.errors import MethodError
 from nqpf.methods import normalize, weights
 from nqpf.methods.weights import SAATY_RANDOM_INDEX, ahp, combined, critic, cv, entropy, equal
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from nqpf.analysis.obstacle import ObstacleResult, obstacle_degree, obstacle_shares
-from nqpf.errors import DataError, FrameworkError, MethodError
-from nqpf.framework import Framework
+from nqpf.core.errors import DataError, FrameworkError, MethodError
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
-from nqpf.panel import Panel
 from nqpf.result import IndexResult
 
 TOY = """
@@ -193,7 +193,7 @@ def test_bad_input() -> None:
 
 
 def test_bundled_provinces_nqpf(provinces_panel) -> None:
-    from nqpf.framework import load_framework
+    from nqpf.core.framework import load_framework
 
     fw = load_framework("nqpf-province")
     units = [u for u in provinces_panel.units if u != "西藏"]

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from conftest import shared_data
 
+from nqpf.core.errors import DataError
+from nqpf.core.panel import handle_missing, read_panel
+from nqpf.core.provenance import Provenance
 from nqpf.datasets import load_dataset, match_province
-from nqpf.errors import DataError
-from nqpf.panel import handle_missing, read_panel
-from nqpf.provenance import Provenance
 
 LONG = "province,year,gdp,patents\n北京,2020,100,5\n北京,2021,110,6\n上海,2020,90,4\n上海,2021,95,\n"
 

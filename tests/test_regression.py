@@ -8,12 +8,13 @@ import pytest
 import statsmodels.formula.api as smf
 from linearmodels import PanelOLS
 
-from nqpf.analysis.regression import RegressionResult, panel_regression, stars
-from nqpf.errors import DataError, MethodError
-from nqpf.framework import Framework
+from nqpf.analysis.regression import RegressionResult, panel_regression
+from nqpf.core.errors import DataError, MethodError
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
+from nqpf.core.stars import stars
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
-from nqpf.panel import Panel
 
 UNITS = [f"u{i}" for i in range(9)]
 YEARS = list(range(2010, 2019))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf.errors import DataError, StudyError
+from nqpf.core.errors import DataError, StudyError
 
 MINI_NQPF = """\
 name: mini-nqpf
@@ -73,12 +73,6 @@ YEARS = list(range(2017, 2024))
 
 def build_mini_run(folder: Path):
     """A 31-province run (two small frameworks, 2017–2023) with the analyses the report draws."""
-    from nqpf.analysis.convergence import sigma_convergence
-    from nqpf.analysis.coupling import coupling_coordination
-    from nqpf.analysis.disparity import dagum_gini_by_year
-    from nqpf.analysis.dynamics import kernel_density, markov
-    from nqpf.analysis.obstacle import obstacle_degree
-    from nqpf.analysis.spatial import lisa, moran
     from nqpf.study import StudySpec, run_study
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,20 +81,10 @@ def build_mini_run(folder: Path):
     spec = StudySpec(name="mini", title="Mini study", data={"dataset": "china-provinces"}, index=[
         {"name": "nqpf", "framework": str(folder / "nqpf.yaml"), "years": YEARS},
         {"name": "hqd", "framework": str(folder / "hqd.yaml"), "role": "hqd", "years": YEARS},
-    ])
+    ], analyses={"dagum": {}, "kernel_density": {}, "markov": {}, "moran": {"permutations": 0},
+                 "lisa": {"permutations": 0}, "convergence": {}, "coupling": {"systems": ["nqpf", "hqd"]},
+                 "obstacle": {}})
     run = run_study(spec, "mini study")
-    r, h = run.results["nqpf"], run.results["hqd"]
-    a = run.analyses
-    a["dagum"] = dagum_gini_by_year(r)
-    a["kernel_density"] = kernel_density(r)
-    a["markov"] = markov(r)
-    a["moran"] = moran(r, permutations=0)
-    a["lisa"] = lisa(r, permutations=0)
-    a["convergence"] = sigma_convergence(r)
-    a["coupling"] = coupling_coordination(r, h, names=["nqpf", "hqd"])
-    a["obstacle"] = obstacle_degree(r)
-    for k, v in a.items():
-        run.tables[k] = v.to_frame()
     return run
 
 
@@ -113,7 +97,9 @@ def mini_run(tmp_path_factory):
 # labels and province matching
 # =============================================================================================
 def test_labels_switch_language():
-    from nqpf.report.labels import bilingual, check_lang, column_labels, t, unit_name
+    from nqpf.core.i18n import bilingual, check_lang, t
+    from nqpf.core.units import unit_name
+    from nqpf.report.labels import column_labels
 
     assert t("score", "zh") == "得分" and t("score", "en") == "Score"
     assert t("cells_shown", "en", n=5).startswith("(first 5 rows")
@@ -128,7 +114,7 @@ def test_labels_switch_language():
 
 def test_province_aliases_match_the_map():
     """Full names, English names and GB/T 2260 codes reach the outline ids (short Chinese names)."""
-    from nqpf.report.maps import map_units, matrix_for_map
+    from nqpf.viz.maps import map_units, matrix_for_map
 
     assert map_units(["内蒙古自治区", "Beijing", "广西壮族自治区", "650000", "Tibet"]) == [
         "内蒙古", "北京", "广西", "新疆", "西藏"]
@@ -137,7 +123,7 @@ def test_province_aliases_match_the_map():
 
 
 def test_unmatched_province_is_a_clear_error_with_near_matches():
-    from nqpf.report.maps import choropleth_figure, map_units
+    from nqpf.viz.maps import choropleth_figure, map_units
 
     with pytest.raises(DataError) as exc:
         map_units(["北京", "Inner Mongol"])
@@ -151,7 +137,7 @@ def test_unmatched_province_is_a_clear_error_with_near_matches():
 
 def test_choropleth_figure_has_one_slider_step_per_year_and_fixed_colours():
     from nqpf.datasets import provinces
-    from nqpf.report.maps import choropleth_figure
+    from nqpf.viz.maps import choropleth_figure
 
     names = list(provinces()["name_en"])  # English names, matched through the alias table
     mat = pd.DataFrame({2020: np.arange(31.0), 2021: np.arange(31.0) + 10}, index=names)
@@ -265,11 +251,11 @@ def test_absent_analyses_leave_their_sections_out(mini_run):
     from nqpf.report.html import render_report
 
     run = copy.copy(mini_run)
-    run.analyses = {}
+    run.records = {}
     rep = render_report(run, "en")
     assert rep.sections == ["overview", "index"]
     assert "Dagum" not in rep.html and "Coupling" not in rep.html
-    run.analyses = {"coupling": mini_run.analyses["coupling"]}
+    run.records = {"coupling": mini_run.records["coupling"]}
     assert render_report(run, "en").sections == ["overview", "index", "hqd"]
 
 
@@ -277,7 +263,10 @@ def test_a_failing_section_raises_in_strict_mode_and_shows_an_error_box_otherwis
     from nqpf.report.html import render_report
 
     run = copy.copy(mini_run)
-    run.analyses = {"dagum": object()}  # not a Dagum result
+    import dataclasses
+
+    bad = dataclasses.replace(mini_run.records["dagum"], result=object())  # not a Dagum result
+    run.records = {"dagum": bad}
     with pytest.raises(AttributeError):
         render_report(run, "en", strict=True)
     rep = render_report(run, "en", strict=False)

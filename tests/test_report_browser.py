@@ -255,7 +255,7 @@ MAP_CHECK = """(() => {
 
 
 def mainland() -> set[str]:
-    from nqpf.report.maps import panel_ids
+    from nqpf.viz.maps import panel_ids
 
     return set(panel_ids())
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from nqpf.analysis.scenario import ScenarioResult, ScenarioWarning, parse_change, scenario
-from nqpf.errors import DataError
-from nqpf.framework import Framework
+from nqpf.core.errors import DataError
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
-from nqpf.panel import Panel
 
 TOY = """
 name: toy

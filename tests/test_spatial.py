@@ -20,9 +20,9 @@ from nqpf.analysis.spatial import (
     moran,
     spatial_weights,
 )
+from nqpf.core.errors import DataError
 from nqpf.datasets import data_path, provinces
-from nqpf.errors import DataError
-from nqpf.geo import province_centroids
+from nqpf.geo.geometry import province_centroids
 from nqpf.result import IndexResult
 
 PROV = list(provinces()["name_zh"])

@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import pytest
 
-from nqpf.errors import StudyError
+from nqpf.core.errors import StudyError
 from nqpf.study import load_study, run_study
 
 
@@ -74,10 +74,10 @@ def test_bad_study_files(tmp_path):
 
 
 def test_compare_with_an_unknown_index_is_a_study_error():
-    from types import SimpleNamespace
+    spec, source = load_study()
+    raw = spec.model_dump()
+    raw["analyses"] = {"compare": {"indices": ["nqpf", "nope"]}}
+    from nqpf.study.spec import StudySpec
 
-    from nqpf.analyses_registry import _compare
-
-    run = SimpleNamespace(results={"a": object(), "b": object()}, by_role=lambda role: ["a", "b"])
-    with pytest.raises(StudyError, match=r"unknown index 'nope'; the study measures \['a', 'b'\]"):
-        _compare(run, indices=["a", "nope"])
+    with pytest.raises(StudyError, match=r"unknown index 'nope'; the study measures \['nqpf', 'nqpf_core', 'hqd'\]"):
+        run_study(StudySpec.model_validate(raw), source)

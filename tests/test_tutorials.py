@@ -20,9 +20,9 @@ import pytest
 from scipy import stats
 
 import nqpf
-from nqpf.framework import Framework
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
-from nqpf.panel import Panel
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "docs" / "tutorials"

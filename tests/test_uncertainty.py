@@ -19,13 +19,13 @@ from scipy import stats
 
 from nqpf.analysis import uncertainty as U
 from nqpf.analysis.disparity import dagum_gini
-from nqpf.errors import DataError, MethodError
-from nqpf.framework import Framework
+from nqpf.core.errors import DataError, MethodError
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
 from nqpf.methods import aggregate as agg
 from nqpf.methods import weights as wt
-from nqpf.panel import Panel
 
 # ---------------------------------------------------------------------------------------------
 # fixtures

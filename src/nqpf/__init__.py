@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from nqpf.core.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError, StudyError
+from nqpf.core.framework import Framework, load_framework
+from nqpf.core.panel import Panel, read_panel
 from nqpf.datasets import load_dataset
-from nqpf.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError, StudyError
-from nqpf.framework import Framework, load_framework
 from nqpf.measure import measure, rescore
-from nqpf.panel import Panel, read_panel
 from nqpf.result import IndexResult
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """How to cite nqpf and the methods a study used (引用): plain text or BibTeX, for ``nqpf cite``.
 
 ``cite_text()`` with no argument cites nqpf and the methods of the bundled default study; pass a
-:class:`~nqpf.study.StudyRun`, an :class:`~nqpf.result.IndexResult`, a study spec or study TOML file, an
+:class:`~nqpf.study.runner.StudyRun`, an :class:`~nqpf.result.IndexResult`, a study spec or study TOML file, an
 output folder of ``nqpf run`` (its ``provenance.json`` is read, nothing is re-run) or a list of method keys
 to cite exactly what that run used.
 """
@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nqpf.core.references import format_reference, get, to_bibtex
 from nqpf.methods_appendix import METHODS, index_methods, methods_used, references_for
-from nqpf.references import format_reference, get, to_bibtex
 
 __all__ = ["cite_text", "study_methods"]
 
@@ -22,7 +22,7 @@ FORMATS = ("bibtex", "text")
 
 def study_methods(spec: Any) -> list[str]:
     """The method keys a study spec asks for (before running it): each index's choices, then each analysis."""
-    from nqpf.framework import load_framework
+    from nqpf.core.framework import load_framework
     from nqpf.methods_appendix import analysis_methods
 
     keys: list[str] = []
@@ -59,7 +59,7 @@ def _resolve(run_or_methods: Any) -> tuple[list[str], str]:
         if p.is_dir() or p.suffix.lower() == ".json":
             return methods_used(p), f"the run in `{p}`"
         if not p.exists():
-            from nqpf.errors import StudyError
+            from nqpf.core.errors import StudyError
 
             raise StudyError(f"{p}: no such study file, output folder or provenance.json")
     if isinstance(run_or_methods, Mapping):

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nqpf.errors import NqpfError
+from nqpf.core.errors import NqpfError
 
 app = typer.Typer(
     help="nqpf — measure and analyse new quality productive forces (新质生产力) and high-quality development.",
@@ -81,7 +81,8 @@ def measure(
 ) -> None:
     """Measure an index on your own data with your own (or a bundled) framework."""
     from nqpf.output import run_summary, write_run
-    from nqpf.study import DataSpec, IndexSpec, StudySpec, run_study
+    from nqpf.study import run_study
+    from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
 
     yrs: str | list[int] | None = years  # 'auto', 'all' or 'FIRST-LAST', checked by the study
     try:
@@ -168,7 +169,7 @@ def frameworks(ctx: typer.Context) -> None:
     """List the bundled frameworks."""
     if ctx.invoked_subcommand is not None:
         return
-    from nqpf.framework import BUNDLED_FRAMEWORKS, load_framework
+    from nqpf.core.framework import BUNDLED_FRAMEWORKS, load_framework
 
     t = Table(title="bundled frameworks")
     for c in ("name", "title", "dimensions", "indicators"):
@@ -186,7 +187,7 @@ def frameworks(ctx: typer.Context) -> None:
 @frameworks_app.command("show")
 def frameworks_show(name: str, lang: Annotated[str, typer.Option()] = "en") -> None:
     """Print a framework's tree."""
-    from nqpf.framework import load_framework
+    from nqpf.core.framework import load_framework
 
     try:
         fw = load_framework(name)

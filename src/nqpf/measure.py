@@ -8,15 +8,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf import expr
-from nqpf.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError, near_matches
-from nqpf.framework import Framework
+from nqpf.core import expr
+from nqpf.core.errors import DataError, ExpressionError, FrameworkError, MethodError, NqpfError, near_matches
+from nqpf.core.framework import Framework
+from nqpf.core.panel import Panel, handle_missing, interpolate_within_span
+from nqpf.core.provenance import Provenance
 from nqpf.methods import aggregate as agg
 from nqpf.methods import normalize as nz
 from nqpf.methods import weights as wt
-from nqpf.panel import Panel, handle_missing, interpolate_within_span
-from nqpf.provenance import Provenance
 from nqpf.result import IndexResult, rank_within_years
+from nqpf.settings import MeasureSettings
 
 NORMALIZATIONS = ("minmax", "zscore", "vector")
 SCOPES = ("pooled", "per_year")
@@ -326,6 +327,7 @@ def measure(
     panel: Panel,
     framework: Framework,
     *,
+    settings: MeasureSettings | None = None,
     normalization: str = "minmax",
     scope: str = "pooled",
     weighting: str = "global_entropy",
@@ -351,6 +353,11 @@ def measure(
     a list. ``missing``: "error", "interpolate" (linear within each unit's observed span), "drop", or
     a chain such as ["interpolate", "drop"].
     """
+    if settings is not None:
+        normalization, scope, shift = settings.normalization, settings.scope, settings.shift
+        weighting = settings.weighting
+        aggregation, tree, rho, objective = settings.aggregation, settings.tree, settings.rho, settings.objective
+        combine, alpha, allow_inconsistent_ahp = settings.combine, settings.alpha, settings.allow_inconsistent_ahp
     for arg, val, options in (("normalization", normalization, NORMALIZATIONS), ("scope", scope, SCOPES),
                               ("weighting", weighting, WEIGHTINGS), ("aggregation", aggregation, AGGREGATIONS),
                               ("tree", tree, TREES)):

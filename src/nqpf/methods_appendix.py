@@ -1,9 +1,9 @@
 """The methods section of a run (方法说明), ready to paste into a paper: ``methods.md`` in English or Chinese.
 
-:func:`methods_markdown` describes what a :class:`~nqpf.study.StudyRun` actually did — the data and years,
+:func:`methods_markdown` describes what a :class:`~nqpf.study.runner.StudyRun` actually did — the data and years,
 the framework tree with its weights, the normalisation, weighting and aggregation, every analysis that ran
 with its settings, what was imputed or dropped, the software versions — and lists the references of exactly
-those methods (from :mod:`nqpf.references`). A method that did not run is not named.
+those methods (from :mod:`nqpf.core.references`). A method that did not run is not named.
 :func:`write_methods_md` writes it to a file; :func:`methods_html` renders the same text as an HTML
 fragment for ``report.html``. :func:`methods_used` returns the method keys of a run (or of a run's
 ``provenance.json``), which :mod:`nqpf.cite` turns into citations.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nqpf.references import format_reference, get
+from nqpf.core.references import format_reference, get
 
 __all__ = [
     "METHODS",
@@ -54,7 +54,7 @@ def _m(key: str, en: str, zh: str, refs: tuple[str, ...], page: str) -> MethodIn
     return MethodInfo(key, en, zh, refs, f"docs/methods/{page}.md")
 
 
-#: Every method a run can use, by key; ``refs`` are keys of :data:`nqpf.references.REFERENCES`.
+#: Every method a run can use, by key; ``refs`` are keys of :data:`nqpf.core.references.REFERENCES`.
 METHODS: dict[str, MethodInfo] = {m.key: m for m in [
     _m("minmax", "min–max normalisation", "极差标准化（min–max）", ("hwang1981",), "normalization"),
     _m("interval", "interval (moderate) indicator normalisation", "区间型（适度）指标标准化", ("guo2007",),
@@ -221,7 +221,7 @@ def _load_provenance(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 def methods_used(run: Any) -> list[str]:
     """The method keys a run used, in order: per index (normalisation, weighting, aggregation), then analyses.
 
-    ``run`` is a :class:`~nqpf.study.StudyRun`, an :class:`~nqpf.result.IndexResult`, a run's
+    ``run`` is a :class:`~nqpf.study.runner.StudyRun`, an :class:`~nqpf.result.IndexResult`, a run's
     ``provenance.json`` (path, output folder or loaded dict) or an iterable of method keys.
     """
     from nqpf.result import IndexResult
@@ -753,7 +753,7 @@ def _cells_lines(run: Any, lang: str) -> list[str]:
 
 
 def _versions_line(keys: list[str], lang: str) -> str:
-    from nqpf.provenance import package_versions
+    from nqpf.core.provenance import package_versions
 
     v = package_versions()
     names = ["nqpf", "numpy", "pandas", "scipy"]

@@ -102,7 +102,7 @@ def province_diagnosis(run: StudyRun, lang: str = "en") -> pd.DataFrame | None:
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=["unit", "year"], how="inner")
-    from nqpf.report.labels import unit_name
+    from nqpf.core.units import unit_name
 
     year = int(out["year"].max())
     out = out[out["year"] == year].drop(columns="year").round(3)

@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.framework import Framework
-from nqpf.provenance import Provenance
+from nqpf.core.framework import Framework
+from nqpf.core.interface import Result
+from nqpf.core.provenance import Provenance
 
 
 @dataclass
-class IndexResult:
+class IndexResult(Result):
     """A composite index measured on a panel.
 
     Attributes
@@ -76,13 +77,17 @@ class IndexResult:
         s = self.scores[self.scores["year"] == year]
         return s.set_index("unit")[column]
 
+    def settings_dict(self) -> dict[str, Any]:
+        """The resolved settings as a plain dict (provenance.json)."""
+        return dict(self.settings)
+
     def to_frame(self) -> pd.DataFrame:
         """The scores table (unit, year, score, rank, one column per node)."""
         return self.scores.copy()
 
     def summary(self, lang: str = "en", top: int = 5) -> str:
         """Method choices, weights of the dimensions, top and bottom units in the latest year."""
-        from nqpf.report.labels import unit_name
+        from nqpf.core.units import unit_name
 
         fw = self.framework
         title = fw.title_zh if lang == "zh" else fw.title_en

@@ -28,7 +28,7 @@ from nqpf.analysis.dynamics import (
     spatial_markov,
 )
 from nqpf.analysis.obstacle import ObstacleResult, obstacle_degree, obstacle_shares
-from nqpf.analysis.regression import RegressionResult, panel_regression, stars
+from nqpf.analysis.regression import RegressionResult, panel_regression
 from nqpf.analysis.scenario import ScenarioResult, ScenarioWarning, parse_change, scenario
 from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, moran, spatial_weights
 from nqpf.analysis.uncertainty import (
@@ -91,6 +91,5 @@ __all__ = [
     "sigma_convergence",
     "spatial_markov",
     "spatial_weights",
-    "stars",
     "uncertainty_analysis",
 ]

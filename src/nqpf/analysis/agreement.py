@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from nqpf.errors import DataError
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError, StudyError
+from nqpf.core.interface import Result
 from nqpf.result import IndexResult
 
 
 @dataclass
-class RankAgreement:
+class RankAgreement(Result):
     """Spearman's ρ and Kendall's τ-b between two indices' scores in each shared year.
 
     Reference: Spearman (1904) Am. J. Psychol. 15:72-101; Kendall (1938) Biometrika 30:81-93.
@@ -61,3 +63,27 @@ def rank_agreement(a: IndexResult, b: IndexResult, name_a: str = "a", name_b: st
                      "kendall": float(tau), "kendall_p": float(tp), f"top{top}_overlap": len(ta & tb)})
     pooled = float(stats.spearmanr(sa.loc[both].to_numpy(), sb.loc[both].to_numpy())[0])
     return RankAgreement(name_a, name_b, pd.DataFrame(rows), pooled)
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.compare]
+# ---------------------------------------------------------------------------------------------
+class CompareOptions(Options):
+    """``[analyses.compare]``: the two indices to compare (default: the study's first two NQPF indices)."""
+
+    indices: list[str] | None = None
+    top: int = 5
+
+
+@register_analysis("compare", options=CompareOptions, result=RankAgreement, section="robustness", order=90,
+                   label=("两种指数的排名一致性", "Rank agreement of two indices"),
+                   refs=("spearman1904", "kendall1938"),
+                   tables=lambda res, used: {f"compare_{used[0]}_vs_{used[1]}": res.to_frame()})
+def _study_compare(ctx: StudyContext, opts: CompareOptions) -> RankAgreement:
+    names = opts.indices or ctx.indices("nqpf")
+    if len(names) < 2:
+        raise StudyError("[analyses.compare] needs two indices")
+    a, b = names[:2]
+    _, ra = ctx.index(a)
+    _, rb = ctx.index(b)
+    return rank_agreement(ra, rb, a, b, top=opts.top)

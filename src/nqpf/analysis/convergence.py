@@ -25,8 +25,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from nqpf.analysis.disparity import _panel_frame, _py
-from nqpf.errors import DataError, MethodError
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError, MethodError
+from nqpf.core.interface import Result
+from nqpf.core.shaping import panel_frame, plain
+from nqpf.core.stars import stars
 
 __all__ = ["BetaConvergenceResult", "SigmaConvergenceResult", "beta_convergence", "sigma_convergence"]
 
@@ -35,7 +38,7 @@ __all__ = ["BetaConvergenceResult", "SigmaConvergenceResult", "beta_convergence"
 # σ-convergence
 # =============================================================================================
 @dataclass
-class SigmaConvergenceResult:
+class SigmaConvergenceResult(Result):
     """σ-convergence (σ收敛): dispersion across units per year and its trend (Barro & Sala-i-Martin 1992).
 
     Attributes
@@ -91,7 +94,7 @@ def sigma_convergence(
     ``ddof`` = 0 (default) uses the population standard deviation √(Σ(x − x̄)²/n) as in the usual
     σ_t formula; ddof = 1 the sample one. The trend is an OLS of each measure on the year.
     """
-    frame = _panel_frame(result_or_frame, column)
+    frame = panel_frame(result_or_frame, column)
     rows = []
     for year, sub in frame.groupby("year", sort=True):
         x = sub["value"].to_numpy()
@@ -122,7 +125,7 @@ def sigma_convergence(
 # β-convergence
 # =============================================================================================
 @dataclass
-class BetaConvergenceResult:
+class BetaConvergenceResult(Result):
     """β-convergence (β收敛) regression of annual log growth on the initial log level.
 
     Attributes (Barro & Sala-i-Martin 1992 symbols)
@@ -172,13 +175,13 @@ class BetaConvergenceResult:
                 f", controls {', '.join(self.controls)})" if self.controls else ")")
         else:
             kind = "absolute"
-        stars = "***" if self.p < 0.01 else "**" if self.p < 0.05 else "*" if self.p < 0.1 else ""
+        star = stars(self.p)
         verdict = ("β-convergence" if self.beta < 0 and self.p < 0.05 else
                    "β-divergence" if self.beta > 0 and self.p < 0.05 else "no significant β-convergence")
         lines = [
             f"{kind[0].upper() + kind[1:]} β-convergence of {self.column!r}: {self.n_obs} unit-years, {self.n_units} "
             f"units, {self.n_periods} growth years; SE {self.cov_type}.",
-            f"β = {self.beta:.4f}{stars} (se {self.se:.4f}, t = {self.t:.2f}, p = {self.p:.3g}), "
+            f"β = {self.beta:.4f}{star} (se {self.se:.4f}, t = {self.t:.2f}, p = {self.p:.3g}), "
             f"R² = {self.r2:.3f}: {verdict}.",
         ]
         if np.isfinite(self.lambda_):
@@ -224,7 +227,7 @@ def _controls_frame(controls: Any, result_or_frame: Any, column: str) -> pd.Data
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     if out.duplicated(["unit", "year"]).any():
         r = out[out.duplicated(["unit", "year"])].iloc[0]
-        raise DataError(f"controls: unit {_py(r['unit'])!r}, year {r['year']} appears twice")
+        raise DataError(f"controls: unit {plain(r['unit'])!r}, year {r['year']} appears twice")
     return out
 
 
@@ -254,12 +257,12 @@ def beta_convergence(
 
     if controls is not None and not conditional:
         raise MethodError("controls make the β conditional; pass conditional=True with controls")
-    frame = _panel_frame(result_or_frame, column)
+    frame = panel_frame(result_or_frame, column)
     bad = frame[frame["value"] <= 0]
     if len(bad):
         r = bad.iloc[0]
         raise DataError(
-            f"unit {_py(r['unit'])!r}, year {r['year']}: {column!r} = {r['value']} is not positive; β-convergence "
+            f"unit {plain(r['unit'])!r}, year {r['year']}: {column!r} = {r['value']} is not positive; β-convergence "
             f"uses logs ({len(bad)} such unit-year(s)) — shift the index or drop them"
         )
     frame = frame.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
@@ -287,7 +290,7 @@ def beta_convergence(
             r = data[miss].iloc[0]
             c = next(n for n in names if pd.isna(r[n]))
             raise DataError(
-                f"control {c!r} is missing for unit {_py(r['unit'])!r}, year {r['start']} ({int(miss.sum())} "
+                f"control {c!r} is missing for unit {plain(r['unit'])!r}, year {r['start']} ({int(miss.sum())} "
                 "growth observation(s) affected); fill or drop them"
             )
     panel = data.set_index(["unit", "year"])
@@ -320,3 +323,47 @@ def beta_convergence(
         cov_type=cov_type + (" by unit" if cov_type == "clustered" and opts.get("cluster_entity") else ""),
         column=column, model=res,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.convergence]
+# ---------------------------------------------------------------------------------------------
+class ConvergenceBundle(Result):
+    """σ-convergence with absolute and conditional β-convergence of one index."""
+
+    label = ("收敛性分析", "Convergence")
+
+    def __init__(self, sigma: SigmaConvergenceResult, beta_absolute: BetaConvergenceResult,
+                 beta_conditional: BetaConvergenceResult) -> None:
+        self.sigma = sigma
+        self.beta_absolute = beta_absolute
+        self.beta_conditional = beta_conditional
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.sigma.to_frame()
+
+    def _summary_lines(self, lang: str) -> list[str]:
+        return [self.sigma.summary(), self.beta_absolute.summary(), self.beta_conditional.summary()]
+
+
+class ConvergenceOptions(Options):
+    """``[analyses.convergence]``: the index."""
+
+    index: str | None = None
+
+
+def _convergence_tables(res: ConvergenceBundle, used: list[str]) -> dict[str, pd.DataFrame]:
+    name = used[0]
+    return {f"sigma_convergence_{name}": res.sigma.to_frame(),
+            f"beta_convergence_{name}": pd.concat(
+                [res.beta_absolute.to_frame().assign(model="absolute"),
+                 res.beta_conditional.to_frame().assign(model="conditional")], ignore_index=True)}
+
+
+@register_analysis("convergence", options=ConvergenceOptions, result=ConvergenceBundle, section="disparity",
+                   order=70, label=("收敛性分析：σ 收敛与 β 收敛", "Convergence: σ and β"), refs=("barro1992",),
+                   tables=_convergence_tables)
+def _study_convergence(ctx: StudyContext, opts: ConvergenceOptions) -> ConvergenceBundle:
+    _, res = ctx.index(opts.index)
+    return ConvergenceBundle(sigma_convergence(res), beta_convergence(res, conditional=False),
+                             beta_convergence(res, conditional=True))

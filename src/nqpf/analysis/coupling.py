@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from nqpf.errors import DataError, MethodError
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError, MethodError, StudyError
+from nqpf.core.interface import Result
 from nqpf.result import IndexResult
 
 __all__ = [
@@ -169,7 +171,7 @@ def coordination_level(D: ArrayLike) -> NDArray[np.int64]:
 
 
 @dataclass
-class CouplingResult:
+class CouplingResult(Result):
     """Coupling coordination of n subsystems per unit-year.
 
     Attributes
@@ -424,3 +426,25 @@ def coupling_coordination(
         U=U, C=C, T=T, D=D, level=level, level_zh=_ZH[level - 1], level_en=_EN[level - 1],
         names=sys_names, alpha=a, variant=variant, index=index, notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.coupling]
+# ---------------------------------------------------------------------------------------------
+class CouplingOptions(Options):
+    """``[analyses.coupling]``: the systems (index names; default the first NQPF and HQD indices), the
+    contribution coefficients and the variant of the coupling degree."""
+
+    systems: list[str] | None = None
+    alpha: list[float] | None = None
+    variant: Literal["standard", "modified"] = "standard"
+
+
+@register_analysis("coupling", options=CouplingOptions, result=CouplingResult, section="hqd", order=10,
+                   label=("耦合协调度", "Coupling coordination"), refs=("liao1999", "wang2021"))
+def _study_coupling(ctx: StudyContext, opts: CouplingOptions) -> CouplingResult:
+    names = opts.systems or [*ctx.indices("nqpf")[:1], *ctx.indices("hqd")[:1]]
+    if len(names) < 2:
+        raise StudyError("[analyses.coupling] needs two or more systems (an nqpf and an hqd index)")
+    systems = [ctx.index(n)[1] for n in names]
+    return coupling_coordination(*systems, alpha=opts.alpha, variant=opts.variant, names=names)

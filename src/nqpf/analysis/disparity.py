@@ -45,92 +45,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError
+from nqpf.core.interface import Result
+from nqpf.core.rng import generator
+from nqpf.core.shaping import panel_frame, plain
 
 __all__ = ["DagumByYear", "DagumResult", "dagum_gini", "dagum_gini_by_year"]
-
-
-# ---------------------------------------------------------------------------------------------
-# shared helpers for the analysis modules (disparity, dynamics, convergence)
-# ---------------------------------------------------------------------------------------------
-def _py(x: Any) -> Any:
-    """A numpy scalar as a plain Python value (so messages read 'c3', 2021, not np.str_('c3'))."""
-    return x.item() if isinstance(x, np.generic) else x
-
-
-def _panel_frame(data: Any, column: str = "score", *, allow_nan: bool = False) -> pd.DataFrame:
-    """The tidy (unit, year, value) frame of an IndexResult or a DataFrame with unit, year, ``column``.
-
-    A DataFrame may carry unit and year as columns or as a (unit, year) MultiIndex. Duplicated
-    unit-years and (unless ``allow_nan``) missing values raise DataError naming them.
-    """
-    from nqpf.result import IndexResult
-
-    if isinstance(data, IndexResult):
-        frame = data.scores
-        what = "IndexResult.scores"
-    elif isinstance(data, pd.DataFrame):
-        frame = data
-        what = "the frame"
-        if not {"unit", "year"} <= set(frame.columns):
-            names = [n for n in (frame.index.names or []) if n is not None]
-            if {"unit", "year"} <= set(names):
-                frame = frame.reset_index()
-            else:
-                raise DataError(
-                    "expected a DataFrame with columns 'unit' and 'year' (or a (unit, year) index); "
-                    f"got columns {list(frame.columns)[:10]}"
-                )
-    else:
-        raise DataError(
-            f"expected an IndexResult or a DataFrame with unit, year and {column!r}; "
-            f"got {type(data).__name__}"
-        )
-    if column not in frame.columns:
-        cols = [c for c in frame.columns if c not in ("unit", "year")]
-        raise DataError(f"{what} has no column {column!r}; available: {cols}")
-    out = pd.DataFrame({
-        "unit": frame["unit"].to_numpy(),
-        "year": pd.to_numeric(frame["year"], errors="coerce").to_numpy(),
-        "value": pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float),
-    })
-    if out["year"].isna().any():
-        row = int(np.flatnonzero(out["year"].isna().to_numpy())[0])
-        raise DataError(
-            f"unit {_py(out['unit'].iloc[row])!r}: year {_py(frame['year'].iloc[row])!r} is not a number"
-        )
-    out = out.assign(year=out["year"].astype(int))
-    dup = out.duplicated(["unit", "year"])
-    if dup.any():
-        r = out[dup].iloc[0]
-        raise DataError(
-            f"unit {_py(r['unit'])!r}, year {r['year']}: duplicated unit-year; keep one row per unit-year"
-        )
-    if not allow_nan and out["value"].isna().any():
-        bad = out[out["value"].isna()]
-        where = ", ".join(f"{u} {y}" for u, y in zip(bad["unit"].head(5), bad["year"].head(5), strict=True))
-        raise DataError(
-            f"{column!r} is missing or not numeric for {len(bad)} unit-year(s) ({where}); "
-            "drop or impute them first"
-        )
-    return out.sort_values(["year", "unit"], kind="stable").reset_index(drop=True)
-
-
-def _balanced_matrix(frame: pd.DataFrame, units: list[Hashable] | None = None) -> pd.DataFrame:
-    """The unit × year matrix of a (unit, year, value) frame; a missing unit-year raises DataError."""
-    mat = frame.pivot(index="unit", columns="year", values="value")
-    if units is not None:
-        mat = mat.reindex(units)
-    else:
-        mat = mat.reindex(list(dict.fromkeys(frame["unit"])))
-    if mat.isna().to_numpy().any():
-        r, c = np.argwhere(mat.isna().to_numpy())[0]
-        n_bad = int(mat.isna().to_numpy().sum())
-        raise DataError(
-            f"unit {_py(mat.index[r])!r}, year {mat.columns[c]}: no value ({n_bad} unit-year(s) missing); "
-            "this analysis needs a balanced panel — impute or drop the unit or year"
-        )
-    return mat
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,7 +135,7 @@ def _dagum_components(P: np.ndarray, Wj: np.ndarray, Sj: np.ndarray) -> dict[str
 # result objects
 # ---------------------------------------------------------------------------------------------
 @dataclass
-class DagumResult:
+class DagumResult(Result):
     """The Dagum Gini decomposition (Dagum 基尼系数分解) of one cross-section.
 
     Attributes (Dagum 1997 symbols)
@@ -340,7 +261,7 @@ def _check_inputs(
     loc = f"{where}: " if where else ""
 
     def who(i: int) -> str:
-        return f"unit {_py(names[i])!r}" if names is not None else f"observation {i}"
+        return f"unit {plain(names[i])!r}" if names is not None else f"observation {i}"
 
     try:
         y = np.asarray(values, dtype=float)
@@ -393,10 +314,6 @@ def _check_inputs(
         if tot[j] <= 0:
             raise DataError(f"{loc}group {labels[j]!r}: all values are zero, its Gini ratio is undefined")
     return y, codes.astype(np.intp), labels, w
-
-
-def _resolve_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def _bootstrap_table(
@@ -535,13 +452,13 @@ def _dagum(
         est.update({f"share:{c}": v for c, v in res.contributions.items()})
         est.update({f"Gjj:{g}": v for g, v in res.within.items()})
         est.update({f"Gjh:{j}-{h}": v for (j, h), v in res.between.items()})
-        res.ci = _bootstrap_table(y, codes, w, k, int(bootstrap), _resolve_rng(seed), level, est, labels,
+        res.ci = _bootstrap_table(y, codes, w, k, int(bootstrap), generator(seed), level, est, labels,
                                   pairs)
     return res
 
 
 @dataclass
-class DagumByYear:
+class DagumByYear(Result):
     """The Dagum Gini decomposition (Dagum 基尼系数分解) of each year of a panel.
 
     ``results`` holds the DagumResult of each year. In the per-year table the groups keep one fixed
@@ -609,13 +526,13 @@ def _resolve_groups(units: list[Hashable], groups: Any) -> dict[Hashable, Hashab
         known = [u for u in units if u in regions]
         if not known:
             raise DataError(
-                f"units are not provinces (e.g. {_py(units[0])!r}); pass groups= a dict or Series unit -> group"
+                f"units are not provinces (e.g. {plain(units[0])!r}); pass groups= a dict or Series unit -> group"
             )
         mapping: Mapping[Hashable, Hashable] = regions
     elif isinstance(groups, pd.Series):
         if groups.index.has_duplicates:
             d = groups.index[groups.index.duplicated()][0]
-            raise DataError(f"groups lists unit {_py(d)!r} more than once")
+            raise DataError(f"groups lists unit {plain(d)!r} more than once")
         mapping = groups.to_dict()
     elif isinstance(groups, Mapping):
         mapping = groups
@@ -624,7 +541,7 @@ def _resolve_groups(units: list[Hashable], groups: Any) -> dict[Hashable, Hashab
     missing = [u for u in units if u not in mapping or pd.isna(mapping[u])]
     if missing:
         raise DataError(
-            f"unit(s) without a group: {', '.join(repr(_py(u)) for u in missing[:10])}"
+            f"unit(s) without a group: {', '.join(repr(plain(u)) for u in missing[:10])}"
             + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
             + "; add them to groups"
         )
@@ -648,7 +565,7 @@ def dagum_gini_by_year(
     regions (East, Central, West, Northeast; ``nqpf.datasets.province_regions()``). ``bootstrap``
     resamples units within groups, independently in each year, from one generator seeded by ``seed``.
     """
-    frame = _panel_frame(result, column)
+    frame = panel_frame(result, column)
     units = list(dict.fromkeys(frame["unit"]))
     member = _resolve_groups(units, groups)
     frame = frame.assign(group=frame["unit"].map(member))
@@ -656,7 +573,7 @@ def dagum_gini_by_year(
     pooled = frame.groupby("group", sort=False)["value"].mean().sort_values(kind="stable")
     order = list(pooled.index)
     pairs = [(order[a], order[c]) for a in range(len(order) - 1, -1, -1) for c in range(a - 1, -1, -1)]
-    rng = _resolve_rng(seed)
+    rng = generator(seed)
     results: dict[int, DagumResult] = {}
     cis = []
     for year, sub in frame.groupby("year", sort=True):
@@ -671,3 +588,23 @@ def dagum_gini_by_year(
         ci = pd.concat(cis, ignore_index=True)
         ci = ci[["year", *[c for c in ci.columns if c != "year"]]]
     return DagumByYear(results=results, groups=order, pairs=pairs, membership=member, column=column, ci=ci)
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.dagum]
+# ---------------------------------------------------------------------------------------------
+class DagumOptions(Options):
+    """``[analyses.dagum]``: the index, bootstrap replications and seed, and the groups (unit -> group)."""
+
+    index: str | None = None
+    bootstrap: int = 0
+    seed: int = 0
+    groups: dict[str, str] | None = None
+
+
+@register_analysis("dagum", options=DagumOptions, result=DagumByYear, section="disparity", order=10,
+                   label=("区域差异：Dagum 基尼系数及其分解", "Regional disparity: Dagum Gini decomposition"),
+                   refs=("dagum1997",))
+def _study_dagum(ctx: StudyContext, opts: DagumOptions) -> DagumByYear:
+    _, res = ctx.index(opts.index)
+    return dagum_gini_by_year(res, groups=opts.groups, bootstrap=opts.bootstrap, seed=opts.seed)

@@ -22,8 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-from nqpf.analysis.disparity import _balanced_matrix, _panel_frame, _py
-from nqpf.errors import DataError, MethodError
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.analysis.spatial import spatial_weights
+from nqpf.core.errors import DataError, MethodError
+from nqpf.core.interface import Result
+from nqpf.core.shaping import balanced_matrix, panel_frame, plain
 
 __all__ = [
     "KernelDensityResult",
@@ -39,7 +42,7 @@ __all__ = [
 # kernel density
 # =============================================================================================
 @dataclass
-class KernelDensityResult:
+class KernelDensityResult(Result):
     """Gaussian kernel densities (核密度估计) of each year on a common grid, with per-year features.
 
     Attributes
@@ -133,7 +136,7 @@ def kernel_density(
     bandwidth on each side, or the grid itself. Peaks are interior local maxima of the density on
     the grid whose height is at least ``peak_threshold`` times the year's maximum.
     """
-    frame = _panel_frame(result_or_frame, column)
+    frame = panel_frame(result_or_frame, column)
     if not (0 <= peak_threshold < 1):
         raise DataError(f"peak_threshold must be in [0, 1), got {peak_threshold}")
     rule = bandwidth if isinstance(bandwidth, str) else (
@@ -247,7 +250,7 @@ def _steady_text(s: np.ndarray, labels: list[str]) -> str:
 
 
 @dataclass
-class MarkovResult:
+class MarkovResult(Result):
     """Classical Markov chain of class transitions (传统马尔可夫链), Quah (1993), via giddy.
 
     Attributes
@@ -363,8 +366,8 @@ def markov(
     lower classes, a value equal to a cutoff falls in the lower class) overrides both. Needs a balanced
     panel of at least two consecutive years.
     """
-    frame = _panel_frame(result_or_frame, column)
-    mat = _balanced_matrix(frame)
+    frame = panel_frame(result_or_frame, column)
+    mat = balanced_matrix(frame)
     if mat.shape[1] < 2:
         raise DataError(f"a Markov chain needs at least two years; got {list(mat.columns)}")
     yb, cut, kk, scheme = _classify(mat.to_numpy(), k, cutoffs, classify)
@@ -373,7 +376,7 @@ def markov(
 
 
 @dataclass
-class SpatialMarkovResult:
+class SpatialMarkovResult(Result):
     """Spatial Markov chain (空间马尔可夫链), Rey (2001), via giddy.markov.Spatial_Markov.
 
     Attributes
@@ -451,19 +454,19 @@ def _prepare_w(w: Any, units: list[Hashable]) -> tuple[Any, str]:
     missing = [u for u in units if u not in id_set]
     if missing:
         raise DataError(
-            f"unit(s) not in the spatial weights: {', '.join(repr(_py(u)) for u in missing[:10])}; "
+            f"unit(s) not in the spatial weights: {', '.join(repr(plain(u)) for u in missing[:10])}; "
             "build w on the panel's units (w.id_order must list every unit)"
         )
     extra = [i for i in ids if i not in unit_set]
     if extra:
         raise DataError(
-            f"spatial weights list unit(s) with no data: {', '.join(repr(_py(u)) for u in extra[:10])}; "
+            f"spatial weights list unit(s) with no data: {', '.join(repr(plain(u)) for u in extra[:10])}; "
             "build w on the panel's units only (e.g. libpysal.weights.w_subset)"
         )
     islands = list(w.islands)
     if islands:
         raise DataError(
-            f"unit(s) with no neighbours in w: {', '.join(repr(_py(u)) for u in islands[:10])}; their spatial "
+            f"unit(s) with no neighbours in w: {', '.join(repr(plain(u)) for u in islands[:10])}; their spatial "
             "lag would be 0 — give them neighbours (e.g. k-nearest or a hand-made link) or drop them"
         )
     original = str(w.transform)
@@ -499,8 +502,8 @@ def spatial_markov(
     """
     from giddy.markov import Spatial_Markov
 
-    frame = _panel_frame(result_or_frame, column)
-    mat = _balanced_matrix(frame)
+    frame = panel_frame(result_or_frame, column)
+    mat = balanced_matrix(frame)
     units = list(mat.index)
     if mat.shape[1] < 2:
         raise DataError(f"a Markov chain needs at least two years; got {list(mat.columns)}")
@@ -551,3 +554,52 @@ def spatial_markov(
         aspatial=aspatial, Q=float(ht.Q), Q_p_value=float(ht.Q_p_value), LR=float(ht.LR),
         LR_p_value=float(ht.LR_p_value), dof=int(ht.dof), w_transform=original, column=column, giddy=sm,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.kernel_density], [analyses.markov], [analyses.spatial_markov]
+# ---------------------------------------------------------------------------------------------
+class KernelDensityOptions(Options):
+    """``[analyses.kernel_density]``: the index, the bandwidth rule or value, the grid size."""
+
+    index: str | None = None
+    bandwidth: str | float = "scott"
+    grid: int = 200
+
+
+@register_analysis("kernel_density", options=KernelDensityOptions, result=KernelDensityResult, section="disparity",
+                   order=20, label=("分布动态：核密度估计", "Distribution dynamics: kernel density"),
+                   refs=("rosenblatt1956", "parzen1962", "scott1992"))
+def _study_kernel_density(ctx: StudyContext, opts: KernelDensityOptions) -> KernelDensityResult:
+    _, res = ctx.index(opts.index)
+    return kernel_density(res, bandwidth=opts.bandwidth, grid=opts.grid)
+
+
+class MarkovOptions(Options):
+    """``[analyses.markov]``: the index, the number of classes, pooled or per-year classes."""
+
+    index: str | None = None
+    k: int = 4
+    classify: Literal["pooled", "per_year"] = "pooled"
+
+
+@register_analysis("markov", options=MarkovOptions, result=MarkovResult, section="disparity", order=30,
+                   label=("马尔可夫链：等级转移", "Markov chain of class transitions"), refs=("quah1993",))
+def _study_markov(ctx: StudyContext, opts: MarkovOptions) -> MarkovResult:
+    _, res = ctx.index(opts.index)
+    return markov(res, k=opts.k, classify=opts.classify)
+
+
+class SpatialMarkovOptions(MarkovOptions):
+    """``[analyses.spatial_markov]``: as markov, plus the spatial weights (contiguity or knn)."""
+
+    weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
+    knn: int = 4
+
+
+@register_analysis("spatial_markov", options=SpatialMarkovOptions, result=SpatialMarkovResult, section="disparity",
+                   order=40, label=("空间马尔可夫链", "Spatial Markov chain"), refs=("rey2001", "bickenbach2003"))
+def _study_spatial_markov(ctx: StudyContext, opts: SpatialMarkovOptions) -> SpatialMarkovResult:
+    _, res = ctx.index(opts.index)
+    w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
+    return spatial_markov(res, w=w, k=opts.k, classify=opts.classify, fill_empty_classes=True)

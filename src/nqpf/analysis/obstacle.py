@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError, FrameworkError, MethodError, near_matches
-from nqpf.framework import Framework
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError, FrameworkError, MethodError, near_matches
+from nqpf.core.framework import Framework
+from nqpf.core.interface import Result
 from nqpf.result import IndexResult
 
 __all__ = ["ObstacleResult", "obstacle_degree", "obstacle_shares"]
@@ -49,7 +51,7 @@ def obstacle_shares(F: np.ndarray, I: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class ObstacleResult:
+class ObstacleResult(Result):
     """Obstacle degrees 障碍度 per unit-year, by indicator and aggregated over groupings.
 
     Attributes
@@ -437,3 +439,26 @@ def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> Obstac
         groups[kind] = g
     return ObstacleResult(framework=fw, F=F, I=pd.DataFrame(I, index=Zdf.index, columns=ids), O=Odf,
                           groups=groups, by=reported, top_n=int(top), notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.obstacle]
+# ---------------------------------------------------------------------------------------------
+class ObstacleOptions(Options):
+    """``[analyses.obstacle]``: the index and how many top obstacles to list."""
+
+    index: str | None = None
+    top: int = 3
+
+
+def _obstacle_tables(res: ObstacleResult, used: list[str]) -> dict[str, pd.DataFrame]:
+    name = used[0]
+    return {f"obstacle_levers_{name}": res.levers, f"obstacle_dimensions_{name}": res.dimensions,
+            f"obstacle_factors_{name}": res.factors, f"obstacle_top_{name}": res.top_table()}
+
+
+@register_analysis("obstacle", options=ObstacleOptions, result=ObstacleResult, section="hqd", order=20,
+                   label=("障碍度诊断", "Obstacle degree"), refs=("wang2023",), tables=_obstacle_tables)
+def _study_obstacle(ctx: StudyContext, opts: ObstacleOptions) -> ObstacleResult:
+    _, res = ctx.index(opts.index)
+    return obstacle_degree(res, top=opts.top)

@@ -10,24 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError, MethodError
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core import expr
+from nqpf.core.errors import DataError, MethodError
+from nqpf.core.interface import Result
+from nqpf.core.stars import stars
 from nqpf.result import IndexResult
 
 __all__ = ["RegressionResult", "panel_regression", "stars"]
 
 CLUSTERS = ("entity", "time", "both", "robust", None)
-
-
-def stars(p: float) -> str:
-    """Significance stars: *** p < 0.01, ** p < 0.05, * p < 0.1 (the usual convention in Chinese economics journals)."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
 
 
 def _lag_name(name: str, lag: int) -> str:
@@ -37,7 +34,7 @@ def _lag_name(name: str, lag: int) -> str:
 
 
 @dataclass
-class RegressionResult:
+class RegressionResult(Result):
     """Fixed-effects estimates, one column per specification (like Stata's esttab).
 
     Attributes
@@ -325,3 +322,32 @@ def panel_regression(
         controls=ctrl_names, entity_effects=entity_effects, time_effects=time_effects, cluster=cluster,
         notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.regression]
+# ---------------------------------------------------------------------------------------------
+class RegressionOptions(Options):
+    """``[analyses.regression]``: y (an hqd index), x (an nqpf index), controls (name = expression on the
+    panel), the lags of x, the clustering."""
+
+    y: str | None = None
+    x: str | None = None
+    controls: dict[str, str] | None = None
+    lags: list[int] | None = None
+    cluster: Literal["entity", "time", "both", "robust"] = "entity"
+
+
+@register_analysis("regression", options=RegressionOptions, result=RegressionResult, section="hqd", order=30,
+                   label=("双向固定效应面板回归", "Two-way fixed-effects panel regression"), refs=("cameron2015",),
+                   tables=lambda res, used: {f"regression_{used[0]}_on_{used[1]}": res.to_frame()})
+def _study_regression(ctx: StudyContext, opts: RegressionOptions) -> RegressionResult:
+    yname, yres = ctx.index(opts.y, role="hqd")
+    xname, xres = ctx.index(opts.x, role="nqpf")
+    ctrl = None
+    if opts.controls:
+        data = ctx.panel.data
+        ctrl = pd.DataFrame({k: expr.evaluate(v, data, name=k) for k, v in opts.controls.items()})
+    y = yres.scores.set_index(["unit", "year"])["score"].rename(yname)
+    x = xres.scores.set_index(["unit", "year"])["score"].rename(xname)
+    return panel_regression(y, x, controls=ctrl, cluster=opts.cluster, lags=tuple(opts.lags or (0, 1)))

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError, near_matches
+from nqpf.core.errors import DataError, near_matches
+from nqpf.core.interface import Result
 from nqpf.result import IndexResult
 
 __all__ = ["ScenarioResult", "ScenarioWarning", "parse_change", "scenario"]
@@ -63,7 +64,7 @@ def parse_change(change: Any, indicator: str = "") -> tuple[str, float]:
 
 
 @dataclass
-class ScenarioResult:
+class ScenarioResult(Result):
     """What-if result for one unit-year.
 
     Attributes

@@ -22,14 +22,17 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from libpysal.weights import W
 
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError
+from nqpf.core.interface import Result
+from nqpf.core.stars import stars
 from nqpf.datasets import match_province
-from nqpf.errors import DataError
 
 if TYPE_CHECKING:
     from nqpf.result import IndexResult
@@ -186,7 +189,7 @@ def _coords(units: list[str], geojson: Any, id_field: str | None) -> np.ndarray:
     if geojson is not None:
         geoms = _geojson_geometries(units, geojson, id_field)
         return np.array([[g.centroid.x, g.centroid.y] for g in geoms], dtype=float)
-    from nqpf.geo import province_centroids
+    from nqpf.geo.geometry import province_centroids
 
     keys = _province_keys(units, "spatial weights")
     c = province_centroids().set_index("name_zh")
@@ -211,7 +214,7 @@ def _w_from(units: list[str], neighbors: dict[str, list[str]], weights: dict[str
 
 
 def _contiguity_bundled(units: list[str]) -> W:
-    from nqpf.geo import province_contiguity
+    from nqpf.geo.geometry import province_contiguity
 
     keys = _province_keys(units, "spatial weights")
     back = dict(zip(keys, units, strict=True))
@@ -495,7 +498,7 @@ def _weights_label(w: W) -> str:
 # global Moran's I
 # ==============================================================================================
 @dataclass
-class MoranResult:
+class MoranResult(Result):
     """Global Moran's I (全局莫兰指数) per year; Moran (1950, Biometrika 37), moments Cliff & Ord (1981).
 
     Attributes (arrays aligned with ``years``)
@@ -542,7 +545,7 @@ class MoranResult:
         ]
         for k, y in enumerate(self.years):
             p = self.p_norm[k]
-            star = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+            star = stars(p)
             ps = f"{self.p_sim[k]:8.4f}" if self.permutations else f"{'–':>8}"
             lines.append(f"{y:>6} {self.I[k]:9.4f} {self.EI[k]:9.4f} {self.z_norm[k]:8.3f} "
                          f"{p:8.4f} {ps} {star}")
@@ -606,7 +609,7 @@ def moran(
 # LISA
 # ==============================================================================================
 @dataclass
-class LisaResult:
+class LisaResult(Result):
     """Local Moran's I (局部莫兰指数, LISA) per unit and year; Anselin (1995, Geographical Analysis 27(2)).
 
     ``table`` has one row per unit-year: unit, year, value, z (standardised value), lag_z (its spatial
@@ -738,3 +741,40 @@ def lisa(
     table = pd.concat(frames, ignore_index=True)
     return LisaResult(table=table, years=yrs, alpha=alpha, column=column, permutations=int(permutations),
                       seed=seed, weights=_weights_label(w), stats=stats)
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.moran], [analyses.lisa]
+# ---------------------------------------------------------------------------------------------
+class MoranOptions(Options):
+    """``[analyses.moran]``: the index, the spatial weights, permutations and seed."""
+
+    index: str | None = None
+    weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
+    knn: int = 4
+    permutations: int = 999
+    seed: int = 0
+
+
+@register_analysis("moran", options=MoranOptions, result=MoranResult, section="disparity", order=50,
+                   label=("全局空间自相关：Moran's I", "Global spatial autocorrelation: Moran's I"),
+                   refs=("moran1950", "cliff1981", "rey2007"))
+def _study_moran(ctx: StudyContext, opts: MoranOptions) -> MoranResult:
+    _, res = ctx.index(opts.index)
+    w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
+    return moran(res, w=w, permutations=opts.permutations, seed=opts.seed)
+
+
+class LisaOptions(MoranOptions):
+    """``[analyses.lisa]``: as moran, plus the significance level of the cluster map."""
+
+    alpha: float = 0.05
+
+
+@register_analysis("lisa", options=LisaOptions, result=LisaResult, section="disparity", order=60,
+                   label=("局部空间自相关：LISA", "Local spatial autocorrelation: LISA"),
+                   refs=("anselin1995", "rey2007"))
+def _study_lisa(ctx: StudyContext, opts: LisaOptions) -> LisaResult:
+    _, res = ctx.index(opts.index)
+    w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
+    return lisa(res, w=w, permutations=opts.permutations, seed=opts.seed, alpha=opts.alpha)

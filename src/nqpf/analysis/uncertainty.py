@@ -33,7 +33,6 @@ import math
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +40,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from nqpf.errors import DataError, MethodError, NqpfError
-from nqpf.framework import Framework
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.errors import DataError, MethodError, NqpfError
+from nqpf.core.framework import Framework
+from nqpf.core.interface import Result
+from nqpf.core.rng import generator
+from nqpf.core.threads import num_threads, one_blas_thread
 from nqpf.methods import aggregate as agg
 from nqpf.methods import weights as wt
-from nqpf.methods.normalize import _num_threads
 from nqpf.result import IndexResult
 
 __all__ = [
@@ -109,21 +111,6 @@ def _check_level(level: Any) -> float:
     if not (0.0 < lv < 1.0):
         raise MethodError(f"level must lie strictly between 0 and 1 (e.g. 0.9), got {level!r}")
     return lv
-
-
-def _one_blas_thread() -> AbstractContextManager[Any]:
-    """Limit BLAS to one thread (threadpoolctl, when installed) for loops of many small matrix products:
-    multithreaded OpenBLAS synchronises on every call and slows them down several-fold when the
-    cores are busy; one thread loses little on an idle machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def _generator(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def _interval_quantiles(level: float) -> tuple[float, float]:
@@ -313,7 +300,7 @@ def draw_weights(
     wv = np.asarray(w, dtype=float)
     if wv.ndim != 1 or wv.size == 0 or not np.isfinite(wv).all() or (wv < 0).any() or not wv.sum() > 0:
         raise MethodError(f"w must be a non-negative weight vector with a positive sum, got {w!r}")
-    return _alpha_draws(_generator(seed), _alpha(wv / wv.sum(), conc, scheme), draws)
+    return _alpha_draws(generator(seed), _alpha(wv / wv.sum(), conc, scheme), draws)
 
 
 def _alpha(w: np.ndarray, concentration: float, scheme: str) -> np.ndarray:
@@ -329,7 +316,7 @@ def _alpha_draws(rng: np.random.Generator, alpha: np.ndarray, size: int) -> np.n
 
 
 @dataclass
-class MonteCarloResult:
+class MonteCarloResult(Result):
     """Monte Carlo weight uncertainty (权重不确定性蒙特卡洛模拟) of the ranks of an index.
 
     Saisana, Saltelli & Tarantola (2005), J. R. Stat. Soc. A 168(2), 307-323.
@@ -572,12 +559,12 @@ def monte_carlo_weights(
     b = batch or max(1, min(draws, _BATCH_ELEMENTS // max(1, n_max, m)))
     wstats = np.zeros((T, 4, m))  # per year: mean, sd, q05, q95 of the draws
     if wby is None:
-        W_all = _alpha_draws(_generator(seed), _alpha(w0, conc, scheme), draws)
+        W_all = _alpha_draws(generator(seed), _alpha(w0, conc, scheme), draws)
         sources = [lambda a, z: W_all[a:z]] * T
         wstats[:] = _weight_stats(W_all)
     else:
         wby = wby / wby.sum(axis=1, keepdims=True)
-        streams = list(_generator(seed).spawn(T))
+        streams = list(generator(seed).spawn(T))
         notes.append("Per-cross-section entropy weights: each year's draws are centred on that year's "
                      "weights (independent streams per year).")
         sources = []
@@ -606,8 +593,8 @@ def monte_carlo_weights(
         if counts is not None:
             counts[rows, : len(rows)] = H
 
-    workers = min(_num_threads(), T)
-    with _one_blas_thread():
+    workers = min(num_threads(), T)
+    with one_blas_thread():
         if workers > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(year_task, range(T)))
@@ -676,7 +663,7 @@ def _plain_framework(fw: Framework, drop: str | None = None) -> Framework:
 def _refit_inputs(result: IndexResult, drop: str | None = None) -> tuple[Any, Framework, dict[str, Any]]:
     """A Panel of the result's indicator values, a definition-free framework and measure() options
     that reproduce the result."""
-    from nqpf.panel import Panel
+    from nqpf.core.panel import Panel
 
     s = result.settings
     panel = Panel(result.values.copy(), name=f"{result.framework.name} indicator values")
@@ -737,7 +724,7 @@ def _spearman_matrix(S: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class MethodSensitivity:
+class MethodSensitivity(Result):
     """Method sensitivity (方法敏感性): rankings under every weighting × aggregation compared.
 
     Spearman (1904), Am. J. Psychol. 15(1), 72-101; Kendall (1945), Biometrika 33(3), 239-251 (τ-b).
@@ -1248,7 +1235,7 @@ def _dagum_batch(Y: np.ndarray, g: np.ndarray, k: int) -> np.ndarray:
 
 
 @dataclass
-class BootstrapResult:
+class BootstrapResult(Result):
     """Bootstrap confidence intervals (自助法置信区间) for weights, the mean index and Dagum's Gini.
 
     Efron (1979), Ann. Statist. 7(1), 1-26; percentile intervals as in Efron & Tibshirani (1993), An
@@ -1447,7 +1434,7 @@ def bootstrap(
         notes.append("Each resample is re-normalised with its own min–max bounds, so the index level moves "
                      "with the units that set the bounds (e.g. when the leading unit is not drawn); the "
                      "mean-index intervals can be asymmetric around the estimate.")
-    rng = _generator(seed)
+    rng = generator(seed)
     chunk = max(1, min(B, _BATCH_ELEMENTS // max(1, T * n * m)))
     rec_w = np.empty((B, m))
     rec_mean = np.empty((B, T))
@@ -1508,7 +1495,7 @@ _run_bootstrap = bootstrap
 
 
 @dataclass
-class LeaveOneOutResult:
+class LeaveOneOutResult(Result):
     """Leave-one-indicator-out (逐一剔除指标): how ranks move when one indicator is dropped.
 
     Saisana, Saltelli & Tarantola (2005), J. R. Stat. Soc. A 168(2), 307-323 (exclusion of one indicator
@@ -1655,7 +1642,7 @@ def leave_one_out(
 
 
 @dataclass
-class UncertaintyResult:
+class UncertaintyResult(Result):
     """Robustness and uncertainty of an index (稳健性与不确定性分析), all in one.
 
     Attributes: ``monte_carlo`` (MonteCarloResult), ``methods`` (MethodSensitivity or None),
@@ -1757,3 +1744,29 @@ def uncertainty_analysis(
         except NqpfError as exc:
             notes.append(f"bootstrap not run: {exc}")
     return UncertaintyResult(monte_carlo=mc, methods=ms, leave_one_out=lo, bootstrap=bs, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.uncertainty]
+# ---------------------------------------------------------------------------------------------
+class UncertaintyOptions(Options):
+    """``[analyses.uncertainty]``: the index, Monte Carlo draws and concentration, bootstrap replications,
+    seed, and whether to run method sensitivity and leave-one-out."""
+
+    index: str | None = None
+    draws: int = 1000
+    concentration: float = 100.0
+    bootstrap: int = 200
+    seed: int = 0
+    methods: bool = True
+    leave_one_out: bool = True
+
+
+@register_analysis("uncertainty", options=UncertaintyOptions, result=UncertaintyResult, section="robustness",
+                   order=10, label=("权重不确定性与稳健性", "Uncertainty and robustness"), refs=("saisana2005",),
+                   tables=lambda res, used: res.tables(f"uncertainty_{used[0]}"))
+def _study_uncertainty(ctx: StudyContext, opts: UncertaintyOptions) -> UncertaintyResult:
+    _, res = ctx.index(opts.index)
+    return uncertainty_analysis(res, ctx.panel, draws=opts.draws, concentration=opts.concentration,
+                                bootstrap=opts.bootstrap, seed=opts.seed, methods=opts.methods,
+                                loo=opts.leave_one_out)

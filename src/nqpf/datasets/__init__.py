@@ -5,20 +5,15 @@ Nothing here reads outside the package; see PROVENANCE.md beside this file for s
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
-from nqpf.errors import DataError
+from nqpf.core.errors import DataError
+from nqpf.core.panel import Panel, read_panel
+from nqpf.core.paths import data_path
+from nqpf.core.units import match_province, province_regions, provinces
 
-if TYPE_CHECKING:
-    from nqpf.panel import Panel
+__all__ = ["DATASETS", "data_path", "dataset_names", "indicator_table", "load_dataset", "match_province",
+           "province_regions", "provinces"]
 
 DATASETS = {
     "china-provinces": {
@@ -38,59 +33,6 @@ DATASETS = {
         "title": "217 economies, 2000–2023 (World Bank WDI, CC BY 4.0)",
     },
 }
-
-
-def data_path(filename: str) -> Path:
-    """The path of a bundled data file."""
-    return Path(str(resources.files("nqpf.datasets").joinpath(filename)))
-
-
-@lru_cache(maxsize=1)
-def provinces() -> pd.DataFrame:
-    """The 31 mainland provinces: GB/T 2260 code, names (zh short/full, pinyin, en), region, aliases."""
-    df = pd.read_csv(data_path("provinces.csv"), dtype={"code": str})
-    return df
-
-
-def province_regions(lang: str = "en") -> dict[str, str]:
-    """The official four-region grouping (East, Central, West, Northeast), by short Chinese name."""
-    df = provinces()
-    col = "region_zh" if lang == "zh" else "region"
-    return dict(zip(df["name_zh"], df[col], strict=True))
-
-
-def _norm(s: str) -> str:
-    s = unicodedata.normalize("NFKC", str(s)).strip().lower()
-    return re.sub(r"[\s\-_'.]+", "", s)
-
-
-@lru_cache(maxsize=1)
-def _alias_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for row in provinces().itertuples(index=False):
-        names = [row.name_zh, row.full_name_zh, row.pinyin, row.name_en, row.code, row.code[:2]]
-        names += [a for a in str(row.aliases).split(";") if a]
-        names += [f"{row.name_en} Province", f"{row.pinyin} Sheng", f"{row.name_en} Municipality"]
-        for n in names:
-            table[_norm(n)] = row.name_zh
-    return table
-
-
-def match_province(name: str, *, where: str = "") -> str:
-    """The short Chinese name (北京, 内蒙古 …) for any alias: full name, pinyin, English, GB/T 2260 code.
-
-    An unmatched name raises DataError listing near matches.
-    """
-    key = _norm(name)
-    table = _alias_table()
-    if key in table:
-        return table[key]
-    near = difflib.get_close_matches(key, list(table), n=4, cutoff=0.6)
-    hint = sorted({f"{n} → {table[n]}" for n in near})
-    loc = f"{where}: " if where else ""
-    raise DataError(
-        f"{loc}unknown province name {name!r}" + (f"; near matches: {', '.join(hint)}" if hint else "")
-    )
 
 
 def dataset_names() -> list[str]:
@@ -113,8 +55,6 @@ def _spec(name: str) -> dict:
 
 def load_dataset(name: str) -> Panel:
     """A bundled dataset as a validated Panel (``china-provinces`` or ``wdi-countries``)."""
-    from nqpf.panel import read_panel
-
     spec = _spec(name)
     return read_panel(
         data_path(spec["file"]), unit=spec["unit"], year="year", drop=spec["drop"], kind=spec["kind"],

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from nqpf.errors import FrameworkError
+from nqpf.core.errors import FrameworkError
 
 #: Built-in tag vocabularies with Chinese and English labels. A framework may add its own under
 #: ``vocabulary:``; a tag value outside the vocabulary is an error.
@@ -276,8 +276,8 @@ def _check_semantics(spec: FrameworkSpec, source: str, lines: dict[tuple, int]) 
             )
         seen[item.id] = loc
         if isinstance(item, Indicator) and item.definition is not None:
-            from nqpf import expr
-            from nqpf.errors import ExpressionError
+            from nqpf.core import expr
+            from nqpf.core.errors import ExpressionError
 
             try:
                 expr.parse(item.definition)

@@ -7,7 +7,7 @@
 - :mod:`nqpf.methods.aggregate`: ``weighted_sum``, ``topsis``, ``gra``.
 
 Rows are unit-years, columns are indicators. Every kernel validates its input and raises
-:class:`nqpf.errors.MethodError` with ``column`` / ``row`` positions set.
+:class:`nqpf.core.errors.MethodError` with ``column`` / ``row`` positions set.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each takes a normalised matrix ``Z`` (rows unit-years, columns indicators, larger = better after
 normalisation) and a weight vector ``w`` (non-negative, summing to 1) and returns one float64 score
-per row. Bad input raises :class:`nqpf.errors.MethodError` with ``row``/``column`` set.
+per row. Bad input raises :class:`nqpf.core.errors.MethodError` with ``row``/``column`` set.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nqpf.errors import MethodError
+from nqpf.core.errors import MethodError
 from nqpf.methods.normalize import (
     _as_matrix,
     _as_vector,
@@ -24,12 +24,15 @@ from nqpf.methods.normalize import (
     _raise_nonfinite,
     _tile,
 )
+from nqpf.methods.registry import register
 
 __all__ = ["TopsisParts", "gra", "topsis", "topsis_parts", "weighted_sum"]
 
 FloatArray = NDArray[np.float64]
 
 
+@register("aggregation", "weighted_sum", label=("线性加权综合法", "linear weighted sum"), refs=("fishburn1967",),
+          page="weighted-sum")
 def weighted_sum(Z: ArrayLike, w: ArrayLike) -> FloatArray:
     """Linear weighted sum 线性加权综合法 (Fishburn 1967, Operations Research 15(3), 537-542).
 
@@ -146,6 +149,7 @@ def _fixed_point(p: ArrayLike, m: int, name: str) -> FloatArray:
     return v
 
 
+@register("aggregation", "topsis", label=("TOPSIS（逼近理想解排序法）", "TOPSIS"), refs=("hwang1981",), page="topsis")
 def topsis(
     Z: ArrayLike,
     w: ArrayLike,
@@ -166,6 +170,8 @@ def topsis(
     return topsis_parts(Z, w, ideal=ideal, anti_ideal=anti_ideal).C
 
 
+@register("aggregation", "gra", label=("灰色关联分析（GRA）", "grey relational analysis (GRA)"),
+          refs=("deng1982", "deng1989"), page="gra")
 def gra(
     Z: ArrayLike,
     w: ArrayLike,

@@ -1,7 +1,7 @@
 """Normalisation kernels (无量纲化 / 标准化): arrays in, arrays out.
 
 Every kernel takes a 2-D float matrix ``X`` (rows are unit-years, columns are indicators) and returns a
-new float64 matrix of the same shape. Bad input raises :class:`nqpf.errors.MethodError` with the
+new float64 matrix of the same shape. Bad input raises :class:`nqpf.core.errors.MethodError` with the
 ``column`` (and, where one cell is at fault, the ``row``) position set, so that the pandas-facing layer
 can re-raise it with indicator names and unit-years.
 
@@ -12,7 +12,6 @@ This module also holds the small validation helpers shared by :mod:`nqpf.methods
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nqpf.errors import MethodError
+from nqpf.core.errors import MethodError
+from nqpf.core.threads import num_threads
+from nqpf.methods.registry import register
 
 __all__ = [
     "by_group",
@@ -57,21 +58,6 @@ _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
 
 
-def _num_threads() -> int:
-    """Worker threads for blocked kernels: ``NQPF_NUM_THREADS`` if set, else the usable cores (at most 8)."""
-    env = os.environ.get("NQPF_NUM_THREADS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
-
-
 def _executor() -> ThreadPoolExecutor:
     global _EXECUTOR
     with _EXECUTOR_LOCK:
@@ -95,7 +81,7 @@ def _for_blocks(
     n, m = A.shape
     step = _block_rows(m)
     nb = -(-n // step)
-    T = _num_threads() if threads is None else max(1, threads)
+    T = num_threads() if threads is None else max(1, threads)
     T = min(T, nb) if A.size >= PARALLEL_MIN_ELEMENTS else 1
 
     if T <= 1:
@@ -337,6 +323,8 @@ def _check_range(lo: FloatArray, hi: FloatArray) -> FloatArray:
     return rng
 
 
+@register("normalization", "minmax", label=("极差标准化（min–max）", "min–max normalisation"), refs=("hwang1981",),
+          page="normalization")
 def minmax(
     X: ArrayLike,
     positive: ArrayLike,
@@ -371,6 +359,8 @@ def minmax(
     return Z
 
 
+@register("technique", "interval", label=("区间型（适度）指标标准化", "interval (moderate) indicator normalisation"),
+          refs=("guo2007",), page="normalization")
 def interval(
     X: ArrayLike,
     best_low: ArrayLike,
@@ -426,6 +416,8 @@ def interval(
 # ----------------------------------------------------------------------------------------------------
 
 
+@register("normalization", "zscore", label=("Z-score 标准化", "z-score standardisation"), refs=("jain2005",),
+          page="normalization")
 def zscore(X: ArrayLike, positive: ArrayLike | None = None, ddof: int = 1) -> FloatArray:
     """Z-score standardisation 标准化 ``z = ±(x - mean) / sd`` (Jain et al. 2005, Pattern Recognition 38(12)).
 
@@ -452,6 +444,8 @@ def zscore(X: ArrayLike, positive: ArrayLike | None = None, ddof: int = 1) -> Fl
     return Z
 
 
+@register("normalization", "vector", label=("向量归一化", "vector normalisation"), refs=("hwang1981",),
+          page="normalization")
 def vector(X: ArrayLike, positive: ArrayLike | None = None) -> FloatArray:
     """Vector normalisation 向量归一化 ``r = x / sqrt(sum_i x^2)`` (Hwang & Yoon 1981, Multiple Attribute DM).
 

@@ -1,7 +1,7 @@
 """Weighting kernels 赋权方法: objective (entropy, CRITIC, CV), subjective (AHP), equal and combined.
 
 All functions return float64 weight vectors that are non-negative and sum to 1. Bad input raises
-:class:`nqpf.errors.MethodError` with ``column``/``row`` positions set.
+:class:`nqpf.core.errors.MethodError` with ``column``/``row`` positions set.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nqpf.errors import MethodError
+from nqpf.core.errors import MethodError
 from nqpf.methods.normalize import (
     _as_matrix,
     _block_rows,
@@ -23,6 +23,7 @@ from nqpf.methods.normalize import (
     _raise_nonfinite,
     _tile,
 )
+from nqpf.methods.registry import register
 
 __all__ = [
     "SAATY_RANDOM_INDEX",
@@ -172,6 +173,8 @@ def _raise_negative(A: FloatArray, j: int) -> None:
     )
 
 
+@register("weighting", "entropy", label=("熵值法（逐年）", "entropy weight method (per year)"),
+          refs=("shannon1948", "zeleny1982"), page="entropy", family="objective", per_year=True)
 def entropy(Z: ArrayLike) -> FloatArray:
     """Entropy weight method 熵值法 (Zeleny 1982, Multiple Criteria Decision Making, McGraw-Hill).
 
@@ -190,6 +193,8 @@ def entropy(Z: ArrayLike) -> FloatArray:
     return entropy_parts(Z)[2]
 
 
+@register("weighting", "global_entropy", label=("全局熵值法", "global entropy weight method"),
+          refs=("shannon1948", "zeleny1982"), page="entropy", family="objective")
 def global_entropy(Z: ArrayLike) -> FloatArray:
     """Global (pooled-panel) entropy 全局熵值法: :func:`entropy` on the stacked panel (Zeleny 1982, MCDM).
 
@@ -204,6 +209,8 @@ def global_entropy(Z: ArrayLike) -> FloatArray:
 # ----------------------------------------------------------------------------------------------------
 
 
+@register("weighting", "critic", label=("CRITIC 赋权法", "CRITIC weighting"), refs=("diakoulaki1995",),
+          page="critic", family="objective")
 def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     """CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995, Computers & Oper. Res. 22(7), 763-770).
 
@@ -245,6 +252,8 @@ def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     return _normalise(C, "CRITIC weights")
 
 
+@register("weighting", "cv", label=("变异系数法", "coefficient-of-variation weighting"), refs=("wang2010",),
+          page="cv", family="objective", input="raw")
 def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
     """Coefficient-of-variation weights 变异系数法 (dispersion weighting; cf. Wang & Luo 2010, Math. Comput. Model.).
 
@@ -269,6 +278,8 @@ def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
     return _normalise(v, "CV weights")
 
 
+@register("weighting", "equal", label=("等权法", "equal weights"), refs=("dawes1979",), page="combined",
+          family="objective")
 def equal(m: int) -> FloatArray:
     """Equal weights 等权法 ``w_j = 1/m`` (Dawes 1979, American Psychologist 34(7), 571-582)."""
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
@@ -301,6 +312,8 @@ SAATY_RANDOM_INDEX: dict[int, float] = {
 }
 
 
+@register("weighting", "ahp", label=("层次分析法（AHP）", "analytic hierarchy process (AHP)"),
+          refs=("saaty1977", "saaty1980"), page="ahp", family="subjective")
 def ahp(
     A: ArrayLike,
     max_cr: float = 0.1,
@@ -374,6 +387,8 @@ def _check_simplex(w: ArrayLike, name: str, m: int | None = None) -> FloatArray:
     return _check_weights(a, a.shape[0] if (m is None and a.ndim == 1) else (m or -1), name)
 
 
+@register("weighting", "combined", label=("主客观组合赋权", "combined subjective–objective weights"),
+          page="combined", family="combined")
 def combined(
     w_subjective: ArrayLike,
     w_objective: ArrayLike,

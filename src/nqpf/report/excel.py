@@ -25,10 +25,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from nqpf.report.labels import bilingual, check_lang, column_labels
+from nqpf.core.i18n import bilingual, check_lang
+from nqpf.report.labels import column_labels
 
 if TYPE_CHECKING:
-    from nqpf.framework import Framework
+    from nqpf.core.framework import Framework
     from nqpf.study import StudyRun
 
 HEADER_ROWS = 2

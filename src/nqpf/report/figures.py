@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from nqpf.report.labels import REGION_ORDER, region_key, region_label, t, tag_label, unit_name
+from nqpf.core.i18n import t
+from nqpf.core.units import REGION_ORDER, region_key, region_label, unit_name
+from nqpf.report.labels import tag_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -238,7 +240,7 @@ def plot_index_map(res: IndexResult, lang: str = "en", years: list[int] | None =
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
 
-    from nqpf.report.maps import draw_map, map_aspect
+    from nqpf.viz.maps import draw_map, map_aspect
 
     yrs = years or pick_years(res.years, 4)
     mat = res.score_matrix()
@@ -374,7 +376,7 @@ def plot_coupling_map(c: Any, year: int | None = None, lang: str = "en") -> Figu
     from matplotlib.colors import BoundaryNorm
 
     from nqpf.analysis.coupling import COORDINATION_LEVELS
-    from nqpf.report.maps import draw_map
+    from nqpf.viz.maps import draw_map
 
     mat = coupling_matrix(c)
     y = mat.columns[-1] if year is None else int(year)
@@ -444,7 +446,7 @@ class FigureSet:
 
 def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
     """(file stem, builder(lang) → Figure) for every key figure the run has data for."""
-    from nqpf.report.maps import is_province_panel
+    from nqpf.viz.maps import is_province_panel
 
     specs: list[tuple[str, Callable[[str], Figure]]] = []
     for name, res in run.results.items():

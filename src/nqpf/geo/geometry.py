@@ -28,8 +28,8 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from nqpf.core.errors import DataError
 from nqpf.datasets import data_path, match_province
-from nqpf.errors import DataError
 
 GEOJSON_FILE = "china_provinces.geojson"
 CONTIGUITY_FILE = "province_contiguity.csv"

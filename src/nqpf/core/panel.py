@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import DataError
-from nqpf.provenance import Provenance
+from nqpf.core.errors import DataError
+from nqpf.core.provenance import Provenance
+from nqpf.core.units import match_province, provinces
 
 MISSING_MARKERS = {"", "na", "n/a", "nan", "none", "null", "..", "...", "…", "-", "—", "–", "--"}
 MISSING_POLICIES = ("error", "interpolate", "drop")
@@ -253,8 +254,6 @@ def _sorted(data: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Rows by unit then year; provinces in GB/T 2260 code order (北京, 天津, 河北 …), others by name."""
     if kind != "province":
         return data.sort_index()
-    from nqpf.datasets import provinces
-
     order = {n: i for i, n in enumerate(provinces().sort_values("code")["name_zh"])}
     keys = [(order.get(u, len(order)), str(u), int(y)) for u, y in data.index]
     return data.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
@@ -463,8 +462,6 @@ def _to_numeric_lines(s: pd.Series, lines: np.ndarray, src: str, col: str) -> pd
 
 
 def _match_units(data: pd.DataFrame, path: Path | str) -> pd.DataFrame:
-    from nqpf.datasets import match_province
-
     names = data.index.get_level_values("unit")
     mapping = {n: match_province(n, where=str(path)) for n in dict.fromkeys(names)}
     new = pd.MultiIndex.from_arrays([names.map(mapping), data.index.get_level_values("year")],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nqpf.errors import FrameworkError
+from nqpf.core.errors import FrameworkError
 from nqpf.frameworks.schema import (
     DEFAULT_VOCABULARY,
     TAG_KINDS,

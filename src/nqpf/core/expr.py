@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import ExpressionError, near_matches
+from nqpf.core.errors import ExpressionError, near_matches
 
 FUNCTIONS = ("lag", "growth", "log", "sqrt", "abs")
 _BINOPS: dict[type, Callable] = {

@@ -1,0 +1,178 @@
+"""Run a study (运行研究): load the panel, measure every index, run every requested analysis.
+
+The runner depends on the analyses (it imports :mod:`nqpf.analysis` and :mod:`nqpf.models`, whose modules
+register themselves in :data:`nqpf.analysis.registry.ANALYSES`), never the reverse. Each analysis gets a
+:class:`RunContext` (the :class:`~nqpf.analysis.registry.StudyContext` of this run) and its validated
+options; the runner records which indices it used and names its tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import nqpf.analysis  # noqa: F401  (the analysis modules register themselves)
+from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
+from nqpf.core.errors import NqpfError, StudyError, near_matches
+from nqpf.core.framework import load_framework
+from nqpf.core.interface import Result
+from nqpf.core.panel import Panel, read_panel
+from nqpf.core.provenance import Provenance
+from nqpf.datasets import load_dataset
+from nqpf.measure import measure
+from nqpf.result import IndexResult
+from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
+
+__all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_index", "run_study"]
+
+
+def load_panel(spec: DataSpec, base: Path | None = None) -> Panel:
+    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder)."""
+    if spec.dataset is not None:
+        return load_dataset(spec.dataset)
+    p = Path(spec.path)  # type: ignore[arg-type]
+    if base is not None and not p.is_absolute():
+        p = base / p
+    return read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind)
+
+
+def _years(spec: IndexSpec) -> Any:
+    years: Any = spec.years
+    if isinstance(years, str) and re.fullmatch(r"\s*\d{4}\s*-\s*\d{4}\s*", years):
+        a, b = years.split("-")
+        return (int(a), int(b))
+    if isinstance(years, str) and years not in ("auto", "all"):
+        raise StudyError(f"index '{spec.name}': years {years!r} is not understood; "
+                         "use 'auto', 'all', 'FIRST-LAST' (e.g. '2013-2022') or a list [first, last]")
+    if isinstance(years, list) and len(years) == 2:
+        return (years[0], years[1])  # [first, last] in a study file is a range
+    return years
+
+
+def measure_index(panel: Panel, spec: IndexSpec) -> IndexResult:
+    """Measure one [[index]] of a study."""
+    fw = load_framework(spec.framework)
+    units = spec.units
+    if spec.exclude_units:
+        units = [u for u in (units or panel.units) if u not in set(spec.exclude_units)]
+    result = measure(panel, fw, settings=spec.settings, years=_years(spec), units=units, missing=spec.missing)
+    if spec.exclude_units:
+        result.provenance.note(f"{spec.name}: units excluded by the study: {', '.join(spec.exclude_units)}")
+    return result
+
+
+@dataclass
+class AnalysisRecord:
+    """One analysis of a run: its registry entry, validated options, the indices it used and its result."""
+
+    spec: AnalysisSpec
+    options: Options
+    indices: list[str]
+    result: Result
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def heading(self, lang: str) -> str:
+        """The report heading: the analysis label and the indices it ran on."""
+        on = " · ".join(self.indices)
+        return self.spec.label_in(lang) + (f" · {on}" if on else "")
+
+
+@dataclass
+class RunContext:
+    """The :class:`~nqpf.analysis.registry.StudyContext` of a run: the panel, the indices, their roles."""
+
+    spec: StudySpec
+    panel: Panel
+    results: Mapping[str, IndexResult]
+    used: list[str] = field(default_factory=list)
+
+    def indices(self, role: str) -> list[str]:
+        """Names of the indices with a role (nqpf, hqd, other), in study order."""
+        return [i.name for i in self.spec.index if i.role == role]
+
+    def index(self, name: str | None = None, role: str = "nqpf") -> tuple[str, IndexResult]:
+        """The named index, or the first with ``role``; recorded as used by the running analysis."""
+        if name is None:
+            names = self.indices(role)
+            if not names:
+                raise StudyError(f"the study has no index with role '{role}'; name one with index = \"...\"")
+            name = names[0]
+        if name not in self.results:
+            raise StudyError(f"unknown index '{name}'; the study measures {list(self.results)}")
+        if name not in self.used:
+            self.used.append(name)
+        return name, self.results[name]
+
+
+@dataclass
+class StudyRun:
+    """Everything a study run produced: the panel, each index, each analysis result and its tables."""
+
+    spec: StudySpec
+    source: str
+    panel: Panel
+    results: dict[str, IndexResult]
+    records: dict[str, AnalysisRecord] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def analyses(self) -> dict[str, Result]:
+        """Analysis results by study name."""
+        return {k: r.result for k, r in self.records.items()}
+
+    def by_role(self, role: str) -> list[str]:
+        """Names of the indices with a role (nqpf, hqd, other), in study order."""
+        return [i.name for i in self.spec.index if i.role == role]
+
+
+def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> StudyRun:
+    """Measure every index of a study and run its analyses (unknown analyses and options fail first)."""
+    say = progress or (lambda _msg: None)
+    where = f"{source}: "
+    requested: list[tuple[AnalysisSpec, Options]] = []
+    for name, raw in spec.analyses.items():  # before any work: unknown analyses and options
+        if name not in ANALYSES:
+            raise StudyError(f"{where}unknown analysis [analyses.{name}]{near_matches(name, ANALYSES)}; "
+                             f"available: {', '.join(sorted(ANALYSES))}")
+        entry = ANALYSES[name]
+        raw = dict(raw or {})
+        if raw.pop("enabled", True) is False:
+            continue
+        requested.append((entry, entry.parse(raw, where)))
+    say("loading data")
+    panel = load_panel(spec.data, base)
+    results = {}
+    for ix in spec.index:
+        say(f"measuring {ix.name} ({ix.framework})")
+        results[ix.name] = measure_index(panel, ix)
+    run = StudyRun(spec, source, panel, results)
+    prov = Provenance(inputs=list(panel.provenance.inputs))
+    for name, res in results.items():
+        prov.settings[name] = {"framework": res.framework.source, **res.settings_dict()}
+        prov.cells.extend({**c, "index": name} for c in res.provenance.cells)
+        prov.notes.extend(f"{name}: {n}" for n in res.provenance.notes)
+    for entry, opts in requested:
+        say(f"analysis: {entry.name}")
+        ctx = RunContext(spec, panel, results)
+        try:
+            res = entry.run(ctx, opts)
+        except NqpfError as exc:
+            if isinstance(exc, StudyError) and str(exc).startswith(where):
+                raise
+            raise type(exc)(f"{where}[analyses.{entry.name}]: {exc}") from None
+        run.records[entry.name] = AnalysisRecord(entry, opts, list(ctx.used), res)
+        run.tables.update(entry.table_frames(res, list(ctx.used)))
+        prov.settings[f"analysis.{entry.name}"] = opts.model_dump(exclude_unset=True)
+    prov.settings["study"] = spec.model_dump()
+    run.provenance = prov
+    return run
