@@ -6,12 +6,14 @@ defined with :func:`add_labels`, so a new analysis never edits this file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from nqpf.core.errors import StudyError
 
-__all__ = ["LABELS", "LANGS", "add_labels", "bilingual", "check_lang", "t"]
+__all__ = ["LABELS", "LANGS", "add_labels", "bilingual", "check_lang", "join", "num", "pct", "t"]
 
 LANGS = ("zh", "en")
 
@@ -189,3 +191,33 @@ def bilingual(zh: str, en: str, lang: str = "en") -> str:
     if not en:
         return zh
     return f"{zh} / {en}" if lang == "zh" else f"{en} / {zh}"
+
+
+def num(x: Any, digits: int = 4) -> str:
+    """A number with ``digits`` decimals; '–' for missing."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "–" if not np.isfinite(v) else f"{v:.{digits}f}"
+
+
+def pct(x: Any, digits: int = 1) -> str:
+    """A share (0–1) as a percentage."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "–" if not np.isfinite(v) else f"{100 * v:.{digits}f}%"
+
+
+def join(items: Sequence[str], lang: str) -> str:
+    """A list in running text: 、 in Chinese, commas and 'and' in English."""
+    items = [str(i) for i in items]
+    if lang == "zh":
+        return "、".join(items)
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + f" and {items[-1]}"

@@ -15,13 +15,9 @@ CJK fonts: :func:`cjk_font` looks for a Chinese font matplotlib can use (already
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,32 +27,20 @@ import pandas as pd
 from nqpf.core.i18n import t
 from nqpf.core.units import REGION_ORDER, region_key, region_label, unit_name
 from nqpf.report.labels import tag_label
+from nqpf.viz.style import (
+    DPI,
+    OKABE_ITO,
+    REGION_COLORS,
+    cjk_font,
+    paper_style,
+    pick_years,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from nqpf.result import IndexResult
     from nqpf.study import StudyRun
-
-#: Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-#: Colours of the national mean and the four regions (Okabe–Ito).
-REGION_COLORS = {"national": "#000000", "East": "#0072B2", "Central": "#E69F00", "West": "#009E73",
-                 "Northeast": "#CC79A7"}
-#: LISA cluster colours (Okabe–Ito: vermillion, blue, sky blue, orange; grey for not significant).
-LISA_COLORS = {"HH": "#D55E00", "LL": "#0072B2", "LH": "#56B4E9", "HL": "#E69F00", "not significant": "#e6e6e6"}
-LISA_ORDER = ("HH", "LL", "LH", "HL", "not significant")
-#: Chinese font families, in order of preference.
-CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC", "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "SimHei",
-    "Sarasa Gothic SC", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans CJK JP",
-)
-_CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy", "msyh", "simhei", "simsun",
-                   "pingfang", "hiragino", "droidsansfallback", "uming", "ukai", "notosanssc")
-DPI = 300
-FONT_SIZE = 8
-
 
 # =============================================================================================
 # shared data views (used by the HTML report too)
@@ -162,71 +146,9 @@ def ranking_table(res: IndexResult, year: int | None = None) -> pd.DataFrame:
     return out.sort_values("rank").reset_index(drop=True)
 
 
-def pick_years(years: list[int], n: int = 4) -> list[int]:
-    """Up to ``n`` evenly spaced years including the first and the last."""
-    if len(years) <= n:
-        return list(years)
-    idx = np.unique(np.round(np.linspace(0, len(years) - 1, n)).astype(int))
-    return [years[i] for i in idx]
-
-
 # =============================================================================================
 # fonts and style
 # =============================================================================================
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """A Chinese-capable font family matplotlib can use, registering system fonts it has not seen; or None."""
-    from matplotlib import font_manager as fm
-
-    def known() -> str | None:
-        names = {f.name for f in fm.fontManager.ttflist}
-        return next((f for f in CJK_FAMILIES if f in names), None)
-
-    found = known()
-    if found:
-        return found
-    files: list[str] = []
-    if shutil.which("fc-list"):
-        try:
-            res = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=20,
-                                 check=False)
-            files = [line.split(":")[0].strip() for line in res.stdout.splitlines() if line.strip()]
-        except (OSError, subprocess.SubprocessError):
-            files = []
-    if not files:
-        files = [f for f in fm.findSystemFonts() if any(h in Path(f).name.lower() for h in _CJK_FILE_HINTS)]
-    for f in sorted(set(files)):
-        try:
-            fm.fontManager.addfont(f)
-        except (OSError, RuntimeError, ValueError):
-            continue
-    found = known()
-    if found:
-        return found
-    # any family registered from a CJK file
-    names = {f.name for f in fm.fontManager.ttflist if f.fname in set(files)}
-    return sorted(names)[0] if names else None
-
-
-@contextmanager
-def paper_style(font: str | None) -> Iterator[None]:
-    """Publication rc settings: small type, no top/right spines, SVG text kept as text."""
-    import matplotlib as mpl
-
-    families = ([font] if font else []) + ["DejaVu Sans"]
-    rc = {
-        "font.family": "sans-serif", "font.sans-serif": families, "font.size": FONT_SIZE,
-        "axes.titlesize": FONT_SIZE + 1, "axes.labelsize": FONT_SIZE, "xtick.labelsize": FONT_SIZE - 1,
-        "ytick.labelsize": FONT_SIZE - 1, "legend.fontsize": FONT_SIZE - 1, "legend.frameon": False,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.linewidth": 0.6,
-        "xtick.major.width": 0.6, "ytick.major.width": 0.6, "lines.linewidth": 1.4,
-        "svg.fonttype": "none", "axes.unicode_minus": False, "figure.dpi": 100,
-        "savefig.bbox": "tight", "savefig.pad_inches": 0.05, "axes.titlelocation": "left",
-    }
-    with mpl.rc_context(rc):
-        yield
-
-
 # =============================================================================================
 # the figures
 # =============================================================================================

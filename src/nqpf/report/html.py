@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from nqpf.core.i18n import check_lang, t
+from nqpf.core.i18n import check_lang, num, t
 from nqpf.core.units import region_label, unit_name
 from nqpf.report import figures as F
 from nqpf.report import text as T
@@ -244,7 +244,7 @@ def table_html(df: pd.DataFrame, formats: dict[str, Callable[[Any], str]] | None
 
 
 def _fmt(digits: int) -> Callable[[Any], str]:
-    return lambda v: T.num(v, digits)
+    return lambda v: num(v, digits)
 
 
 def _int(v: Any) -> str:
@@ -291,8 +291,8 @@ def sunburst_figure(res: IndexResult, lang: str) -> go.Figure:
         parents.append(it.parent or "")
         labels.append(node_label(fw, it.id, lang))
         values.append(float(w.loc[it.id, "global_weight"]) if it.kind == "indicator" else 0.0)
-        hover.append(f"{t('weight', lang)}: {T.num(w.loc[it.id, 'weight'])}<br>"
-                     f"{t('global_weight', lang)}: {T.num(w.loc[it.id, 'global_weight'])}")
+        hover.append(f"{t('weight', lang)}: {num(w.loc[it.id, 'weight'])}<br>"
+                     f"{t('global_weight', lang)}: {num(w.loc[it.id, 'global_weight'])}")
         if it.parent is None:
             colors.append("#ffffff")
         else:

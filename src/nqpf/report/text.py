@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from nqpf.core.i18n import t
+from nqpf.core.i18n import join, num, pct, t
 from nqpf.core.units import REGION_ORDER, region_label, unit_name
 
 if TYPE_CHECKING:
@@ -23,36 +23,6 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------------------------------
 # formatting
 # ---------------------------------------------------------------------------------------------
-def num(x: Any, digits: int = 4) -> str:
-    """A number with ``digits`` decimals; '–' for missing."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    return "–" if not np.isfinite(v) else f"{v:.{digits}f}"
-
-
-def pct(x: Any, digits: int = 1) -> str:
-    """A share (0–1) as a percentage."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    return "–" if not np.isfinite(v) else f"{100 * v:.{digits}f}%"
-
-
-def join(items: Sequence[str], lang: str) -> str:
-    """A list in running text: 、 in Chinese, commas and 'and' in English."""
-    items = [str(i) for i in items]
-    if lang == "zh":
-        return "、".join(items)
-    if len(items) <= 1:
-        return "".join(items)
-    if len(items) == 2:
-        return f"{items[0]} and {items[1]}"
-    return ", ".join(items[:-1]) + f" and {items[-1]}"
-
-
 def _units(units: Sequence[Any], lang: str) -> list[str]:
     return [unit_name(u, lang) for u in units]
 
