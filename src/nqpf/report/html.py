@@ -41,6 +41,7 @@ from nqpf.core.units import region_label, unit_name
 from nqpf.report import figures as F
 from nqpf.report import text as T
 from nqpf.report.labels import node_label, tag_label
+from nqpf.viz.style import LISA_COLORS, LISA_ORDER, OKABE_ITO, REGION_COLORS
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -281,7 +282,7 @@ def sunburst_figure(res: IndexResult, lang: str) -> go.Figure:
 
     fw = res.framework
     w = res.weights.set_index("id")
-    palette = [F.OKABE_ITO[i] for i in (4, 0, 2, 5, 6, 1, 3)]
+    palette = [OKABE_ITO[i] for i in (4, 0, 2, 5, 6, 1, 3)]
     dim_color = {d: palette[k % len(palette)] for k, d in enumerate(fw.dimensions)}
     ids, parents, labels, values, hover, colors = [], [], [], [], [], []
     for it in fw.items:
@@ -405,7 +406,7 @@ def trends_figure(res: IndexResult, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=rm.index, y=rm[col], mode="lines+markers",
             name=t("national_mean", lang) if nat else region_label(col, lang),
-            line={"color": F.REGION_COLORS.get(col, "#000"), "width": 3 if nat else 1.8,
+            line={"color": REGION_COLORS.get(col, "#000"), "width": 3 if nat else 1.8,
                   "dash": "solid" if nat else "dash"},
             hovertemplate="%{x}: %{y:.4f}<extra>%{fullData.name}</extra>"))
     fig.update_layout(height=420, xaxis={"title": t("year", lang), "dtick": 1},
@@ -490,7 +491,7 @@ def dagum_figure(d: Any, lang: str) -> go.Figure:
 
     df = d.to_frame()
     fig = go.Figure()
-    colors = {"Gw": F.OKABE_ITO[4], "Gnb": F.OKABE_ITO[0], "Gt": F.OKABE_ITO[2]}
+    colors = {"Gw": OKABE_ITO[4], "Gnb": OKABE_ITO[0], "Gt": OKABE_ITO[2]}
     for k, c in colors.items():
         fig.add_trace(go.Bar(x=df["year"], y=100 * df[f"share:{k}"], name=t(k, lang), marker_color=c,
                              hovertemplate="%{x}: %{y:.1f}%<extra>%{fullData.name}</extra>"))
@@ -514,8 +515,8 @@ def dagum_lines_figure(d: Any, lang: str) -> go.Figure:
     for c in [c for c in df.columns if c.startswith("Gjj:")]:
         g = c[4:]
         fig.add_trace(go.Scatter(x=df["year"], y=df[c], mode="lines+markers", name=region_label(g, lang),
-                                 line={"color": F.REGION_COLORS.get(g)}, legendgroup="w"), 1, 1)
-    pal = list(F.OKABE_ITO)
+                                 line={"color": REGION_COLORS.get(g)}, legendgroup="w"), 1, 1)
+    pal = list(OKABE_ITO)
     for k, c in enumerate([c for c in df.columns if c.startswith("Gjh:")]):
         a, b = c[4:].split("-", 1)
         fig.add_trace(go.Scatter(x=df["year"], y=df[c], mode="lines+markers", line={"color": pal[k % len(pal)],
@@ -606,7 +607,7 @@ def moran_figure(mo: Any, lang: str) -> go.Figure:
     p = np.asarray(mo.p_norm, dtype=float)
     fig = go.Figure(go.Scatter(
         x=list(mo.years), y=I, mode="lines+markers", name="I",
-        marker={"size": 9, "symbol": ["circle" if v < 0.05 else "circle-open" for v in p], "color": F.OKABE_ITO[4]},
+        marker={"size": 9, "symbol": ["circle" if v < 0.05 else "circle-open" for v in p], "color": OKABE_ITO[4]},
         customdata=p, hovertemplate="%{x}: I = %{y:.4f}, p = %{customdata:.3f}<extra></extra>"))
     fig.add_hline(y=float(np.mean(mo.EI)), line_dash="dot", line_color="#888")
     fig.update_layout(height=340, xaxis={"title": t("year", lang), "dtick": 1}, yaxis={"title": t("moran", lang)},
@@ -620,14 +621,14 @@ def moran_scatter_figure(li: Any, year: int, lang: str) -> go.Figure:
 
     sc = li.scatter(year)
     fig = go.Figure()
-    for lab in F.LISA_ORDER:
+    for lab in LISA_ORDER:
         sub = sc[sc["cluster"] == lab]
         if sub.empty:
             continue
         fig.add_trace(go.Scatter(
             x=sub["z"], y=sub["lag_z"], mode="markers+text", name=t(lab, lang),
             text=[unit_name(u, lang) for u in sub["unit"]], textposition="top center", textfont={"size": 10},
-            marker={"color": F.LISA_COLORS[lab], "size": 10, "line": {"color": "#333", "width": 0.5}},
+            marker={"color": LISA_COLORS[lab], "size": 10, "line": {"color": "#333", "width": 0.5}},
             hovertemplate="%{text}: z = %{x:.3f}, Wz = %{y:.3f}<extra></extra>"))
     z = sc["z"].to_numpy(dtype=float)
     xs = np.array([z.min(), z.max()])
@@ -646,9 +647,9 @@ def lisa_map_figure(li: Any, lang: str, geojson: Any = None) -> go.Figure:
     """LISA cluster map with a year slider (HH, LL, LH, HL, not significant)."""
     from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale
 
-    order = list(F.LISA_ORDER)
+    order = list(LISA_ORDER)
     codes = category_codes(li.matrix("cluster"), order)
-    colors = [F.LISA_COLORS[c] for c in order]
+    colors = [LISA_COLORS[c] for c in order]
     extra = li.matrix("cluster").apply(lambda col: col.map(lambda c: t(c, lang)))
     return choropleth_figure(codes, lang=lang, title=t("lisa", lang), colorbar_title="",
                              colorscale=discrete_colorscale(colors), zmin=-0.5, zmax=len(order) - 0.5, fmt=".0f",
@@ -662,7 +663,7 @@ def sigma_figure(sig: Any, lang: str) -> go.Figure:
 
     tb = sig.table
     fig = go.Figure(go.Scatter(x=tb["year"], y=tb["cv"], mode="lines+markers", name=t("cv", lang),
-                               line={"color": F.OKABE_ITO[5]}))
+                               line={"color": OKABE_ITO[5]}))
     fig.update_layout(height=320, xaxis={"title": t("year", lang), "dtick": 1}, yaxis={"title": t("cv", lang)},
                       margin={"l": 60, "r": 20, "t": 20, "b": 50})
     return fig
@@ -767,7 +768,7 @@ def obstacle_figure(o: Any, kind: str, year: int, lang: str) -> go.Figure:
     sub = sub.loc[:, sub.sum() > 0]
     sub = sub.sort_values(sub.columns[0])
     fig = go.Figure()
-    pal = list(F.OKABE_ITO[:7])
+    pal = list(OKABE_ITO[:7])
     for k, col in enumerate(sub.columns):
         name = o.framework.label(col, lang) if kind == "dimension" else tag_label(o.framework, kind, col, lang)
         fig.add_trace(go.Bar(y=[unit_name(u, lang) for u in sub.index], x=sub[col], orientation="h", name=name,
@@ -827,15 +828,15 @@ def caterpillar_figure(mc: Any, year: int, lang: str) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=df["median_rank"], y=names, mode="markers", name=t("median_rank", lang),
-        marker={"color": F.OKABE_ITO[4], "size": 8},
+        marker={"color": OKABE_ITO[4], "size": 8},
         error_x={"type": "data", "symmetric": False, "array": df["rank_high"] - df["median_rank"],
                  "arrayminus": df["median_rank"] - df["rank_low"], "thickness": 1.5, "width": 0,
-                 "color": F.OKABE_ITO[4]},
+                 "color": OKABE_ITO[4]},
         customdata=np.column_stack([df["rank_low"], df["rank_high"], df["point_rank"]]),
         hovertemplate="%{y}: %{x:.0f} [%{customdata[0]:.0f}–%{customdata[1]:.0f}], "
                       + t("rank", lang) + " %{customdata[2]:.0f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=df["point_rank"], y=names, mode="markers", name=t("point_rank", lang),
-                             marker={"symbol": "x", "color": F.OKABE_ITO[5], "size": 7}))
+                             marker={"symbol": "x", "color": OKABE_ITO[5], "size": 7}))
     fig.update_layout(height=max(420, 18 * len(df) + 120), xaxis={"title": t("rank_interval", lang)},
                       yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.08},
                       margin={"l": 100, "r": 20, "t": 20, "b": 60})
