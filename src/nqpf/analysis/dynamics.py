@@ -16,7 +16,7 @@ import copy
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,9 +24,17 @@ from scipy import signal, stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.analysis.spatial import spatial_weights
+from nqpf.core.blocks import Block, Figure, Text
 from nqpf.core.errors import DataError, MethodError
-from nqpf.core.interface import Result
+from nqpf.core.i18n import join, num, t
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
 from nqpf.core.shaping import balanced_matrix, panel_frame, plain
+from nqpf.viz.style import figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = [
     "KernelDensityResult",
@@ -77,37 +85,103 @@ class KernelDensityResult(Result):
         """The per-year summary table (location, spread, peaks, right tail, bandwidth)."""
         return self.stats.copy()
 
-    def summary(self) -> str:
-        """Sentences on how the distribution moved between the first and the last year."""
+    def _summary_lines(self, lang: str) -> list[str]:
+        """How the distribution moved between the first and the last year."""
         s = self.stats.set_index("year")
         y0, y1 = s.index[0], s.index[-1]
         a, b = s.loc[y0], s.loc[y1]
-
-        def moved(x0: float, x1: float) -> str:
-            if x1 == x0:
-                return f"stayed at {x0:.4g}"
-            return f"moved {'right' if x1 > x0 else 'left'} from {x0:.4g} to {x1:.4g}"
-
-        spread = "widened" if b["std"] > a["std"] else "narrowed"
-        height = "fell" if b["peak_height"] < a["peak_height"] else "rose"
         multi = [int(y) for y in s.index if s.loc[y, "n_peaks"] > 1]
-        lines = [
-            f"Kernel density of {self.column!r} ({len(s)} years, Gaussian kernel, bandwidth "
-            f"{self.bandwidth_rule}).",
-            f"From {y0} to {y1} the main peak {moved(a['mode'], b['mode'])} and the mean "
-            f"{moved(a['mean'], b['mean'])}.",
-            f"The peak height {height} from {a['peak_height']:.4g} to {b['peak_height']:.4g} and the spread "
-            f"{spread} (sd {a['std']:.4g} → {b['std']:.4g}, IQR {a['iqr']:.4g} → {b['iqr']:.4g}).",
-            f"Number of peaks (local maxima at least {self.peak_threshold:.0%} of the highest): "
-            f"{int(a['n_peaks'])} in {y0}, {int(b['n_peaks'])} in {y1}; "
-            + (f"more than one peak (polarisation) in {', '.join(map(str, multi))}." if multi
-               else "one peak in every year (no polarisation)."),
-            f"Right tail: skewness {a['skewness']:.3g} → {b['skewness']:.3g}; density mass above mean + 1 sd "
-            f"{a['tail_mass']:.3f} → {b['tail_mass']:.3f}"
-            + (" (the right tail lengthened)." if b["tail_mass"] > a["tail_mass"] else
-               " (the right tail shortened)." if b["tail_mass"] < a["tail_mass"] else "."),
-        ]
-        return "\n".join(lines)
+        if lang == "zh":
+            head = (f"核密度估计（{len(s)} 年，高斯核，带宽规则 {self.bandwidth_rule}），变量 {self.column!r}。")
+        else:
+            head = (f"Kernel density of {self.column!r} ({len(s)} years, Gaussian kernel, bandwidth "
+                    f"{self.bandwidth_rule}).")
+        peaks = (f"峰的个数（高度不低于最高峰 {self.peak_threshold:.0%} 的局部极大值）："
+                 f"{y0} 年 {int(a['n_peaks'])} 个，"
+                 f"{y1} 年 {int(b['n_peaks'])} 个。" if lang == "zh" else
+                 f"Number of peaks (local maxima at least {self.peak_threshold:.0%} of the highest): "
+                 f"{int(a['n_peaks'])} in {y0}, {int(b['n_peaks'])} in {y1}"
+                 + (f"; more than one peak (polarisation) in {', '.join(map(str, multi))}." if multi
+                    else "; one peak in every year (no polarisation)."))
+        return [head, *self.narrative(lang), peaks]
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """How the distribution moved: location, peak height, spread, number of peaks, right tail."""
+        s = self.stats.set_index("year")
+        y0, y1 = int(s.index[0]), int(s.index[-1])
+        a, b = s.loc[y0], s.loc[y1]
+        multi = [int(y) for y in s.index if s.loc[y, "n_peaks"] > 1]
+        if lang == "zh":
+            return [f"{y0}–{y1} 年分布主峰位置由 {num(a['mode'])} 移至 {num(b['mode'])}，均值由 {num(a['mean'])} 变为 "
+                    f"{num(b['mean'])}；峰高由 {num(a['peak_height'], 2)} 变为 {num(b['peak_height'], 2)}，"
+                    f"标准差由 {num(a['std'])} {'扩大' if b['std'] > a['std'] else '缩小'}至 {num(b['std'])}。",
+                    ("出现多峰（极化）的年份：" + "、".join(map(str, multi)) + "。") if multi
+                    else "各年均为单峰，无明显极化。",
+                    f"偏度由 {num(a['skewness'], 2)} 变为 {num(b['skewness'], 2)}，"
+                    f"右拖尾{'延长' if b['tail_mass'] > a['tail_mass'] else '收缩'}。"]
+        return [f"From {y0} to {y1} the main peak moved from {num(a['mode'])} to {num(b['mode'])} and the mean "
+                f"from {num(a['mean'])} to {num(b['mean'])}; the peak height went from {num(a['peak_height'], 2)} "
+                f"to {num(b['peak_height'], 2)} and the standard deviation "
+                f"{'widened' if b['std'] > a['std'] else 'narrowed'} from {num(a['std'])} to {num(b['std'])}.",
+                ("More than one peak (polarisation) in " + join([str(y) for y in multi], lang) + ".") if multi
+                else "One peak in every year: no polarisation.",
+                f"Skewness {num(a['skewness'], 2)} → {num(b['skewness'], 2)}; the right tail "
+                f"{'lengthened' if b['tail_mass'] > a['tail_mass'] else 'shortened'}."]
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The densities over the years as a 3-D surface (score × year × density); ``ax`` must be 3-D."""
+        if ax is not None and getattr(ax, "name", "") != "3d":
+            raise MethodError("the kernel density surface needs a 3-D axes: fig.add_subplot(projection='3d')")
+        fig, ax = figure_axes(ax, (5.2, 4.0), projection="3d")
+        dens = self.density
+        years = np.asarray(self.years, dtype=float)
+        X, Y = np.meshgrid(np.asarray(self.grid, dtype=float), years)
+        ax.plot_surface(X, Y, dens.to_numpy(dtype=float), cmap="viridis", rstride=1, cstride=2,  # type: ignore[attr-defined]
+                        linewidth=0.1, edgecolor="#444444", antialiased=True, alpha=0.95)
+        ax.set_xlabel(t("score", lang), labelpad=2)
+        ax.set_ylabel(t("year", lang), labelpad=4)
+        ax.set_zlabel(t("density", lang), labelpad=2)  # type: ignore[attr-defined]
+        ax.view_init(elev=28, azim=-58)  # type: ignore[attr-defined]
+        ax.tick_params(pad=0)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # type: ignore[attr-defined]
+            axis.pane.set_facecolor((1, 1, 1, 0))
+            axis.pane.set_edgecolor("#cccccc")
+        return fig
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The densities of each year as a ridge plot (one filled curve per year, stacked)."""
+        import plotly.graph_objects as go
+        from plotly.colors import sample_colorscale
+
+        dens = self.density
+        grid = np.asarray(self.grid, dtype=float)
+        years = self.years
+        scale = 1.6 / float(np.nanmax(dens.to_numpy(dtype=float)))
+        cols = sample_colorscale("Viridis", [i / max(1, len(years) - 1) for i in range(len(years))])
+        cmap = [c.replace("rgb(", "rgba(").replace(")", ",0.75)") for c in cols]
+        fig = go.Figure()
+        for i, y in enumerate(reversed(years)):
+            j = len(years) - 1 - i
+            d = dens.loc[y].to_numpy(dtype=float)
+            # one closed polygon per year: the curve, then back along the baseline
+            xs = np.concatenate([grid, grid[::-1]])
+            ys = np.concatenate([d * scale + j, np.full_like(grid, float(j))])
+            cd = np.concatenate([d, np.full_like(d, np.nan)])
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", name=str(y),
+                                     line={"color": "#222", "width": 1}, fillcolor=cmap[j], customdata=cd,
+                                     hoveron="points", hovertemplate=f"{y}<br>{t('score', lang)} %{{x:.3f}}: "
+                                     f"{t('density', lang)} %{{customdata:.3f}}<extra></extra>"))
+        fig.update_layout(height=max(380, 40 * len(years) + 160), showlegend=False,
+                          xaxis={"title": t("score", lang)},
+                          yaxis={"title": t("year", lang), "tickvals": list(range(len(years))),
+                                 "ticktext": [str(y) for y in years]},
+                          margin={"l": 60, "r": 20, "t": 20, "b": 50})
+        return [fig]
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The narrative and the ridge plot (the per-year table is in the workbook)."""
+        return [Text(tuple(self.narrative(ctx.lang))), *(Figure(f) for f in self.figures(ctx.lang))]
 
 
 def _count_peaks(f: np.ndarray, grid: np.ndarray, rel: float) -> np.ndarray:
@@ -567,9 +641,21 @@ class KernelDensityOptions(Options):
     grid: int = 200
 
 
+def _kde_methods(res: KernelDensityResult, opts: KernelDensityOptions, lang: str) -> str:
+    c = cite(("rosenblatt1956", "parzen1962", "scott1992"), lang)
+    bw = res.bandwidth_rule
+    if lang == "zh":
+        return (f"采用高斯核密度估计{c}刻画各年指数分布，"
+                "$\\hat f(x) = \\frac{1}{nh}\\sum_i K\\left(\\frac{x - x_i}{h}\\right)$，"
+                f"带宽规则 {bw}（Scott：$h = \\hat\\sigma n^{{-1/5}}$）。")
+    return (f"The distribution of the index in each year was estimated by a Gaussian kernel density{c}, "
+            f"$\\hat f(x) = \\frac{{1}}{{nh}}\\sum_i K\\left(\\frac{{x - x_i}}{{h}}\\right)$, bandwidth rule {bw} "
+            "(Scott: $h = \\hat\\sigma n^{-1/5}$).")
+
+
 @register_analysis("kernel_density", options=KernelDensityOptions, result=KernelDensityResult, section="disparity",
                    order=20, label=("分布动态：核密度估计", "Distribution dynamics: kernel density"),
-                   refs=("rosenblatt1956", "parzen1962", "scott1992"))
+                   refs=("rosenblatt1956", "parzen1962", "scott1992"), methods=_kde_methods)
 def _study_kernel_density(ctx: StudyContext, opts: KernelDensityOptions) -> KernelDensityResult:
     _, res = ctx.index(opts.index)
     return kernel_density(res, bandwidth=opts.bandwidth, grid=opts.grid)

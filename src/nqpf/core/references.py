@@ -7,9 +7,10 @@ A DOI is given only where it was checked; otherwise the field is empty rather th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["REFERENCES", "Reference", "format_reference", "get", "to_bibtex"]
+__all__ = ["REFERENCES", "Reference", "cite", "format_reference", "get", "to_bibtex"]
 
 
 @dataclass(frozen=True)
@@ -302,3 +303,17 @@ def to_bibtex(ref: Reference | str, *, version: str | None = None) -> str:
             fields.append(("title_en", r.title_en))
     body = ",\n".join(f"  {name} = {{{_bib(val) if name not in ('url', 'doi') else val}}}" for name, val in fields)
     return f"@{r.kind}{{{r.key},\n{body}\n}}"
+
+
+def cite(keys: Iterable[str], lang: str) -> str:
+    """An in-text citation of references by key: " (Dagum, 1997; Rey, 2001)" or "（Dagum, 1997；…）" (zh).
+
+    Examples
+    --------
+    >>> cite(["dagum1997"], "en")
+    ' (Dagum, 1997)'
+    """
+    refs = [get(k).parenthetical(lang) for k in keys]
+    if not refs:
+        return ""
+    return ("（" + "；".join(refs) + "）") if lang == "zh" else " (" + "; ".join(refs) + ")"
