@@ -126,6 +126,8 @@ class AnalysisSpec:
     methods : the methods.md paragraph, ``methods(result, options, lang)``.
     tables : optional table naming, ``tables(result, index_names)``; default
         ``<name>_<index names joined by _>`` + ``_<suffix>`` for each of ``result.tables()``.
+    labels : words the result uses, added to the shared vocabulary.
+    figure : file stem of the static figure (``result.plot()``) in the run's ``figures/`` (default: ``name``).
     """
 
     name: str
@@ -139,6 +141,12 @@ class AnalysisSpec:
     methods: MethodsText | None = None
     tables: TableNames | None = None
     labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    figure: str | None = None
+
+    @property
+    def figure_stem(self) -> str:
+        """The file name (without suffix) of the result's static figure in the run's ``figures/``."""
+        return self.figure or self.name
 
     def parse(self, raw: Mapping[str, Any], where: str = "") -> Options:
         """Validate the study-file options; errors name the option and say what is expected."""
@@ -182,6 +190,7 @@ def register_analysis(
     methods: MethodsText | None = None,
     tables: TableNames | None = None,
     labels: Mapping[str, tuple[str, str]] | None = None,
+    figure: str | None = None,
 ) -> Callable[[Callable[[StudyContext, Any], Result]], Callable[[StudyContext, Any], Result]]:
     """Decorator: register the study-file entry point of an analysis (see the module docstring).
 
@@ -195,7 +204,7 @@ def register_analysis(
             add_labels(labels)
         ANALYSES.add(name, AnalysisSpec(name=name, run=fn, options=options, result=result, section=section,
                                         order=order, label=label, refs=tuple(refs), methods=methods,
-                                        tables=tables, labels=dict(labels or {})))
+                                        tables=tables, labels=dict(labels or {}), figure=figure))
         return fn
 
     return deco
