@@ -120,3 +120,23 @@ def test_measure_unwritable_outdir_is_a_clear_error(tmp_path):
     res = runner.invoke(app, ["measure", "--data", str(data), "--framework", str(fw), "-o", str(blocker / "out")])
     assert res.exit_code == 2, res.output
     assert "cannot write" in res.output and "file.txt" in res.output
+
+
+def test_cite_prints_bibtex_or_text_for_a_run_folder(tmp_path):
+    """`nqpf cite <run folder>` reads its provenance.json: the methods and analyses of that run, by registry key."""
+    prov = {"settings": {"study": {"index": [{"name": "a"}]},
+                         "a": {"normalization": "minmax", "weighting": "critic", "aggregation": "topsis"},
+                         "analysis.dagum": {"index": "a"}}}
+    (tmp_path / "provenance.json").write_text(json.dumps(prov), encoding="utf-8")
+    res = runner.invoke(app, ["cite", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    keys = [line.split("{")[1].rstrip(",") for line in res.output.splitlines() if line.startswith("@")]
+    assert keys[0] == "nqpf" and {"hwang1981", "diakoulaki1995", "dagum1997"} <= set(keys)
+    assert "shannon1948" not in keys
+    assert "%   CRITIC weighting: diakoulaki1995" in res.output
+    res = runner.invoke(app, ["cite", str(tmp_path), "--format", "text", "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    for text in ("引用 nqpf：", "CRITIC 赋权法", "区域差异：Dagum 基尼系数及其分解"):
+        assert text in res.output, text
+    res = runner.invoke(app, ["cite", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "no such study file, output folder or provenance.json" in res.output

@@ -1,6 +1,7 @@
-"""methods.md (nqpf.methods_appendix), nqpf cite (nqpf.cite) and the reference registry (nqpf.core.references).
+"""methods.md (nqpf.report.methods_md), nqpf cite (nqpf.cite) and the reference registry (nqpf.core.references).
 
 The central promise: methods.md names every method that ran, with its reference, and nothing that did not run.
+Method keys, labels and references come from the registries (the method registry and the analysis registry).
 Checked on the bundled default study and on small studies changed one choice at a time.
 """
 
@@ -12,12 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from nqpf.analysis.registry import ANALYSES
 from nqpf.cite import cite_text, study_methods
 from nqpf.core.references import REFERENCES, format_reference, get, to_bibtex
-from nqpf.methods_appendix import METHODS, methods_html, methods_markdown, methods_used, write_methods_md
+from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, TECHNIQUES, WEIGHTINGS
+from nqpf.report.methods_md import citable, methods_html, methods_markdown, methods_used, write_methods_md
 from nqpf.study import StudySpec, load_study, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
+METHOD_KEYS = [k for reg in (NORMALIZATIONS, WEIGHTINGS, AGGREGATIONS, TECHNIQUES) for k in reg]
+ALL_KEYS = METHOD_KEYS + list(ANALYSES)
 
 
 def spec(weighting: str = "global_entropy", aggregation: str = "weighted_sum", analyses: dict | None = None
@@ -33,50 +38,47 @@ def spec(weighting: str = "global_entropy", aggregation: str = "weighted_sum", a
 
 
 def mentions(text: str, key: str) -> list[str]:
-    """Which words naming a method (its labels) or its exclusive references occur in ``text``."""
-    m = METHODS[key]
-    found = [lab for lab in (m.label_en, m.label_zh) if lab.lower() in text.lower()]
-    return found
-
-
-def ref_in(text: str, ref: str) -> bool:
-    r = get(ref)
-    return f"{r.who('en')}, {r.year}" in text or format_reference(ref, "en") in text
+    """Which labels of a method or analysis occur in ``text``."""
+    return [lab for lab in citable(key).label if lab.lower() in text.lower()]
 
 
 def exclusive_refs(used: list[str]) -> set[str]:
     """References cited only by methods that did not run."""
-    used_refs = {r for k in used for r in METHODS[k].refs}
-    return {r for k, m in METHODS.items() if k not in used for r in m.refs} - used_refs
+    used_refs = {r for k in used for r in citable(k).refs}
+    return {r for k in ALL_KEYS if k not in used for r in citable(k).refs} - used_refs
+
+
+def cites_in_text(key: str) -> bool:
+    """Whether the paragraph of a key cites its references in the text (methods always; analyses with prose)."""
+    return key not in ANALYSES or ANALYSES[key].methods is not None
 
 
 def test_default_study_names_every_method_that_ran_and_nothing_else(default_run) -> None:
     used = methods_used(default_run)
     # what the bundled study asks for, from its TOML (independently of the results)
     assert set(study_methods(default_run.spec)) <= set(used) | {"interpolation"}
-    for k in ("minmax", "pooled", "global_entropy", "weighted_sum", "rank_agreement", "dagum_gini",
-              "kernel_density", "markov", "spatial_markov", "moran", "lisa", "sigma_convergence",
-              "beta_convergence", "coupling", "obstacle", "panel_regression", "uncertainty"):
+    for k in ("minmax", "global_entropy", "weighted_sum", *default_run.records):
         assert k in used, k
+    assert all(k in METHOD_KEYS or k in ANALYSES for k in used)  # registry keys only
     for lang in ("en", "zh"):
         md = methods_markdown(default_run, lang)
         for k in used:
-            for r in METHODS[k].refs:
+            for r in citable(k).refs:
                 assert format_reference(r, lang) in md, (k, r)
-                assert get(r).parenthetical(lang) in md, (k, r)
+                if cites_in_text(k):
+                    assert get(r).parenthetical(lang) in md, (k, r)
         refs_section = md[md.index("## References" if lang == "en" else "## 参考文献"):]
         listed = [line for line in refs_section.splitlines() if line.startswith("- ")]
-        assert len(listed) == len({r for k in used for r in METHODS[k].refs})
+        assert len(listed) == len({r for k in used for r in citable(k).refs})
         for r in exclusive_refs(used):
             assert format_reference(r, lang) not in md, r
+        for rec in default_run.records.values():  # every analysis under its heading, with its settings
+            assert f"**{rec.heading(lang)}** (`{rec.name}`; " in md
     md = methods_markdown(default_run, "en")
-    for k in set(METHODS) - set(used) - {"pooled", "per_year"}:
+    for k in set(ALL_KEYS) - set(used) - {"pooled", "per_year"}:
         assert not mentions(md, k), (k, mentions(md, k))
-    # every index and every analysis with its settings
     for ix in default_run.spec.index:
         assert f"`{ix.name}`" in md and f"`{default_run.results[ix.name].framework.name}`" in md
-    for name in default_run.analyses:
-        assert f"**{name}**" in md
     assert 'draws = 1000' in md and 'systems = ["nqpf", "hqd"]' in md
     assert "## Software" in md and "nqpf 0." in md and "giddy" in md and "linearmodels" in md
 
@@ -103,10 +105,11 @@ def test_changing_the_weighting_changes_the_text() -> None:
     ma, mb = methods_markdown(a), methods_markdown(b)
     assert "global entropy weight method" in ma and "Shannon, 1948" in ma and "Fishburn, 1967" in ma
     assert "CRITIC" not in ma and "Diakoulaki" not in ma and "TOPSIS" not in ma
-    assert "CRITIC method" in mb and "Diakoulaki et al., 1995" in mb and "TOPSIS closeness" in mb
+    assert "CRITIC" in mb and "Diakoulaki et al., 1995" in mb and "TOPSIS" in mb and "Hwang" in mb
     for word in ("entropy", "Shannon", "Zeleny", "Fishburn", "weighted sum", "熵"):
         assert word not in mb, word
     assert "CRITIC" in methods_markdown(b, "zh") and "熵" not in methods_markdown(b, "zh")
+    assert methods_used(b)[:2] == ["minmax", "critic"] and "topsis" in methods_used(b)
 
 
 def test_dropping_an_analysis_drops_its_text_and_reference() -> None:
@@ -121,16 +124,19 @@ def test_dropping_an_analysis_drops_its_text_and_reference() -> None:
         assert "Dagum" not in text and "Gini" not in text and "基尼" not in methods_markdown(one, "zh")
         assert "Rosenblatt" in text and "kernel density" in text
     assert methods_used(one) == methods_used(off)
+    assert "dagum" in methods_used(both) and "dagum" not in methods_used(one)
 
 
 def test_methods_used_from_provenance_json(default_run, tmp_path: Path) -> None:
     prov = default_run.provenance.to_dict()
     (tmp_path / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, default=str), encoding="utf-8")
     from_file = methods_used(tmp_path)
-    assert set(from_file) <= set(methods_used(default_run)) | {"spatial_markov", "markov"}
-    for k in ("global_entropy", "dagum_gini", "moran", "lisa", "coupling", "obstacle", "panel_regression",
-              "uncertainty", "rank_agreement"):
-        assert k in from_file
+    assert set(from_file) <= set(methods_used(default_run))
+    for k in ("global_entropy", "weighted_sum", *default_run.records):  # analyses from settings["analysis.<name>"]
+        assert k in from_file, k
+    assert methods_used({"settings": {"a": {"normalization": "zscore", "weighting": "cv", "aggregation": "gra"},
+                                      "analysis.moran": {}, "analysis.gone": {}}}) == [
+        "zscore", *(["pooled"] if "pooled" in TECHNIQUES else []), "cv", "gra", "moran"]
 
 
 def test_write_methods_md_and_html(default_run, tmp_path: Path) -> None:
@@ -149,11 +155,16 @@ def test_cite_text_bibtex_and_text(default_run, tmp_path: Path) -> None:
     keys = re.findall(r"^@\w+\{(\w+),", bib, flags=re.M)
     assert keys[0] == "nqpf"
     used = methods_used(default_run)
-    expect = ["nqpf", *dict.fromkeys(r for k in used for r in METHODS[k].refs)]
+    expect = ["nqpf", *dict.fromkeys(r for k in used for r in citable(k).refs)]
     assert keys == expect
     assert bib.count("{") == bib.count("}")
+    for k in used:  # the header names each method by its registered label
+        assert f"%   {citable(k).label[1]}: " in bib, k
     small = cite_text(["critic", "topsis"], fmt="text")
     assert "Diakoulaki" in small and "Hwang" in small and "Shannon" not in small
+    assert "  - CRITIC weighting (Diakoulaki et al., 1995)" in small
+    zh = cite_text(["dagum"], fmt="text", lang="zh")
+    assert "  - 区域差异：Dagum 基尼系数及其分解 (" in zh and "参考文献：" in zh
     entries = re.compile(r"^@\w+\{\w+,.*?^\}", flags=re.M | re.S)
     assert entries.findall(cite_text(None)) == entries.findall(cite_text(load_study()[0]))
     with pytest.raises(ValueError):
@@ -163,10 +174,12 @@ def test_cite_text_bibtex_and_text(default_run, tmp_path: Path) -> None:
 
 
 def test_reference_registry_is_consistent() -> None:
-    for m in METHODS.values():
+    for k in ALL_KEYS:
+        m = citable(k)
         for r in m.refs:
-            assert r in REFERENCES, (m.key, r)
-        assert (ROOT / m.page).exists(), m.page
+            assert r in REFERENCES, (k, r)
+        if m.page:
+            assert (ROOT / "docs" / "methods" / f"{m.page}.md").exists(), m.page
     for key, r in REFERENCES.items():
         assert r.key == key and r.year > 1900 and r.title and r.authors
         if r.doi:
@@ -183,8 +196,11 @@ def test_reference_registry_is_consistent() -> None:
 
 def test_every_method_page_cites_the_registered_references() -> None:
     """Each method's page (docs/methods) names the authors and year of the references nqpf cites for it."""
-    for m in METHODS.values():
-        page = (ROOT / m.page).read_text(encoding="utf-8")
+    for k in METHOD_KEYS:
+        m = citable(k)
+        if not m.page:
+            continue
+        page = (ROOT / "docs" / "methods" / f"{m.page}.md").read_text(encoding="utf-8")
         for r in m.refs:
             ref = get(r)
             name = (ref.authors_en or ref.authors)[0].split(",")[0] if not ref.corporate else ref.authors[0]

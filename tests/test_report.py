@@ -1,4 +1,5 @@
-"""nqpf.report: labels, generated text, data views, maps, the HTML report, the workbook and the static figures.
+"""nqpf.report: labels, generated text, data views, maps, the HTML report (chapters from the analysis registry,
+blocks rendered to HTML, CSS/JS assets), the workbook, summary.txt and the static figures.
 
 Numbers are checked against independent re-computations written out here with plain loops (no shared code
 with the report), e.g. the tag-group sub-indices Σ_{j∈g} w_j z_j / Σ_{j∈g} w_j and the contribution shares.
@@ -7,6 +8,7 @@ with the report), e.g. the tag-group sub-indices Σ_{j∈g} w_j z_j / Σ_{j∈g}
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from pathlib import Path
@@ -155,7 +157,7 @@ def test_choropleth_figure_has_one_slider_step_per_year_and_fixed_colours():
 # data views, checked against plain-loop re-computations
 # =============================================================================================
 def test_group_scores_are_weighted_means_of_the_group(mini_run):
-    from nqpf.report.figures import group_contributions, group_scores
+    from nqpf.report.views import group_contributions, group_scores
 
     res = mini_run.results["nqpf"]
     Z, w = res.normalized, res.indicator_weights
@@ -180,7 +182,7 @@ def test_group_scores_are_weighted_means_of_the_group(mini_run):
 
 def test_region_means_and_ranking(mini_run):
     from nqpf.datasets import province_regions
-    from nqpf.report.figures import ranking_table, region_means
+    from nqpf.report.views import ranking_table, region_means
 
     res = mini_run.results["nqpf"]
     rm = region_means(res)
@@ -199,24 +201,25 @@ def test_region_means_and_ranking(mini_run):
 
 
 def test_generated_sentences_carry_the_numbers(mini_run):
-    from nqpf.report import text as T
-    from nqpf.report.figures import region_means
+    from nqpf.report.sections.index import map_text, trend_text
+    from nqpf.report.sections.overview import cells_text, method_text
+    from nqpf.report.views import region_means
 
     res = mini_run.results["nqpf"]
     s = res.year_scores(2023).sort_values(ascending=False)
-    en = " ".join(T.map_text(res, "en"))
-    zh = " ".join(T.map_text(res, "zh"))
+    en = " ".join(map_text(res, "en"))
+    zh = " ".join(map_text(res, "zh"))
     top_en = {"北京": "Beijing", "上海": "Shanghai"}.get(s.index[0], s.index[0])
     assert f"{top_en} ({s.iloc[0]:.4f})" in en and f"{s.index[0]}({s.iloc[0]:.4f})" in zh
     assert f"mean is {s.mean():.4f}" in en and f"全国均值 {s.mean():.4f}" in zh
     rm = region_means(res)
     g = rm["national"].iloc[-1] / rm["national"].iloc[0] - 1
-    assert f"{100 * g:.1f}%" in " ".join(T.trend_text(rm, "en"))
-    d = mini_run.analyses["dagum"].to_frame()
-    txt = " ".join(T.dagum_text(mini_run.analyses["dagum"], "en"))
-    assert f"{d['G'].iloc[0]:.4f}" in txt and f"{d['G'].iloc[-1]:.4f}" in txt
-    assert f"{100 * d['share:Gnb'].mean():.1f}%" in txt
-    assert T.cells_text(pd.DataFrame(), "zh") == ["没有单元格被插补、剔除或截断。"]
+    assert f"{100 * g:.1f}%" in " ".join(trend_text(rm, "en"))
+    assert cells_text(pd.DataFrame(), "zh") == ["没有单元格被插补、剔除或截断。"]
+    # method names come from the method registry
+    assert "global entropy weight method" in " ".join(method_text(res, "en"))
+    assert "全局熵值法" in " ".join(method_text(res, "zh")) and "scores compare across years" in " ".join(
+        method_text(res, "en"))
 
 
 # =============================================================================================
@@ -226,25 +229,63 @@ def _script_srcs(html_text: str) -> list[str]:
     return re.findall(r"<(?:script|link|img|iframe)[^>]*(?:src|href)\s*=\s*['\"]([^'\"]+)", html_text)
 
 
+def _unconverted(run) -> set[str]:
+    """Analyses whose result does not implement the result interface yet (their report fails visibly)."""
+    from nqpf.core.interface import Result
+
+    return {n for n, r in run.records.items() if type(r.result)._summary_lines is Result._summary_lines}
+
+
+def _chapter(html_text: str, key: str) -> str:
+    """The HTML of one chapter (``<section id=key>``)."""
+    start = html_text.index(f'<section id="{key}">')
+    return html_text[start:html_text.index("</section>", start)]
+
+
 def test_report_of_the_default_study(default_run):
     import plotly.offline
 
+    from nqpf.analysis.registry import SECTIONS
     from nqpf.report.html import render_report
 
-    rep = render_report(default_run, "en", strict=True)
-    assert rep.sections == ["overview", "index", "disparity", "hqd", "robustness", "other"]
+    rep = render_report(default_run, "en", strict=False)
+    # chapters follow the registry: the report's own two, then every section holding an analysis, in order
+    used = {r.spec.section for r in default_run.records.values()}
+    expected = [s.key for s in sorted(SECTIONS.values(), key=lambda s: s.order)
+                if s.key in ("overview", "index") or s.key in used]
+    assert rep.sections == expected
+    # every analysis under its registry heading, in its chapter, ordered by spec.order
+    for key in expected[2:]:
+        chapter = _chapter(rep.html, key)
+        recs = sorted((r for r in default_run.records.values() if r.spec.section == key), key=lambda r: r.spec.order)
+        positions = [chapter.index(f'<h3 id="analysis-{r.name}">{html.escape(r.heading("en"))}</h3>') for r in recs]
+        assert positions == sorted(positions), key
+    # failures only where a result is not converted to the result interface yet (none once all are)
+    failed = {re.match(r"analysis '(\w+)' failed", n).group(1) for n in rep.notes}
+    assert failed == _unconverted(default_run)
     js = plotly.offline.get_plotlyjs()
     assert rep.html.count(js[:300]) == 1  # plotly.js embedded exactly once
     assert _script_srcs(rep.html) == []  # nothing loaded from anywhere
     assert "@font-face" not in rep.html and "MathJax" not in rep.html.replace(js, "")
     assert rep.html.count('NQPF.geo["geo-provinces"]') == 1  # outlines embedded once for all maps
-    assert rep.figures >= 20
-    for heading in ("Dagum Gini coefficient", "Kernel density", "Markov transition", "Global Moran's I",
-                    "LISA cluster map", "Coupling coordination degree", "Obstacle degree by policy lever",
-                    "Rank intervals", "Correlation of scores across methods", "Panel regression"):
-        assert heading in rep.html, heading
-    zh = render_report(default_run, "zh", strict=True).html
+    assert rep.figures >= 8
+    zh = render_report(default_run, "zh", strict=False).html
     assert "指数测度结果" in zh and "区域差异与分布动态" in zh and ">The index<" not in zh
+    for rec in default_run.records.values():
+        assert f">{html.escape(rec.heading('zh'))}</h3>" in zh
+
+
+def test_css_and_js_are_package_assets_inlined_once(mini_run):
+    from nqpf.core.paths import asset_path
+    from nqpf.report.html import render_report
+
+    css = asset_path("report.css").read_text(encoding="utf-8")
+    js = asset_path("report.js").read_text(encoding="utf-8")
+    doc = render_report(mini_run, "en", sections=["overview"]).html
+    assert doc.count(css) == 1 and doc.count(js) == 1
+    assert "NQPF_READY_MS" in js and "drawAll" in js
+    assert doc.rstrip().endswith("<script>NQPF.start();</script>\n</body>\n</html>")
+    assert doc.index("window.NQPF_BOOT") < doc.index(js[:200]) < doc.index('NQPF.plot("nqpf-fig-1"')
 
 
 def test_absent_analyses_leave_their_sections_out(mini_run):
@@ -255,27 +296,34 @@ def test_absent_analyses_leave_their_sections_out(mini_run):
     rep = render_report(run, "en")
     assert rep.sections == ["overview", "index"]
     assert "Dagum" not in rep.html and "Coupling" not in rep.html
-    run.records = {"coupling": mini_run.records["coupling"]}
-    assert render_report(run, "en").sections == ["overview", "index", "hqd"]
+    run.records = {"kernel_density": mini_run.records["kernel_density"]}
+    rep = render_report(run, "en")
+    assert rep.sections == ["overview", "index", "disparity"]
+    assert mini_run.records["kernel_density"].heading("en") in _chapter(rep.html, "disparity")
 
 
-def test_a_failing_section_raises_in_strict_mode_and_shows_an_error_box_otherwise(mini_run):
+def test_a_failing_analysis_raises_in_strict_mode_and_shows_an_error_box_otherwise(mini_run):
+    import dataclasses
+
     from nqpf.report.html import render_report
 
     run = copy.copy(mini_run)
-    import dataclasses
-
-    bad = dataclasses.replace(mini_run.records["dagum"], result=object())  # not a Dagum result
-    run.records = {"dagum": bad}
+    bad = dataclasses.replace(mini_run.records["dagum"], result=object())  # not a result at all
+    run.records = {"dagum": bad, "kernel_density": mini_run.records["kernel_density"]}
     with pytest.raises(AttributeError):
         render_report(run, "en", strict=True)
     rep = render_report(run, "en", strict=False)
     assert "disparity" in rep.sections and 'class="error"' in rep.html
-    assert rep.notes and rep.notes[0].startswith("section 'disparity' failed")
+    assert rep.notes and rep.notes[0].startswith("analysis 'dagum' failed: AttributeError")
+    chapter = _chapter(rep.html, "disparity")
+    # the heading stays above the error box, and the next analysis is still shown
+    assert chapter.index(bad.heading("en")) < chapter.index('class="error"') < chapter.index(
+        mini_run.records["kernel_density"].heading("en"))
 
 
 def test_the_mini_report_maps_31_provinces(mini_run):
-    from nqpf.report.html import Page, index_map_figure
+    from nqpf.report.page import Page
+    from nqpf.report.sections.index import index_map_figure
 
     fig = index_map_figure(mini_run.results["nqpf"], "en", "t", Page().outlines())
     assert len(fig.data[0].locations) == 31 and np.isfinite(np.asarray(fig.data[0].z, dtype=float)).all()
@@ -283,9 +331,117 @@ def test_the_mini_report_maps_31_provinces(mini_run):
 
 
 # =============================================================================================
+# blocks -> HTML, and chapters from the registry
+# =============================================================================================
+def test_blocks_render_to_html_with_named_formats():
+    import plotly.graph_objects as go
+
+    from nqpf.core.blocks import Figure, Heading, Preformatted, Table, Text
+    from nqpf.report.page import Page
+    from nqpf.report.render import render_blocks
+    from nqpf.viz.maps import choropleth_figure
+
+    df = pd.DataFrame({"unit": ["北京", "上海"], "share": [0.1234, 0.5], "d": [3.0, -2.0], "x": [1.23456, np.nan],
+                       "code": [7, 8]})
+    page = Page(lang="en")
+    out = render_blocks([
+        Heading("Sub <heading>"), Heading("deeper", level=5), Text.of("One.", "", "Two & three."),
+        Table(df, formats={"share": "pct", "d": "signed", "x": "2f", "code": "text"},
+              headers={"share": "Share"}, max_rows=1),
+        Preformatted("a  b\nc"), Figure(go.Figure(go.Scatter(x=[1], y=[2])), height=333),
+    ], page)
+    assert "<h4>Sub &lt;heading&gt;</h4>" in out and "<h5>deeper</h5>" in out
+    assert '<p class="gen">One. Two &amp; three.</p>' in out
+    assert "<th class=\"\">Share</th>" in out and ">12.3%</td>" in out and ">+3</td>" in out and ">1.23</td>" in out
+    assert '<td class="txt">7</td>' in out  # "text" columns are left-aligned text
+    assert "上海" not in out and "first 1 rows" in out  # max_rows, with the note
+    assert '<pre class="summary">a  b\nc</pre>' in out
+    assert 'style="height:333px"' in out and page.n_figures == 1
+    with pytest.raises(ValueError, match="unknown table format"):
+        render_blocks([Table(df, formats={"share": "percent"})], page)
+    # a map that embeds the province outlines itself shares the page's one copy
+    fig = choropleth_figure(pd.DataFrame({2020: [1.0, 2.0]}, index=["北京", "上海"]))
+    render_blocks([Figure(fig)], page)
+    assert list(page.geo) == ["geo-provinces"]
+
+
+@pytest.fixture
+def probe_analyses():
+    """Two throwaway analyses registered for one test (a tiny Result subclass), removed afterwards."""
+    import plotly.graph_objects as go
+
+    from nqpf.analysis.registry import ANALYSES, Options, register_analysis
+    from nqpf.core.blocks import Figure, Heading, Table, Text
+    from nqpf.core.interface import Result
+
+    class ProbeOptions(Options):
+        scale: float = 2.0
+
+    class ProbeResult(Result):
+        def __init__(self, frame: pd.DataFrame, scale: float) -> None:
+            self.frame, self.scale = frame, scale
+
+        def to_frame(self) -> pd.DataFrame:
+            return self.frame
+
+        def _summary_lines(self, lang: str) -> list[str]:
+            return [("探针均值 " if lang == "zh" else "probe mean ") + f"{self.frame['v'].mean():.4f}"]
+
+        def report(self, ctx):
+            return [Heading("探针小节" if ctx.lang == "zh" else "Probe part"), Text(tuple(self.narrative(ctx.lang))),
+                    Figure(go.Figure(go.Bar(x=[1, 2], y=[3, 4]))),
+                    Table(self.frame, formats={"v": "3f"}, headers={"v": "V" if ctx.lang == "en" else "值"})]
+
+    def run(ctx, opts):
+        _, res = ctx.index()
+        last = res.scores[res.scores["year"] == res.years[-1]]
+        return ProbeResult(pd.DataFrame({"unit": last["unit"], "v": opts.scale * last["score"]}), opts.scale)
+
+    register_analysis("_probe_disparity", options=ProbeOptions, result=ProbeResult, section="disparity", order=15,
+                      label=("探针分析", "Probe analysis"), refs=("dagum1997",),
+                      methods=lambda r, o, lang: f"Probe scaled by {o.scale}.")(run)
+    register_analysis("_probe_other", options=ProbeOptions, result=ProbeResult, section="other", order=1,
+                      label=("其他探针", "Other probe"))(run)
+    yield ProbeResult
+    for name in ("_probe_disparity", "_probe_other"):
+        ANALYSES._entries.pop(name, None)
+
+
+def test_chapters_and_headings_follow_the_analysis_registry(probe_analyses, tmp_path):
+    """A registered analysis appears in its chapter, at its order, under its heading, with its blocks; the report
+    knows nothing about it."""
+    from nqpf.report.html import render_report
+    from nqpf.report.methods_md import methods_markdown, methods_used
+    from nqpf.study import StudySpec, run_study
+
+    (tmp_path / "nqpf.yaml").write_text(MINI_NQPF, encoding="utf-8")
+    spec = StudySpec(name="probe", data={"dataset": "china-provinces"},
+                     index=[{"name": "nqpf", "framework": str(tmp_path / "nqpf.yaml"), "years": [2021, 2023]}],
+                     analyses={"kernel_density": {}, "_probe_other": {}, "_probe_disparity": {"scale": 3.0}})
+    run = run_study(spec, "probe study")
+    assert list(run.records) == ["kernel_density", "_probe_other", "_probe_disparity"]
+    for lang in ("en", "zh"):
+        rep = render_report(run, lang, strict=True)
+        assert rep.sections == ["overview", "index", "disparity", "other"] and rep.notes == []
+        disparity, other = _chapter(rep.html, "disparity"), _chapter(rep.html, "other")
+        probe = html.escape(run.records["_probe_disparity"].heading(lang))
+        kde = html.escape(run.records["kernel_density"].heading(lang))
+        assert probe == ("探针分析 · nqpf" if lang == "zh" else "Probe analysis · nqpf")
+        assert disparity.index(probe) < disparity.index(kde)  # order 15 before kernel density's 20
+        assert disparity.index(probe) < disparity.index("<h4>" + ("探针小节" if lang == "zh" else "Probe part"))
+        heading = ">其他分析</h2>" if lang == "zh" else ">Other analyses</h2>"
+        assert heading in rep.html and html.escape(run.records["_probe_other"].heading(lang)) in other
+        v = run.records["_probe_disparity"].result.frame["v"]
+        assert f">{v.iloc[0]:.3f}</td>" in disparity and f"{v.mean():.4f}" in disparity
+    md = methods_markdown(run, "en")
+    assert "**Probe analysis · nqpf** (`_probe_disparity`; settings: scale = 3.0). Probe scaled by 3.0." in md
+    assert "Dagum, C. (1997)" in md and "_probe_disparity" in methods_used(run)
+
+
+# =============================================================================================
 # workbook, figures, write_run
 # =============================================================================================
-def test_workbook_has_every_table_with_the_csv_numbers(default_outdir):
+def test_workbook_has_every_table_with_the_csv_numbers(default_run, default_outdir):
     from openpyxl import load_workbook
 
     from nqpf.report.excel import read_workbook_table
@@ -324,18 +480,67 @@ def test_workbook_has_every_table_with_the_csv_numbers(default_outdir):
     dag = wb[next(s for s in sheets if readme[s].startswith("dagum_"))]
     dh = [c.value for c in dag[1]]
     assert dag.cell(3, dh.index("share:Gw") + 1).number_format == "0.00%"
+    # sheets of an analysis's tables name the analysis as the registry does, in the run's language (zh)
+    rows = {r[0].value: [c.value for c in r] for r in wb["README"].iter_rows()}
+    dag_rec = next(r for r in default_run.records.values() if r.name == "dagum")
+    assert rows[dag.title][2] == dag_rec.heading("zh")
 
 
-def test_write_run_writes_report_figures_and_records_them(default_outdir):
+def test_write_run_writes_report_figures_and_records_them(default_run, default_outdir):
+    from nqpf.report.figures import draws_static
+
     prov = json.loads((default_outdir / "provenance.json").read_text(encoding="utf-8"))
-    assert "report.html" in prov["outputs"] and "results.xlsx" in prov["outputs"]
+    assert "report.html" in prov["outputs"] and "results.xlsx" in prov["outputs"] and "methods.md" in prov["outputs"]
     figs = default_outdir / "figures"
-    for stem in ("map_nqpf", "trends_nqpf", "dimensions_nqpf", "dagum_contributions", "kernel_density",
-                 "coupling_map", "obstacle_levers"):
-        assert (figs / f"{stem}.svg").exists() and (figs / f"{stem}.png").exists(), stem
-        assert f"figures/{stem}.png" in prov["outputs"]
+    stems = [f"{kind}_{name}" for name in default_run.results for kind in ("map", "trends", "dimensions")]
+    drawn = [r.spec.figure_stem for r in default_run.records.values() if draws_static(r.result)]
+    assert "kernel_density" in drawn  # the reference conversion draws its surface
+    for stem in stems + drawn:
+        if (figs / f"{stem}.svg").exists():
+            assert (figs / f"{stem}.png").exists() and f"figures/{stem}.png" in prov["outputs"], stem
+        else:  # a result that cannot draw for these units says so in the provenance
+            assert stem in drawn and any(n.startswith(f"figures: {stem}: ") for n in prov["notes"]), stem
+    for stem in stems:
+        assert (figs / f"{stem}.svg").exists(), stem
     size = (default_outdir / "report.html").stat().st_size
     assert size < 15 * 1024 * 1024
+
+
+def test_static_figure_of_a_result_that_cannot_draw_is_a_note(mini_run, tmp_path):
+    import dataclasses
+
+    from nqpf.core.errors import MethodError
+    from nqpf.report import figures
+
+    class NoMap(type(mini_run.records["kernel_density"].result)):
+        def plot(self, ax=None, lang="en"):
+            raise MethodError("no map for these units")
+
+    run = copy.copy(mini_run)
+    kd = mini_run.records["kernel_density"]
+    run.records = {"kernel_density": dataclasses.replace(kd, result=NoMap(**vars(kd.result)))}
+    stems = [s for s, _ in figures.figure_specs(run)]
+    assert stems[-1] == kd.spec.figure_stem == "kernel_density"
+    fs = figures.write_figures(run, tmp_path, only=["kernel_density", "trends_nqpf"])
+    assert list(fs.files) == ["trends_nqpf"] and fs.notes == ["kernel_density: no map for these units"]
+    assert not (tmp_path / "kernel_density.svg").exists()
+
+
+def test_summary_txt_is_in_the_run_language(mini_run):
+    from nqpf.output import run_summary
+
+    run = copy.copy(mini_run)
+    run.records = {"kernel_density": mini_run.records["kernel_density"]}
+    zh = run_summary(run, "zh")
+    en = run_summary(run, "en")
+    kd = run.records["kernel_density"]
+    assert f"== {kd.heading('zh')} ==\n{kd.result.summary('zh')}" in zh
+    assert f"== {kd.heading('en')} ==\n{kd.result.summary('en')}" in en
+    assert "核密度" in zh and "Kernel density" not in zh
+    assert "改动的单元格" in zh and "changed cells" in en
+    assert "changed cells" not in zh and "summary failed" not in en
+    short = run_summary(run, "en", full=False)
+    assert kd.heading("en") not in short and short.startswith("== nqpf ==")
 
 
 def test_static_figures_keep_text_as_text_at_300_dpi(default_outdir):

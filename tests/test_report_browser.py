@@ -1,4 +1,5 @@
-"""report.html in headless Chromium: no console errors, no network request, a map of 31 provinces, size and speed.
+"""report.html in headless Chromium: no console errors, no network request, a map of 31 provinces, every figure drawn,
+a size limit. How fast it opens is a benchmark (bench/bench_report.py, which reuses the client below), not a test.
 
 The browser is driven through the Chrome DevTools Protocol over a websocket; the small client below uses only the
 standard library (no pip package). Chromium comes from Debian (``apt-get install -y chromium``). Without it the
@@ -29,7 +30,6 @@ CHROMIUM_FLAGS = [
     "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
 ]
 MAX_BYTES = 15 * 1024 * 1024
-MAX_OPEN_SECONDS = 3.0
 
 
 def chromium_path() -> str | None:
@@ -183,14 +183,13 @@ class Browser:
             raise RuntimeError(f"page script failed: {r['exceptionDetails']}")
         return r["result"].get("value")
 
-    def open(self, url: str, ready: str, timeout: float = 60.0) -> float:
-        """Navigate and wait until ``ready`` (a JS expression) is truthy; returns the wall time in seconds."""
-        t0 = time.perf_counter()
+    def open(self, url: str, ready: str, timeout: float = 60.0) -> None:
+        """Navigate and wait until ``ready`` (a JS expression) is truthy (a TimeoutError after ``timeout`` s)."""
         self.call("Page.navigate", {"url": url}, session=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.evaluate(ready):
-                return time.perf_counter() - t0
+                return
             time.sleep(0.02)
         raise TimeoutError(f"page not ready after {timeout} s: {ready}")
 
@@ -273,7 +272,11 @@ def browser():
 
 
 def open_report(browser: Browser, path: Path) -> tuple[float, float, dict[str, Any]]:
-    """Open a report, draw every figure; returns (first screen ms, all figures ms, map info)."""
+    """Open a report, draw every figure; returns (first screen ms, all figures ms, map info).
+
+    The two times are the page's own clock (``performance.now()`` after navigation start) when the first screen
+    and all figures were drawn; bench/bench_report.py reports them, the tests only check that drawing finished.
+    """
     browser.events.clear()
     browser.open(path.resolve().as_uri(), "window.NQPF_READY_MS !== undefined")
     first = float(browser.evaluate("window.NQPF_READY_MS"))
@@ -292,21 +295,19 @@ def screenshot_map(browser: Browser, info: dict[str, Any], path: Path) -> None:
     browser.screenshot(path)
 
 
-def test_default_study_report_opens_offline_fast_and_small(browser, default_outdir, test_output, capsys):
-    """The report `nqpf run` writes for the bundled study: < 15 MB, first screen < 3 s, every figure drawn
-    without a console error or a network request, the map showing every mainland province."""
+def test_default_study_report_opens_offline_and_small(browser, default_outdir, test_output):
+    """The report `nqpf run` writes for the bundled study: < 15 MB, every figure drawn without a console error or a
+    network request, the map showing every mainland province."""
     path = default_outdir / "report.html"
     size = path.stat().st_size
     first, all_ms, info = open_report(browser, path)
-    with capsys.disabled():
-        print(f"\n[report] default study report.html {size / 1e6:.2f} MB; first screen drawn "
-              f"{first / 1000:.2f} s after navigation start, all {info['figures']} figures "
-              f"{all_ms / 1000:.2f} s (headless {Path(chromium_path() or '').name}, 2 cores)")
     assert size < MAX_BYTES, f"report is {size / 1e6:.1f} MB"
-    assert first / 1000 < MAX_OPEN_SECONDS, f"report took {first / 1000:.2f} s to open"
+    assert 0 < first <= all_ms  # the first screen, then every figure, were drawn
+    assert browser.evaluate("Object.keys(NQPF.drawn).length") == browser.evaluate("Object.keys(NQPF.specs).length")
+    assert browser.evaluate("document.body.getAttribute('data-ready')") == "1"
     assert browser.console_errors() == []
     assert browser.network_requests() == []
-    assert info["n_maps"] >= 3  # index maps, LISA, coupling
+    assert info["n_maps"] >= 3  # the index maps (and the analyses' maps)
     # every mainland province is on the map: with a value, or grey "no data" when the study excluded it
     assert set(info["locations"]) | (set(info["grey"]) & mainland()) == mainland()
     assert info["finite"] == len(info["locations"]) == info["filled"] == info["paths"]
@@ -318,13 +319,14 @@ def test_default_study_report_opens_offline_fast_and_small(browser, default_outd
 
 def test_report_with_31_provinces_maps_all_of_them(browser, tmp_path_factory, test_output):
     """A run over all 31 provinces: the map has 31 provinces with values (English labels)."""
-    from test_report import build_mini_run
+    from test_report import _unconverted, build_mini_run
 
     from nqpf.report.html import write_report
 
     run = build_mini_run(tmp_path_factory.mktemp("mini-browser"))
     path = test_output / "report_mini_en.html"
-    write_report(run, path, lang="en", strict=True)
+    rep = write_report(run, path, lang="en", strict=not _unconverted(run))
+    assert {n.split("'")[1] for n in rep.notes} == _unconverted(run)
     _, _, info = open_report(browser, path)
     assert browser.console_errors() == []
     assert browser.network_requests() == []

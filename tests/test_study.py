@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pandas as pd
 import pytest
@@ -49,13 +48,6 @@ def test_agreement_of_the_two_nqpf_systems(default_run):
     agree = default_run.analyses["compare"].to_frame()
     assert list(agree["year"]) == list(range(2013, 2020))
     assert (agree["spearman"] > 0.85).all()
-
-
-def test_run_time_under_a_minute():
-    spec, source = load_study()
-    start = time.perf_counter()
-    run_study(spec.model_copy(update={"analyses": {}}), source)
-    assert time.perf_counter() - start < 20  # the three measurements alone; the full run is timed in CI logs
 
 
 def test_bad_study_files(tmp_path):

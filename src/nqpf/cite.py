@@ -12,8 +12,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import nqpf
+from nqpf.analysis.registry import ANALYSES
+from nqpf.core.errors import StudyError
+from nqpf.core.framework import load_framework
 from nqpf.core.references import format_reference, get, to_bibtex
-from nqpf.methods_appendix import METHODS, index_methods, methods_used, references_for
+from nqpf.report.methods_md import citable, index_methods, methods_used, references_for
+from nqpf.study import StudySpec, load_study
 
 __all__ = ["cite_text", "study_methods"]
 
@@ -22,14 +27,9 @@ FORMATS = ("bibtex", "text")
 
 def study_methods(spec: Any) -> list[str]:
     """The method keys a study spec asks for (before running it): each index's choices, then each analysis."""
-    from nqpf.core.framework import load_framework
-    from nqpf.methods_appendix import analysis_methods
-
     keys: list[str] = []
     for ix in spec.index:
-        settings = {"normalization": ix.normalization, "scope": ix.scope, "weighting": ix.weighting,
-                    "aggregation": ix.aggregation, "tree": ix.tree, "objective": ix.objective,
-                    "combined": {"how": ix.combine, "objective": ix.objective} if ix.weighting == "combined" else None}
+        settings = ix.settings.to_dict()
         try:
             fw = load_framework(ix.framework)
         except Exception:  # a framework that cannot be read here: cite without the interval check
@@ -38,14 +38,13 @@ def study_methods(spec: Any) -> list[str]:
     for name, opts in spec.analyses.items():
         if (opts or {}).get("enabled", True) is False:
             continue
-        keys += analysis_methods(name)
+        if name in ANALYSES:
+            keys.append(name)
     return list(dict.fromkeys(keys))
 
 
 def _resolve(run_or_methods: Any) -> tuple[list[str], str]:
     """Method keys and a description of where they come from."""
-    from nqpf.study import StudySpec, load_study
-
     if run_or_methods is None:
         spec, source = load_study(None)
         return study_methods(spec), f"the default study `{spec.name}` ({source})"
@@ -59,8 +58,6 @@ def _resolve(run_or_methods: Any) -> tuple[list[str], str]:
         if p.is_dir() or p.suffix.lower() == ".json":
             return methods_used(p), f"the run in `{p}`"
         if not p.exists():
-            from nqpf.core.errors import StudyError
-
             raise StudyError(f"{p}: no such study file, output folder or provenance.json")
     if isinstance(run_or_methods, Mapping):
         return methods_used(run_or_methods), "the given provenance record"
@@ -77,10 +74,8 @@ def cite_text(run_or_methods: Any = None, fmt: str = "bibtex", lang: str = "en")
 
     ``run_or_methods``: None (the bundled default study), a StudyRun, an IndexResult, a StudySpec, a study
     TOML path, a run's output folder or ``provenance.json`` (path or dict), or an iterable of method keys
-    (see :data:`nqpf.methods_appendix.METHODS`). Only the references of those methods are listed.
+    (keys of the method registry or analysis names). Only the references of those methods are listed.
     """
-    import nqpf
-
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     keys, origin = _resolve(run_or_methods)
@@ -89,9 +84,9 @@ def cite_text(run_or_methods: Any = None, fmt: str = "bibtex", lang: str = "en")
     if fmt == "bibtex":
         head = [f"% nqpf {version}: please cite nqpf and the methods used by {origin}:"]
         for k in keys:
-            m = METHODS[k]
+            m = citable(k)
             cites = ", ".join(m.refs) if m.refs else "no reference"
-            head.append(f"%   {m.label_en}: {cites}")
+            head.append(f"%   {m.label_in('en')}: {cites}")
         entries = [to_bibtex("nqpf", version=version)] + [to_bibtex(r) for r in refs]
         return "\n".join(head) + "\n\n" + "\n\n".join(entries) + "\n"
     zh = lang == "zh"
@@ -99,9 +94,9 @@ def cite_text(run_or_methods: Any = None, fmt: str = "bibtex", lang: str = "en")
              f"  {format_reference('nqpf', lang).rstrip('.')}, version {version}.", ""]
     lines.append(f"{origin} 使用的方法：" if zh else f"Methods used by {origin}:")
     for k in keys:
-        m = METHODS[k]
+        m = citable(k)
         cites = "; ".join(get(r).parenthetical(lang) for r in m.refs)
-        lines.append(f"  - {m.label(lang)}" + (f" ({cites})" if cites else ""))
+        lines.append(f"  - {m.label_in(lang)}" + (f" ({cites})" if cites else ""))
     if refs:
         lines += ["", "参考文献：" if zh else "References:"]
         lines += [f"  {format_reference(r, lang)}" for r in refs]

@@ -11,7 +11,8 @@ Layout of a table sheet (documented in the README sheet too):
 Number formats: scores, weights, normalised values and statistics ``0.0000``; ranks, years, counts ``0``;
 shares (Dagum contributions, ``share…``, ``p_j``, ``s_j``) ``0.00%``; obstacle degrees (already in percent)
 ``0.00``; raw indicator values and provenance cells ``General``. Sheet names are the table names cut to
-Excel's 31 characters (the README lists sheet → table).
+Excel's 31 characters (the README lists sheet → table, and for an analysis's table the analysis's name from
+the analysis registry, in the report language).
 """
 
 from __future__ import annotations
@@ -89,10 +90,19 @@ def _framework_for(table: str, fws: dict[str, Framework]) -> Framework | None:
     return None
 
 
-def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list[tuple[str, str]]:
-    """(key, value) rows of the README sheet: what the workbook is, how it is laid out, the provenance."""
+def analysis_tables(run: StudyRun | None, lang: str) -> dict[str, str]:
+    """Table name → the heading of the analysis that wrote it (its registry label and indices, in ``lang``)."""
+    if run is None:
+        return {}
+    return {table: rec.heading(lang) for rec in run.records.values()
+            for table in rec.spec.table_frames(rec.result, rec.indices)}
+
+
+def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list[tuple[str, ...]]:
+    """Rows of the README sheet — (key, value) or (sheet, table, analysis): what the workbook is, how it is
+    laid out, the provenance, and which sheet holds which table."""
     zh = lang == "zh"
-    rows: list[tuple[str, str]] = [
+    rows: list[tuple[str, ...]] = [
         ("nqpf", "新质生产力测度结果 / nqpf results"),
         ("layout" if not zh else "表头", "第 1 行:列名(与 tables/*.csv 相同);第 2 行:中英文列标签;数据自第 3 行起。"
          if zh else "Row 1: column names exactly as in tables/*.csv; row 2: bilingual labels (Chinese / English); "
@@ -112,12 +122,16 @@ def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list
                 continue
             if isinstance(settings, dict):
                 flat = ", ".join(f"{k}={v}" for k, v in settings.items() if not isinstance(v, (dict, list)))
-                rows.append((f"settings {name}", flat))
+                record = run.records.get(name.split(".", 1)[1]) if name.startswith("analysis.") else None
+                rows.append((f"settings {name}", flat) if record is None else
+                            (f"settings {name}", flat, record.heading(lang)))
         rows += [("note", n) for n in prov["notes"]]
         counts = prov["cell_counts"]
         rows.append(("changed cells", ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))
-    rows.append(("sheets", "sheet → table (tables/<table>.csv)"))
-    rows += [(sheet, table) for table, sheet in names.items()]
+    rows.append(("sheets", "sheet → table (tables/<table>.csv)", "分析" if zh else "analysis"))
+    by_analysis = analysis_tables(run, lang)
+    rows += [(sheet, table, by_analysis[table]) if table in by_analysis else (sheet, table)
+             for table, sheet in names.items()]
     return rows
 
 
@@ -130,12 +144,13 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path, run: Study
     readme.title = "README"
     used = {"readme"}
     names = {name: sheet_name(name, used) for name in tables}
-    for key, value in readme_lines(run, names, lang):
-        readme.append([key, value])
+    for row in readme_lines(run, names, lang):
+        readme.append(list(row))
     readme["A1"].font = Font(bold=True, size=13)
     readme["B1"].font = Font(bold=True, size=13)
     readme.column_dimensions["A"].width = 28
     readme.column_dimensions["B"].width = 120
+    readme.column_dimensions["C"].width = 48
     fws = _frameworks(run)
     bold = Font(bold=True)
     for name, df in tables.items():

@@ -1,0 +1,24 @@
+"""The report's own chapters (报告自有章节): the overview (data, framework, method, changed cells) and the index
+(map, ranking, trends, sub-indices). They render the run and its IndexResults; every other chapter holds the
+analyses placed there by the analysis registry (:mod:`nqpf.report.html`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nqpf.study import StudyRun
+from nqpf.viz.maps import is_province_panel
+
+__all__ = ["index_title", "province_run"]
+
+
+def index_title(run: StudyRun, name: str, lang: str) -> str:
+    """The framework title of an index with its name, e.g. ``新质生产力 (nqpf)``."""
+    fw = run.results[name].framework
+    return f"{fw.title_zh if lang == 'zh' else fw.title_en} ({name})"
+
+
+def province_run(run: StudyRun, units: Sequence[Any]) -> bool:
+    """Whether the units are provinces of China (the maps are drawn)."""
+    return is_province_panel(list(units), getattr(run.panel, "kind", None))
