@@ -265,6 +265,17 @@ def _index_text(res: IndexResult, lang: str) -> list[str]:
     return out
 
 
+#: (en, zh) sentence heads of the z-score and vector normalisations (the built-in text).
+_OTHER_NORMALIZATIONS = {
+    "zscore": ("Indicators were standardised as z-scores $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$ (sample standard "
+               "deviation; sign reversed for negative indicators)",
+               "指标采用 Z-score 标准化 $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$（样本标准差，负向指标取反号）"),
+    "vector": ("Indicators were vector-normalised, $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$ ($1 - r_{ij}$ for "
+               "negative indicators)",
+               "指标采用向量归一化 $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$（负向指标取 $1 - r_{ij}$）"),
+}
+
+
 def _legacy_normalization(s: Mapping[str, Any], interval: bool, lang: str) -> list[str]:
     """The normalisation paragraph (with the scope and interval indicators), until the registry has prose."""
     out: list[str] = []
@@ -297,22 +308,12 @@ def _legacy_normalization(s: Mapping[str, Any], interval: bool, lang: str) -> li
                 f"{_cite(_refs('interval'), lang)}.",
                 "区间型（适度）指标的最佳区间为 $[q_1, q_2]$，按 $z = 1 - \\max(q_1 - x, x - q_2, 0)/M + s$ 计算，其中 "
                 f"$M = \\max(q_1 - \\min_j, \\max_j - q_2)${_cite(_refs('interval'), lang)}。"))
-    elif norm == "zscore":
-        out.append(_T(
-            lang,
-            "Indicators were standardised as z-scores $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$ (sample standard "
-            f"deviation; sign reversed for negative indicators){_cite(_refs('zscore'), lang)}, "
-            + ("over the pooled panel" if pooled else "within each year") + ".",
-            "指标采用 Z-score 标准化 $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$（样本标准差，负向指标取反号）"
-            f"{_cite(_refs('zscore'), lang)}，" + ("基于混合面板计算。" if pooled else "逐年计算。")))
-    else:
-        out.append(_T(
-            lang,
-            "Indicators were vector-normalised, $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$ ($1 - r_{ij}$ for "
-            f"negative indicators){_cite(_refs('vector'), lang)}, "
-            + ("over the pooled panel" if pooled else "within each year") + ".",
-            "指标采用向量归一化 $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$（负向指标取 $1 - r_{ij}$）"
-            f"{_cite(_refs('vector'), lang)}，" + ("基于混合面板计算。" if pooled else "逐年计算。")))
+    else:  # z-score or vector normalisation: the formula, then where the parameters come from
+        en, zh = _OTHER_NORMALIZATIONS.get(norm, (f"Indicators were normalised by {norm}",
+                                                  f"指标采用 {norm} 标准化"))
+        c = _cite(_refs(norm), lang)
+        out.append(_T(lang, f"{en}{c}, " + ("over the pooled panel" if pooled else "within each year") + ".",
+                      f"{zh}{c}，" + ("基于混合面板计算。" if pooled else "逐年计算。")))
     return out
 
 
