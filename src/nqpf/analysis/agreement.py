@@ -136,6 +136,18 @@ def rank_agreement(a: IndexResult, b: IndexResult, name_a: str = "a", name_b: st
     Spearman's ρ and Kendall's τ-b (scipy) of the two scores in each shared year with at least three
     units, the number of units among the ``top`` best of both, and ρ pooled over all shared unit-years.
     Spearman, C. (1904), Am. J. Psychol. 15:72-101; Kendall, M. G. (1938), Biometrika 30:81-93.
+
+    Returns
+    -------
+    RankAgreement with one row per shared year (year, n, spearman, spearman_p, kendall, kendall_p,
+    top<k>_overlap) and the pooled ρ.
+
+    Examples
+    --------
+    >>> from nqpf import load_dataset, load_framework, measure
+    >>> res = measure(load_dataset("china-provinces"), load_framework("nqpf-province-core"), years=(2020, 2022))
+    >>> rank_agreement(res, res, "a", "b").to_frame()["spearman"].round(6).tolist()
+    [1.0, 1.0, 1.0]
     """
     sa = a.scores.set_index(["unit", "year"])["score"]
     sb = b.scores.set_index(["unit", "year"])["score"]

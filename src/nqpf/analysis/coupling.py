@@ -129,6 +129,22 @@ def coupling_degree(U: ArrayLike, variant: str = "standard") -> NDArray[np.float
 
     Edge case: when every U_i of a row is 0, both forms are 0/0; C is set to 1 (the limit along equal
     values, consistent with "C = 1 when all subsystems are equal"); D = 0 there anyway.
+
+    Parameters
+    ----------
+    U : (rows, n) subsystem indices in [0, 1], n ≥ 2.
+    variant : "standard" or "modified".
+
+    Returns
+    -------
+    (rows,) coupling degrees in [0, 1].
+
+    Examples
+    --------
+    >>> coupling_degree([[0.4, 0.6], [0.5, 0.5]]).round(6).tolist()
+    [0.979796, 1.0]
+    >>> coupling_degree([[0.4, 0.6]], "modified").round(6).tolist()  # sqrt((1 - 0.2) · 0.4/0.6)
+    [0.730297]
     """
     A = np.asarray(U, dtype=np.float64)
     if A.ndim != 2 or A.shape[1] < 2:
@@ -168,6 +184,11 @@ def coordination_level(D: ArrayLike) -> NDArray[np.int64]:
     D is first rounded to 12 decimals so that a value such as 0.29999999999999993 that equals a
     boundary up to floating-point noise is classed with the boundary. (Some papers write the classes
     as ``(a, b]``; then a D exactly on a boundary is one class lower.)
+
+    Examples
+    --------
+    >>> coordination_level([0.05, 0.5, 0.99, 1.0]).tolist()
+    [1, 6, 10, 10]
     """
     d = np.round(np.asarray(D, dtype=np.float64), _CLASS_DECIMALS)
     if np.isnan(d).any():
@@ -563,6 +584,18 @@ def coupling_coordination(
     alpha : weights of the subsystems in T = Σ α_i U_i; non-negative, summing to 1; default 1/n each.
     variant : "standard" (n-system C = n·(Π U_i)^(1/n)/Σ U_i) or "modified" (Wang et al. 2021).
     names : subsystem names (default: Series names, framework names of IndexResults, or U1, U2, …).
+
+    Returns
+    -------
+    CouplingResult with U (observations, n) and C, T, D, level (observations,).
+
+    Examples
+    --------
+    >>> r = coupling_coordination([0.4, 0.2], [0.6, 0.8])
+    >>> r.D.round(4).tolist(), r.level_zh.tolist()
+    ([0.6999, 0.6325], ['初级协调', '初级协调'])
+    >>> print(r.summary("zh").splitlines()[-1])
+    等级分布：初级协调 2
     """
     if variant not in VARIANTS:
         raise MethodError(f"unknown coupling variant {variant!r}; use 'standard' or 'modified'")

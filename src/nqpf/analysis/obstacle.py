@@ -59,6 +59,15 @@ def obstacle_shares(F: np.ndarray, I: np.ndarray) -> np.ndarray:
 
     ``F`` is (indicators,) or (rows, indicators); ``I`` is (rows, indicators). Rows whose Σ F·I is 0 (a
     unit at the best value on every weighted indicator) have no obstacle: they come back as NaN.
+
+    Returns
+    -------
+    (rows, indicators) obstacle degrees in percent; each row sums to 100 (or is NaN).
+
+    Examples
+    --------
+    >>> obstacle_shares(np.array([0.5, 0.2, 0.3]), np.array([[0.8, 0.5, 0.0]])).round(6).tolist()
+    [[80.0, 20.0, 0.0]]
     """
     FI = np.asarray(F, dtype=float) * np.asarray(I, dtype=float)
     tot = FI.sum(axis=1, keepdims=True)
@@ -514,6 +523,18 @@ def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> Obstac
     deviation still outside [0, 1] (hand-made or rescored results) is clipped and recorded in
     ``notes``. With per-year entropy weights (weighting="entropy"), F_j is the weight of the row's
     year. Indicators without a tag of a kind sum into an ``untagged`` column so rows stay at 100 %.
+
+    Returns
+    -------
+    ObstacleResult: O (unit-years, indicators) in percent and the grouped tables.
+
+    Examples
+    --------
+    >>> from nqpf import load_dataset, load_framework, measure
+    >>> res = measure(load_dataset("china-provinces"), load_framework("nqpf-province-core"), years=(2020, 2022))
+    >>> o = obstacle_degree(res)
+    >>> bool(np.allclose(o.levers.iloc[:, 2:].sum(axis=1), 100.0)), o.main_kind
+    (True, 'lever')
     """
     if not isinstance(result, IndexResult):
         raise DataError(f"obstacle_degree needs an IndexResult from nqpf.measure(), got {type(result).__name__}")

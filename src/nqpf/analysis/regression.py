@@ -375,6 +375,20 @@ def panel_regression(
 
     Within R² is linearmodels' ``rsquared``: the R² of y on the regressors after the fixed effects are
     partialled out (reghdfe's "Within R-sq."; with unit effects only, Stata xtreg,fe "R-sq within").
+
+    Returns
+    -------
+    RegressionResult: params, std_errors, tstats, pvalues (regressors × specifications) and the fits.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> idx = pd.MultiIndex.from_product([[f"u{i}" for i in range(8)], range(2010, 2018)], names=["unit", "year"])
+    >>> x = pd.Series(rng.normal(size=len(idx)), idx, name="nqpf")
+    >>> y = (0.5 * x + rng.normal(scale=0.1, size=len(idx))).rename("hqd")
+    >>> r = panel_regression(y, x, lags=(0,))
+    >>> round(float(r.params.loc["nqpf", "(1)"]), 1)
+    0.5
     """
     from linearmodels import PanelOLS
 

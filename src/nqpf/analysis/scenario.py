@@ -47,6 +47,11 @@ def parse_change(change: Any, indicator: str = "") -> tuple[str, float]:
 
     Numbers and numeric strings ("+0.5", "-3") are absolute changes in the indicator's own unit;
     strings ending in "%" are relative changes of the current value.
+
+    Examples
+    --------
+    >>> parse_change("+10%"), parse_change(0.5), parse_change("-3")
+    (('relative', 0.1), ('absolute', 0.5), ('absolute', -3.0))
     """
     where = f" for indicator '{indicator}'" if indicator else ""
     if isinstance(change, bool) or change is None:
@@ -297,6 +302,18 @@ def scenario(result: IndexResult, changes: Mapping[str, Any], unit: Any, year: i
     listed in ``.warnings``. A value that leaves the indicator's domain (e.g. a negative value of a
     non-negative indicator) raises a DataError. Unknown indicators, units or years raise a DataError
     naming them with near matches.
+
+    Returns
+    -------
+    ScenarioResult: the changes, the unit-year's scores before and after, the rescored year.
+
+    Examples
+    --------
+    >>> from nqpf import load_dataset, load_framework, measure
+    >>> res = measure(load_dataset("china-provinces"), load_framework("nqpf-province-core"), years=(2020, 2022))
+    >>> s = scenario(res, {"rd_intensity_revised": "+10%"}, "广东", 2022)
+    >>> bool(s.delta > 0), s.rank_before >= s.rank_after
+    (True, True)
     """
     if not isinstance(result, IndexResult):
         raise DataError(f"scenario needs an IndexResult from nqpf.measure(), got {type(result).__name__}")
