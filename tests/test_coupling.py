@@ -348,21 +348,8 @@ def test_the_alignment_hint_works_when_followed() -> None:
     assert set(out.to_frame()["year"]) == {2021}
 
 
-_STUDY_FW = """\
-name: {name}
-title: {{zh: 指数, en: Index}}
-target:
-  id: {name}
-  name_zh: 指数
-  name_en: Index
-  children:
-    - id: {name}_d
-      name_zh: 维度
-      name_en: Dim
-      indicators:
-        - {{id: rd_intensity, name_zh: 研发强度, name_en: R&D intensity, unit: "%"}}
-        - {{id: urbanization_rate, name_zh: 城镇化率, name_en: Urbanization rate, unit: "%"}}
-"""
+#: The same two-indicator framework on two columns of the bundled province panel.
+_STUDY_FW = _FW.replace("id: a,", "id: rd_intensity,").replace("id: b,", "id: urbanization_rate,")
 
 
 def test_a_study_with_indices_on_different_samples_says_what_to_write(tmp_path) -> None:
