@@ -304,6 +304,15 @@ def test_plot_figures_and_report_blocks() -> None:
     tb = blocks[4].frame
     assert list(tb.columns) == ["unit", "rank", "name_zh", "obstacle"] and len(tb) == 4 * 3
     assert "年各政策抓手的平均障碍度" in blocks[0].sentences[0]
+    # a panel too large for one bar per unit: the mean shares and the number of units per main lever
+    large = o.report(ReportContext("en", large=True))
+    assert [type(b) for b in large] == [Text, Heading, Figure, Heading, Table]
+    counts = large[4].frame.set_index("group")["count"]
+    main = o.main_lever.query("year == 2021")["lever_en"].value_counts()
+    assert counts.to_dict() == main.to_dict() and counts.sum() == 4
+    mean = o.levers.query("year == 2021").iloc[:, 2:].mean()
+    shown = dict(zip(large[2].figure.data[0].y, np.asarray(large[2].figure.data[0].x, dtype=float), strict=True))
+    assert shown["High-level S&T self-reliance"] == pytest.approx(mean["st_self_reliance"])
 
 
 def test_methods_paragraph_cites_the_references() -> None:

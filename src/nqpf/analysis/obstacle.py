@@ -433,11 +433,36 @@ class ObstacleResult(Result):
         ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.08 - 1.2 / max(8, len(sub))), ncol=2)
         return fig
 
+    def mean_figure(self, lang: str = "en") -> Any:
+        """The mean obstacle degree (%) of each lever (or dimension) over the units in the reported year
+        (the view for panels too large for one bar per unit)."""
+        import plotly.graph_objects as go
+
+        kind, y, sub = self._shares()
+        mean = sub.mean().sort_values()
+        fig = go.Figure(go.Bar(y=[self.group_name(kind, k, lang) for k in mean.index], x=mean.to_numpy(),
+                               orientation="h", marker_color=OKABE_ITO[4],
+                               hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+        fig.update_layout(height=max(260, 30 * len(mean) + 120), xaxis={"title": f"{t('obstacle_pct', lang)}, {y}"},
+                          margin={"l": 200, "r": 20, "t": 20, "b": 50})
+        return fig
+
     # -- report --------------------------------------------------------------------------------
     def report(self, ctx: ReportContext) -> list[Block]:
-        """The narrative, the stacked obstacle shares by lever (or dimension) and each unit's top indicators."""
+        """The narrative, the stacked obstacle shares by lever (or dimension) and each unit's top indicators;
+        for a large panel (``ctx.large``) the mean shares and how many units each group holds back most."""
         lang = ctx.lang
         y = self._year()
+        if ctx.large:
+            kind = self.main_kind
+            main = self.main(kind)
+            counts = main[main["year"] == y][f"{kind}_{lang}"].value_counts().rename_axis("group")
+            counts = counts.rename("count").reset_index()
+            return [Text(tuple(self.narrative(lang))),
+                    Heading(t("obstacle_levers" if kind == "lever" else "obstacle_dimensions", lang)),
+                    Figure(self.mean_figure(lang)), Heading(f"{t('main_obstacle', lang)} ({y})"),
+                    Table(counts, formats={"count": "int"},
+                          headers={"group": t(kind, lang), "count": t("count", lang)})]
         name_col = "name_zh" if lang == "zh" else "name_en"
         top = self.top_table(year=y)
         top = top.assign(unit=[unit_name(u, lang) for u in top["unit"]])[["unit", "rank", name_col, "obstacle"]]
