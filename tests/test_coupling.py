@@ -320,3 +320,144 @@ def test_tiny_and_subnormal_values() -> None:
     r = coupling_coordination([0.0], [5e-324])
     assert r.C[0] == 0.0 and r.D[0] == 0.0
     assert coupling_coordination([0.0], [5e-324], variant="modified").C[0] == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# hints that work when followed
+
+
+def test_the_alignment_hint_works_when_followed() -> None:
+    """The error of misaligned IndexResults says how to align them; running that code works."""
+    import re
+
+    rng = np.random.default_rng(4)
+    idx = pd.MultiIndex.from_product([["P", "Q", "R"], [2020, 2021, 2022]], names=["unit", "year"])
+    panel = Panel(pd.DataFrame(rng.uniform(1, 5, size=(9, 2)), index=idx, columns=["a", "b"]))
+    res_a = measure(panel, Framework(parse_framework_text(_FW.format(name="nqpf"))), years=[2020, 2021])
+    res_b = measure(panel, Framework(parse_framework_text(_FW.format(name="hqd"))), years=[2021, 2022])
+    with pytest.raises(DataError, match="not on the same unit-years") as exc:
+        coupling_coordination(res_a, res_b)
+    msg = str(exc.value)
+    get_a = re.search(r"a = (res_a\..*?\['score'\])", msg).group(1)  # type: ignore[union-attr]
+    rest = re.search(r"then (common = .*?) and (coupling_coordination\(.*\))$", msg)
+    assert rest is not None, msg
+    ns: dict = {"res_a": res_a, "res_b": res_b, "coupling_coordination": coupling_coordination}
+    exec(f"a = {get_a}\nb = {get_a.replace('res_a', 'res_b')}\n{rest.group(1)}\nout = {rest.group(2)}", ns)
+    out = ns["out"]
+    assert isinstance(out, CouplingResult) and len(out.D) == 3  # the three units in 2021
+    assert set(out.to_frame()["year"]) == {2021}
+
+
+#: The same two-indicator framework on two columns of the bundled province panel.
+_STUDY_FW = _FW.replace("id: a,", "id: rd_intensity,").replace("id: b,", "id: urbanization_rate,")
+
+
+def test_a_study_with_indices_on_different_samples_says_what_to_write(tmp_path) -> None:
+    """[analyses.coupling] on indices of different years: the StudyError gives study-file lines that work."""
+    import re
+
+    from nqpf.core.errors import StudyError
+    from nqpf.study import StudySpec, run_study
+
+    for name in ("nqpf", "hqd"):
+        (tmp_path / f"{name}.yaml").write_text(_STUDY_FW.format(name=name), encoding="utf-8")
+
+    def spec(years_n: list[int], years_h: list[int]) -> StudySpec:
+        return StudySpec(name="t", data={"dataset": "china-provinces"}, index=[
+            {"name": "nqpf", "framework": str(tmp_path / "nqpf.yaml"), "years": years_n},
+            {"name": "hqd", "framework": str(tmp_path / "hqd.yaml"), "role": "hqd", "years": years_h},
+        ], analyses={"coupling": {}})
+
+    with pytest.raises(StudyError, match=r"years = \[2016, 2019\]") as exc:
+        run_study(spec([2015, 2019], [2016, 2020]), "t")
+    first, last = map(int, re.search(r"years = \[(\d+), (\d+)\]", str(exc.value)).groups())  # type: ignore[union-attr]
+    run = run_study(spec([first, last], [first, last]), "t")
+    assert sorted(set(run.analyses["coupling"].to_frame()["year"])) == list(range(2016, 2020))
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface
+
+
+def _province_result(variant: str = "standard") -> CouplingResult:
+    from nqpf.core.units import provinces
+
+    units = list(provinces()["name_zh"])
+    idx = pd.MultiIndex.from_product([units, [2021, 2022]], names=["unit", "year"])
+    rng = np.random.default_rng(11)
+    a = pd.Series(rng.uniform(0.05, 0.95, len(idx)), index=idx, name="nqpf")
+    b = pd.Series(rng.uniform(0.05, 0.95, len(idx)), index=idx, name="hqd")
+    return coupling_coordination(a, b, variant=variant)
+
+
+def test_summary_in_both_languages_carries_the_numbers() -> None:
+    r = _province_result()
+    df = r.to_frame()
+    last = df[df["year"] == 2022]
+    counts = last["level"].value_counts()
+    zh, en = r.summary("zh"), r.summary("en")
+    assert str(r) == en
+    for text in (zh, en):
+        assert f"{np.mean(r.D):.4f}" in text and f"{df[df['year'] == 2021]['D'].mean():.4f}" in text
+    top = int(counts.index.max())
+    assert f"{COORDINATION_LEVELS[top - 1][3]} {counts[top]}" in zh  # the classes in Chinese …
+    assert all(lv[4] not in zh for lv in COORDINATION_LEVELS)  # … and no English class name (summary.txt bug)
+    assert f"{COORDINATION_LEVELS[top - 1][4]} {counts[top]}" in en and "classes in 2022" in en
+    assert all(lv[3] not in en for lv in COORDINATION_LEVELS)
+    # the year shown is an attribute, not a summary() parameter
+    assert "2021 年等级分布" in CouplingResult(**{**r.__dict__, "year": 2021}).summary("zh")
+    # the frame output.province_diagnosis reads
+    assert {"unit", "year", "D", "level_zh", "level_en"} <= set(df.columns)
+
+
+def test_narrative_names_the_leader_and_the_laggard() -> None:
+    r = _province_result()
+    last = r.to_frame().query("year == 2022").sort_values("D", ascending=False)
+    from nqpf.core.units import unit_name
+
+    en = " ".join(r.narrative("en"))
+    zh = " ".join(r.narrative("zh"))
+    assert f"Highest D: {unit_name(last['unit'].iloc[0], 'en')} ({last['D'].iloc[0]:.4f})" in en
+    assert f"最低：{last['unit'].iloc[-1]}（{last['D'].iloc[-1]:.4f}）" in zh
+    assert f"{r.to_frame().query('year == 2021')['D'].mean():.4f} in 2021" in en
+
+
+def test_plot_figures_and_report_blocks() -> None:
+    from matplotlib.figure import Figure as MplFigure
+
+    from nqpf.core.blocks import Figure, Heading, Table, Text
+    from nqpf.core.interface import ReportContext
+
+    r = _province_result()
+    fig = r.plot(lang="zh")
+    assert isinstance(fig, MplFigure)
+    figs = r.figures("en")
+    assert len(figs) == 1 and len(figs[0].data[0].locations) == 31  # the province map with a year slider
+    assert len(figs[0].layout.sliders[0].steps) == 2
+    blocks = r.report(ReportContext("zh", unit_kind="province"))
+    assert [type(b) for b in blocks] == [Text, Figure, Heading, Table]
+    assert blocks[2].text == "耦合协调等级分布"
+    tb = blocks[3].frame
+    assert tb["year"].tolist() == [2021, 2022]
+    assert (tb.drop(columns="year").sum(axis=1) == 31).all()
+    # units that are not provinces: no map, but a static figure and the class table
+    idx = pd.MultiIndex.from_product([["A", "B", "C"], [2020, 2021]], names=["unit", "year"])
+    other = coupling_coordination(pd.Series([.3, .4, .5, .6, .7, .8], idx), pd.Series([.5, .4, .6, .6, .7, .2], idx))
+    assert other.figures() == [] and isinstance(other.plot(), MplFigure)
+    assert [type(b) for b in other.report(ReportContext("en"))] == [Text, Heading, Table]
+    assert isinstance(coupling_coordination([0.2, 0.5], [0.4, 0.6]).plot(), MplFigure)  # unindexed: histogram
+
+
+def test_methods_paragraph_cites_the_references() -> None:
+    from nqpf.analysis.registry import ANALYSES
+    from nqpf.core.references import get
+
+    spec = ANALYSES["coupling"]
+    opts = spec.parse({})
+    std, mod = _province_result(), _province_result("modified")
+    for lang in ("zh", "en"):
+        text = spec.methods(std, opts, lang)  # type: ignore[misc]
+        assert "\\sqrt{C\\,T}" in text and "nqpf" in text
+        for key in spec.refs:
+            assert get(key).parenthetical(lang) in text
+        assert "max_k U_k" not in text and "max_k U_k" in spec.methods(mod, opts, lang)  # type: ignore[misc]

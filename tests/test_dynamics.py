@@ -88,7 +88,7 @@ def test_kde_counts_peaks_on_known_mixtures():
     assert low.stats.set_index("year").loc[2004, "n_peaks"] == 2
     text = res.summary()
     assert "main peak stayed at" in text and "polarisation" in text and "2002, 2003" in text
-    assert "main peak moved right from" in kernel_density(_panel()).summary()
+    assert "main peak moved from" in kernel_density(_panel()).summary()
 
 
 def test_kde_grid_array_and_errors():

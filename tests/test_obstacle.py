@@ -226,3 +226,101 @@ def test_long_frame_order_and_tied_ranks() -> None:
     assert p_lever["rank"].tolist() == [1, 2, 3, 3, 3, 3]
     assert long["kind"].tolist()[:3] == ["indicator"] * 3 and long["unit"].tolist()[-1] == "Q"
     assert len(long) == 2 * (3 + 2 + 4 + 6)
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface
+
+
+def _measured(fw_text: str = TOY) -> IndexResult:
+    rng = np.random.default_rng(7)
+    idx = pd.MultiIndex.from_product([["P", "Q", "R", "S"], [2020, 2021]], names=["unit", "year"])
+    panel = Panel(pd.DataFrame(rng.uniform(1, 5, size=(8, 3)), index=idx, columns=["a", "b", "c"]))
+    return measure(panel, Framework(parse_framework_text(fw_text)))
+
+
+#: The toy framework without any lever tag (like an HQD framework): every lever bar would be 100 % untagged.
+NO_LEVERS = TOY.replace("tags: {lever: st_self_reliance, new: new_technology}", "tags: {new: new_technology}").replace(
+    ", tags: {lever: modern_industrial_system}", "")
+
+
+def test_summary_in_both_languages_carries_the_numbers() -> None:
+    o = obstacle_degree(_measured())
+    assert o.main_kind == "lever"
+    main = o.main_lever.query("year == 2021").set_index("unit")
+    tops = o.top_table(year=2021)
+    zh, en = o.summary("zh"), o.summary("en")
+    assert str(o) == en
+    for unit in ("P", "Q", "R", "S"):
+        share = main.loc[unit, "share"]
+        assert f"{unit}: {main.loc[unit, 'lever_en']} {share:.1f}%" in en
+        assert f"{unit}：{main.loc[unit, 'lever_zh']} {share:.1f}%" in zh
+        first = tops[(tops["unit"] == unit) & (tops["rank"] == 1)].iloc[0]
+        assert f"{first['name_zh']} {first['obstacle']:.1f}%" in zh
+    assert "for each unit the lever that holds it back most" in en and "各地区最主要的障碍政策抓手" in zh
+    # the year is an attribute (in_year), not a summary() parameter
+    y2020 = o.in_year(2020)
+    assert y2020.year == 2020 and ", 2020:" in y2020.summary() and "2020 年" in y2020.summary("zh")
+    with pytest.raises(DataError, match="covers"):
+        o.in_year(1999)
+    # what output.province_diagnosis reads
+    assert {"unit", "year", "lever_zh", "lever_en", "share"} <= set(o.main_lever.columns)
+
+
+def test_without_lever_tags_the_headline_falls_back_to_dimensions() -> None:
+    o = obstacle_degree(_measured(NO_LEVERS))
+    assert not o.tagged("lever") and o.main_kind == "dimension"
+    assert set(o.levers.columns[2:]) >= {"untagged"} and np.allclose(o.levers["untagged"], 100.0)
+    dims = o.dimensions.query("year == 2021").set_index("unit")
+    en, zh = o.summary("en"), o.summary("zh")
+    assert "no lever-tagged indicator" not in en and "the dimension that holds it back most" in en
+    for unit in ("P", "Q", "R", "S"):
+        best = dims.loc[unit].drop("year").astype(float)
+        name_en = {"d1": "Dim one", "d2": "Dim two"}[best.idxmax()]
+        assert f"{unit}: {name_en} {best.max():.1f}%" in en
+    assert "各维度平均障碍度" in zh and "维度一" in zh
+    text = " ".join(o.narrative("en"))
+    mean = dims[["d1", "d2"]].mean()
+    assert f"Dim one {mean['d1']:.1f}%" in text and f"Dim two {mean['d2']:.1f}%" in text
+    assert "Untagged" not in text
+    names = [tr.name for tr in o.figures("en")[0].data]
+    assert set(names) <= {"Dim one", "Dim two"}  # bars by dimension, not one 100 % "Untagged" bar
+
+
+def test_plot_figures_and_report_blocks() -> None:
+    from matplotlib.figure import Figure as MplFigure
+
+    from nqpf.core.blocks import Figure, Heading, Table, Text
+    from nqpf.core.interface import ReportContext
+
+    o = obstacle_degree(_measured())
+    assert isinstance(o.plot(lang="zh"), MplFigure)
+    fig = o.figures("en")[0]
+    bars = {tr.name: np.asarray(tr.x, dtype=float) for tr in fig.data}
+    assert np.allclose(np.sum(list(bars.values()), axis=0), 100.0)  # stacked to 100 % per unit
+    blocks = o.report(ReportContext("zh"))
+    assert [type(b) for b in blocks] == [Text, Heading, Figure, Heading, Table]
+    assert blocks[1].text == "按政策抓手的障碍度" and blocks[3].text == "主要障碍 (2021)"
+    tb = blocks[4].frame
+    assert list(tb.columns) == ["unit", "rank", "name_zh", "obstacle"] and len(tb) == 4 * 3
+    assert "年各政策抓手的平均障碍度" in blocks[0].sentences[0]
+    # a panel too large for one bar per unit: the mean shares and the number of units per main lever
+    large = o.report(ReportContext("en", large=True))
+    assert [type(b) for b in large] == [Text, Heading, Figure, Heading, Table]
+    counts = large[4].frame.set_index("group")["count"]
+    main = o.main_lever.query("year == 2021")["lever_en"].value_counts()
+    assert counts.to_dict() == main.to_dict() and counts.sum() == 4
+    mean = o.levers.query("year == 2021").iloc[:, 2:].mean()
+    shown = dict(zip(large[2].figure.data[0].y, np.asarray(large[2].figure.data[0].x, dtype=float), strict=True))
+    assert shown["High-level S&T self-reliance"] == pytest.approx(mean["st_self_reliance"])
+
+
+def test_methods_paragraph_cites_the_references() -> None:
+    from nqpf.analysis.registry import ANALYSES
+    from nqpf.core.references import get
+
+    spec = ANALYSES["obstacle"]
+    o = obstacle_degree(_measured())
+    for lang in ("zh", "en"):
+        text = spec.methods(o, spec.parse({}), lang)  # type: ignore[misc]
+        assert "O_{ij} = F_j I_{ij}" in text and get("wang2023").parenthetical(lang) in text

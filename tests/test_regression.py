@@ -190,3 +190,57 @@ def test_bad_input() -> None:
         panel_regression(ys, dup)
     with pytest.raises(DataError, match="same name"):
         panel_regression(ys, xs, ctrl.rename(columns={"open": "nqpf"}))
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface
+
+
+def test_summary_in_both_languages_carries_the_numbers() -> None:
+    ys, xs, ctrl = make_panel()
+    r = panel_regression(ys, xs, ctrl)
+    b = r.params.loc["nqpf", "(1)"]
+    se = r.std_errors.loc["nqpf", "(1)"]
+    zh, en = r.summary("zh"), r.summary("en")
+    assert str(r) == en
+    for text in (zh, en):
+        assert f"{b:.4f}{stars(r.pvalues.loc['nqpf', '(1)'])}" in text and f"({se:.4f})" in text
+    assert "Unit FE" in en and "个体固定效应" in zh and "按个体聚类" in zh and "被解释变量：hqd" in zh
+    assert f"{b:.2f}" in RegressionResult(**{**r.__dict__, "digits": 2}).summary()  # digits is an attribute
+    assert r.table(lang="zh").loc["个体数"].tolist() == ["9", "9"]
+    text = " ".join(r.narrative("en"))
+    assert f"coefficient of nqpf is {b:.4f}" in text
+    assert f"coefficient of L.nqpf is {r.params.loc['L.nqpf', '(2)']:.4f}" in text
+    assert f"系数为 {b:.4f}" in " ".join(r.narrative("zh"))
+
+
+def test_confidence_intervals_plot_figures_and_report_blocks() -> None:
+    from matplotlib.figure import Figure as MplFigure
+
+    from nqpf.core.blocks import Figure, Preformatted, Table, Text
+    from nqpf.core.interface import ReportContext
+
+    ys, xs, ctrl = make_panel()
+    r = panel_regression(ys, xs, ctrl)
+    ci = r.conf_int().set_index(["spec", "variable"])
+    direct = r.models["(1)"].conf_int()
+    assert ci.loc[("(1)", "nqpf"), "low"] == pytest.approx(direct.loc["nqpf", "lower"], rel=1e-12)
+    assert ci.loc[("(1)", "nqpf"), "high"] == pytest.approx(direct.loc["nqpf", "upper"], rel=1e-12)
+    assert isinstance(r.plot(lang="zh"), MplFigure)
+    fig = r.figures("en")[0]
+    assert [tr.name for tr in fig.data] == ["(1)", "(2)"]
+    blocks = r.report(ReportContext("zh"))
+    assert [type(b) for b in blocks] == [Text, Figure, Preformatted, Table]
+    assert "个体固定效应" in blocks[2].text
+
+
+def test_methods_paragraph_cites_the_references() -> None:
+    from nqpf.analysis.registry import ANALYSES
+    from nqpf.core.references import get
+
+    spec = ANALYSES["regression"]
+    ys, xs, _ = make_panel()
+    r = panel_regression(ys, xs)
+    for lang in ("zh", "en"):
+        text = spec.methods(r, spec.parse({}), lang)  # type: ignore[misc]
+        assert "\\mu_i + \\lambda_t" in text and get("cameron2015").parenthetical(lang) in text

@@ -167,3 +167,72 @@ def test_parse_change() -> None:
     for bad in (True, None, "abc", float("nan"), [1]):
         with pytest.raises(DataError):
             parse_change(bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface
+
+
+def test_summary_in_both_languages_carries_the_numbers() -> None:
+    res = toy_result()
+    s = scenario(res, {"a": 0.3, "c": "-5%"}, "上海", 2021)
+    zh, en = s.summary("zh"), s.summary("en")
+    assert str(s) == en
+    before_a = res.values.loc[("上海", 2021), "a"]
+    assert f"Alpha [a]: {before_a:.6g} → {before_a + 0.3:.6g} (+0.3)" in en
+    assert f"甲 [a]：{before_a:.6g} → {before_a + 0.3:.6g}（+0.3）" in zh and "丙 [c]" in zh and "（-5%）" in zh
+    assert f"score: {s.score_before:.4f} → {s.score_after:.4f} ({s.delta:+.4f})" in en
+    assert f"得分：{s.score_before:.4f} → {s.score_after:.4f}（{s.delta:+.4f}）" in zh
+    assert f"排名：{s.rank_before} → {s.rank_after}（共 4 个）" in zh and "Shanghai" in en
+    text = " ".join(s.narrative("en"))
+    assert f"from {s.score_before:.4f} to {s.score_after:.4f}" in text and "Alpha +0.3 and Gamma -5%" in text
+    assert f"由第 {s.rank_before} 位变为第 {s.rank_after} 位" in " ".join(s.narrative("zh"))
+
+
+def test_plot_figures_report_and_tables() -> None:
+    from matplotlib.figure import Figure as MplFigure
+
+    from nqpf.core.blocks import Figure, Table, Text
+    from nqpf.core.interface import ReportContext
+
+    s = scenario(toy_result(), {"a": 0.3}, "上海", 2021)
+    assert isinstance(s.plot(lang="zh"), MplFigure)
+    fig = s.figures("en")[0]
+    assert [tr.name for tr in fig.data] == ["before", "after"]
+    assert np.asarray(fig.data[1].x, dtype=float)[0] == pytest.approx(s.score_after)
+    blocks = s.report(ReportContext("zh"))
+    assert [type(b) for b in blocks] == [Text, Figure, Table]
+    assert blocks[2].frame["indicator"].tolist() == ["a"]
+    assert set(s.tables()) == {"", "changes"}
+
+
+def test_a_study_can_ask_for_a_scenario_and_methods_cite_the_references(tmp_path) -> None:
+    from nqpf.analysis.registry import ANALYSES
+    from nqpf.core.references import get
+    from nqpf.study import StudySpec, run_study
+
+    (tmp_path / "fw.yaml").write_text("""\
+name: mini
+title: {zh: 指数, en: Index}
+target:
+  id: mini
+  name_zh: 指数
+  name_en: Index
+  children:
+    - id: d
+      name_zh: 维度
+      name_en: Dim
+      indicators:
+        - {id: rd_intensity, name_zh: 研发强度, name_en: R&D intensity, unit: "%"}
+        - {id: urbanization_rate, name_zh: 城镇化率, name_en: Urbanization rate, unit: "%"}
+""", encoding="utf-8")
+    spec = StudySpec(name="t", data={"dataset": "china-provinces"},
+                     index=[{"name": "nqpf", "framework": str(tmp_path / "fw.yaml"), "years": [2018, 2020]}],
+                     analyses={"scenario": {"unit": "广东", "year": 2020, "changes": {"rd_intensity": "+10%"}}})
+    run = run_study(spec, "t")
+    s = run.analyses["scenario"]
+    assert isinstance(s, ScenarioResult) and s.unit == "广东" and s.delta > 0
+    entry = ANALYSES["scenario"]
+    for lang in ("zh", "en"):
+        text = entry.methods(s, run.records["scenario"].options, lang)  # type: ignore[misc]
+        assert get("oecd2008").parenthetical(lang) in text

@@ -19,6 +19,9 @@ from scipy import stats
 
 from nqpf.analysis import uncertainty as U
 from nqpf.analysis.disparity import dagum_gini
+from nqpf.analysis.uncertainty import common as UC
+from nqpf.analysis.uncertainty import montecarlo as MC
+from nqpf.analysis.uncertainty import resampling as BS
 from nqpf.core.errors import DataError, MethodError
 from nqpf.core.framework import Framework
 from nqpf.core.panel import Panel
@@ -26,6 +29,7 @@ from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
 from nqpf.methods import aggregate as agg
 from nqpf.methods import weights as wt
+from nqpf.pipeline import Layout, Pipeline
 
 # ---------------------------------------------------------------------------------------------
 # fixtures
@@ -205,7 +209,7 @@ def test_summary_only_mode_and_scatter_path_agree(monkeypatch):
     res = measure(synth_panel(), fw_from(SYNTH), aggregation="topsis")
     full = U.monte_carlo_weights(res, draws=120, seed=5, top_k=(1, 2))
     scatter = U.monte_carlo_weights(res, draws=120, seed=5, top_k=(1, 2), batch=1)  # n > 4·batch: add.at
-    monkeypatch.setattr(U, "_MAX_COUNT_CELLS", 0)
+    monkeypatch.setattr(MC, "_MAX_COUNT_CELLS", 0)
     lean = U.monte_carlo_weights(res, draws=120, seed=5, top_k=(1, 2))
     assert lean.counts is None and any("not kept" in n for n in lean.notes)
     np.testing.assert_array_equal(full.counts, scatter.counts)
@@ -283,7 +287,7 @@ def test_rank_histogram_matches_scipy_min_ranks(b, n, seed, negative):
 
 
 def test_rank_histogram_exact_argsort_path_for_many_units(monkeypatch):
-    monkeypatch.setattr(U, "_KEY_BITS_MAX", 2)  # the path used above 4096 units, here from 5 units
+    monkeypatch.setattr(UC, "_KEY_BITS_MAX", 2)  # the path used above 4096 units, here from 5 units
     rng = np.random.default_rng(0)
     S = rng.normal(size=(50, 30))
     S[:, 10] = S[:, 20]
@@ -403,12 +407,13 @@ def test_engine_on_a_resample_equals_measure_on_the_resampled_panel(norm, scope,
                                                                 names=["unit", "year"])))
     resampled = Panel(pd.concat(frames), "resampled")
     want = measure(resampled, fw, **kw)
-    eng = U._Engine.from_result(res)
-    w, s, bad = eng.run(X[:, idx, :][None])
-    assert not bad[0]
-    got = s[0].ravel()  # year-major, resample order == the resampled panel's unit order
-    np.testing.assert_allclose(got, want.scores["score"].to_numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(w[0], want.indicator_weights.to_numpy(), rtol=1e-9, atol=1e-12)
+    T, n, m = X.shape[0], len(idx), X.shape[2]
+    fit = Pipeline(res.framework, res.settings_object(), strict=False).fit(
+        X[:, idx, :][None].reshape(1, T * n, m), Layout.of(np.repeat(res.years, n)))
+    assert not fit.bad[0]
+    got = fit.target[0]  # year-major, resample order == the resampled panel's unit order
+    np.testing.assert_allclose(got, want.scores["score"].to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fit.weights[0], want.indicator_weights.to_numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_bootstrap_point_estimates_seed_and_outputs(prov_result):
@@ -440,7 +445,7 @@ def test_dagum_batch_equals_public_dagum_gini():
     rng = np.random.default_rng(0)
     Y = rng.exponential(size=(5, 12))
     g = np.array([0] * 4 + [1] * 5 + [2] * 3)
-    got = U._dagum_batch(Y, g, 3)
+    got = BS._dagum_batch(Y, g, 3)
     for row, y in zip(got, Y, strict=True):
         r = dagum_gini(y, g)
         np.testing.assert_allclose(row, [r.G, r.Gw, r.Gnb, r.Gt], rtol=1e-12)
@@ -597,8 +602,8 @@ target:
 def test_loo_ahp_matrices_lose_the_dropped_child():
     res = measure(synth_panel(), fw_from(SYNTH), weighting="ahp")
     lo = U.leave_one_out(res)
-    panel, fw2, kw = U._refit_inputs(res, drop="b")
-    w = measure(panel, fw2, weighting="ahp", **kw).indicator_weights
+    fw2 = res.framework.subset([i for i in res.framework.indicator_ids if i != "b"])
+    w = measure(Panel(res.values.drop(columns="b"), "values"), fw2, weighting="ahp", years="all").indicator_weights
     sub = np.array([[1, 4], [1 / 4, 1]])  # rows/columns a and c of the D1 matrix
     local = wt.ahp(sub)[0]
     np.testing.assert_allclose(w[["a", "c"]].to_numpy(), 0.75 * local, rtol=1e-12)

@@ -11,6 +11,9 @@ import pandas as pd
 from nqpf.core.framework import Framework
 from nqpf.core.interface import Result
 from nqpf.core.provenance import Provenance
+from nqpf.core.units import unit_name
+from nqpf.pipeline import Fit, Layout, Pipeline
+from nqpf.settings import MeasureSettings
 
 
 @dataclass
@@ -35,7 +38,12 @@ class IndexResult(Result):
     provenance : inputs, settings, notes and every changed cell.
     weights_by_year : under per-cross-section ``entropy`` weighting, the indicator weights of each year
         (year × indicator); ``weights`` then holds their mean. None otherwise.
+    measure_settings : the typed settings (:class:`nqpf.settings.MeasureSettings`).
+    fit : the fitted measurement engine (:class:`nqpf.pipeline.Fit`): parameters, weights and reference
+        points, reused by ``rescore``, scenarios and the uncertainty analyses.
     """
+
+    label = ("综合指数", "Composite index")
 
     framework: Framework
     values: pd.DataFrame
@@ -46,6 +54,30 @@ class IndexResult(Result):
     settings: dict[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=Provenance)
     weights_by_year: pd.DataFrame | None = None
+    measure_settings: MeasureSettings | None = None
+    fit: Fit | None = field(default=None, repr=False)
+    #: how many units the summary lists at the top and the bottom of the latest year
+    top: int = field(default=5, repr=False)
+
+    def settings_object(self) -> MeasureSettings:
+        """The typed settings (rebuilt from ``settings`` for results made by hand)."""
+        if self.measure_settings is not None:
+            return self.measure_settings
+        keys = MeasureSettings.model_fields
+        s = dict(self.settings)
+        comb = s.get("combined") or {}
+        base = {k: s[k] for k in keys if k in s}
+        if comb:
+            base.update(objective=comb.get("objective", "global_entropy"), combine=comb.get("how", "multiplicative"))
+        return MeasureSettings.of(**base)
+
+    def fitted(self) -> Fit:
+        """The fitted engine (re-fitted on ``values`` when the result was assembled by hand)."""
+        if self.fit is None:
+            X = self.values.to_numpy(dtype=float)
+            years = self.values.index.get_level_values("year").to_numpy().astype(int)
+            self.fit = Pipeline(self.framework, self.settings_object()).fit(X, Layout.of(years))
+        return self.fit
 
     # -- views ---------------------------------------------------------------------------------
     @property
@@ -85,10 +117,9 @@ class IndexResult(Result):
         """The scores table (unit, year, score, rank, one column per node)."""
         return self.scores.copy()
 
-    def summary(self, lang: str = "en", top: int = 5) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """Method choices, weights of the dimensions, top and bottom units in the latest year."""
-        from nqpf.core.units import unit_name
-
+        top = self.top
         fw = self.framework
         title = fw.title_zh if lang == "zh" else fw.title_en
         last = self.years[-1]
@@ -111,7 +142,7 @@ class IndexResult(Result):
             + sep.join(f"{u} {v:.4f}" for u, v in ys.tail(top).items()),
             ("历年均值：" if zh else "mean by year: ") + sep.join(f"{y}: {v:.4f}" for y, v in means.items()),
         ]
-        return "\n".join(lines)
+        return lines
 
     def __repr__(self) -> str:
         return (f"IndexResult({self.framework.name!r}, units={len(self.units)}, "

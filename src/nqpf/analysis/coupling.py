@@ -22,16 +22,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.blocks import Block, Figure, Heading, Table, Text
 from nqpf.core.errors import DataError, MethodError, StudyError
-from nqpf.core.interface import Result
+from nqpf.core.i18n import join, num, t
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
+from nqpf.core.units import unit_name
 from nqpf.result import IndexResult
+from nqpf.viz.maps import choropleth_figure, draw_map, is_province_panel
+from nqpf.viz.style import OKABE_ITO, figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = [
     "COORDINATION_LEVELS",
@@ -39,6 +49,7 @@ __all__ = [
     "coordination_level",
     "coupling_coordination",
     "coupling_degree",
+    "level_names",
 ]
 
 VARIANTS = ("standard", "modified")
@@ -118,6 +129,22 @@ def coupling_degree(U: ArrayLike, variant: str = "standard") -> NDArray[np.float
 
     Edge case: when every U_i of a row is 0, both forms are 0/0; C is set to 1 (the limit along equal
     values, consistent with "C = 1 when all subsystems are equal"); D = 0 there anyway.
+
+    Parameters
+    ----------
+    U : (rows, n) subsystem indices in [0, 1], n ≥ 2.
+    variant : "standard" or "modified".
+
+    Returns
+    -------
+    (rows,) coupling degrees in [0, 1].
+
+    Examples
+    --------
+    >>> coupling_degree([[0.4, 0.6], [0.5, 0.5]]).round(6).tolist()
+    [0.979796, 1.0]
+    >>> coupling_degree([[0.4, 0.6]], "modified").round(6).tolist()  # sqrt((1 - 0.2) · 0.4/0.6)
+    [0.730297]
     """
     A = np.asarray(U, dtype=np.float64)
     if A.ndim != 2 or A.shape[1] < 2:
@@ -157,6 +184,11 @@ def coordination_level(D: ArrayLike) -> NDArray[np.int64]:
     D is first rounded to 12 decimals so that a value such as 0.29999999999999993 that equals a
     boundary up to floating-point noise is classed with the boundary. (Some papers write the classes
     as ``(a, b]``; then a D exactly on a boundary is one class lower.)
+
+    Examples
+    --------
+    >>> coordination_level([0.05, 0.5, 0.99, 1.0]).tolist()
+    [1, 6, 10, 10]
     """
     d = np.round(np.asarray(D, dtype=np.float64), _CLASS_DECIMALS)
     if np.isnan(d).any():
@@ -183,7 +215,11 @@ class CouplingResult(Result):
     names : the subsystem names; alpha : the weights of T; variant : "standard" or "modified".
     index : the (unit, year) index of the observations when the input was indexed, else None.
     notes : anything done to the data on the way (clipping of rounding noise, all-zero rows).
+    year : the year the summary's class distribution, the narrative and the map show (default: the
+        latest year).
     """
+
+    label = ("耦合协调度", "Coupling coordination")
 
     U: NDArray[np.float64]
     C: NDArray[np.float64]
@@ -197,6 +233,7 @@ class CouplingResult(Result):
     variant: str = "standard"
     index: pd.Index | None = None
     notes: list[str] = field(default_factory=list)
+    year: int | None = None
 
     @property
     def n(self) -> int:
@@ -230,34 +267,201 @@ class CouplingResult(Result):
             t = df["level"].value_counts().reindex(range(1, 11), fill_value=0).to_frame("count").T
         return t
 
-    def summary(self, lang: str = "en") -> str:
-        """Formula, subsystems, means of C, T, D and the distribution over the ten classes."""
-        labels = _ZH if lang == "zh" else _EN
-        alpha = ", ".join(f"{n} {a:.3g}" for n, a in zip(self.names, self.alpha, strict=True))
-        lines = [
-            f"Coupling coordination ({self.variant} C, {self.n} subsystems): {', '.join(self.names)}",
-            f"T = Σ α_i U_i with α: {alpha}; D = sqrt(C·T)",
-            f"observations: {len(self.D)}; mean C {np.mean(self.C):.4f}, mean T {np.mean(self.T):.4f}, "
-            f"mean D {np.mean(self.D):.4f} (min {np.min(self.D):.4f}, max {np.max(self.D):.4f})",
-        ]
+    def class_table(self, lang: str = "en") -> pd.DataFrame:
+        """Counts of observations per coordination class (columns "<level> <name>", classes present
+        only), one row per year when indexed by year."""
+        counts = self.level_counts()
+        counts = counts.loc[:, counts.sum() > 0]
+        names = level_names(lang)
+        tb = counts.rename(columns=lambda k: f"{int(k)} {names[int(k) - 1]}")
+        tb.columns.name = None
+        return tb.reset_index() if "year" in tb.index.names else tb.reset_index(drop=True)
+
+    def _by_year(self) -> tuple[pd.DataFrame, int] | None:
+        """The frame and the shown year (``year`` or the latest) when the result is indexed by year."""
         df = self.to_frame()
-        if "year" in df.columns:
-            by = df.groupby("year")["D"].mean()
-            lines.append("mean D by year: " + ", ".join(f"{y}: {v:.4f}" for y, v in by.items()))
-            last = df["year"].max()
-            sub = df[df["year"] == last]
-            counts = sub["level"].value_counts().sort_index(ascending=False)
-            lines.append(f"classes in {last}: " + ", ".join(
-                f"{labels[int(k) - 1]} {int(v)}" for k, v in counts.items()))
+        if "year" not in df.columns:
+            return None
+        years = sorted(int(y) for y in df["year"].unique())
+        y = years[-1] if self.year is None else int(self.year)
+        if y not in years:
+            raise DataError(f"year {self.year} is not in the coupling result; it covers {years}")
+        return df, y
+
+    def _class_counts(self, df: pd.DataFrame, lang: str) -> list[tuple[str, int]]:
+        """(class name in ``lang``, count), highest class first."""
+        names = level_names(lang)
+        counts = df["level"].value_counts().sort_index(ascending=False)
+        return [(names[int(k) - 1], int(v)) for k, v in counts.items()]
+
+    def _summary_lines(self, lang: str) -> list[str]:
+        """Formula, subsystems, means of C, T, D and the distribution over the ten classes."""
+        zh = lang == "zh"
+        alpha = ("，" if zh else ", ").join(f"{n} {a:.3g}" for n, a in zip(self.names, self.alpha, strict=True))
+        if zh:
+            lines = [f"耦合协调度（{self.variant} 耦合度 C，{self.n} 个子系统）：{join(self.names, lang)}",
+                     f"T = Σ α_i U_i，α：{alpha}；D = sqrt(C·T)",
+                     f"观测数 {len(self.D)}；C 均值 {num(np.mean(self.C))}，T 均值 {num(np.mean(self.T))}，"
+                     f"D 均值 {num(np.mean(self.D))}（最小 {num(np.min(self.D))}，最大 {num(np.max(self.D))}）"]
         else:
-            counts = df["level"].value_counts().sort_index(ascending=False)
-            lines.append("classes: " + ", ".join(f"{labels[int(k) - 1]} {int(v)}" for k, v in counts.items()))
-        lines.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(lines)
+            lines = [f"Coupling coordination ({self.variant} C, {self.n} subsystems): {', '.join(self.names)}",
+                     f"T = Σ α_i U_i with α: {alpha}; D = sqrt(C·T)",
+                     f"observations: {len(self.D)}; mean C {num(np.mean(self.C))}, mean T {num(np.mean(self.T))}, "
+                     f"mean D {num(np.mean(self.D))} (min {num(np.min(self.D))}, max {num(np.max(self.D))})"]
+        shown = self._by_year()
+        if shown is not None:
+            df, y = shown
+            by = df.groupby("year")["D"].mean()
+            sep = "，" if zh else ", "
+            lines.append(("各年 D 均值：" if zh else "mean D by year: ")
+                         + sep.join(f"{yy}: {num(v)}" for yy, v in by.items()))
+            counts = self._class_counts(df[df["year"] == y], lang)
+            lines.append((f"{y} 年等级分布：" if zh else f"classes in {y}: ")
+                         + sep.join(f"{name} {k}" for name, k in counts))
+        else:
+            counts = self._class_counts(self.to_frame(), lang)
+            lines.append(("等级分布：" if zh else "classes: ")
+                         + ("，" if zh else ", ").join(f"{name} {k}" for name, k in counts))
+        lines.extend((f"说明：{n}" if zh else f"note: {n}") for n in self.notes)
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """Mean D in the first and the shown year, the class distribution of that year, leaders and laggards."""
+        shown = self._by_year()
+        if shown is None:
+            return [f"D 均值 {num(np.mean(self.D))}。" if lang == "zh" else f"Mean D {num(np.mean(self.D))}."]
+        df, y1 = shown
+        by = df.groupby("year")["D"].mean()
+        y0 = int(by.index[0])
+        last = df[df["year"] == y1]
+        counts = self._class_counts(last, lang)
+        top = last.sort_values("D", ascending=False, kind="stable")
+        has_unit = "unit" in last.columns
+        if lang == "zh":
+            out = [f"{'、'.join(self.names)} 的耦合协调度 D 均值由 {y0} 年的 {num(by.iloc[0])} 变为 {y1} 年的 "
+                   f"{num(by.loc[y1])}。",
+                   f"{y1} 年等级分布：" + "、".join(f"{name} {k} 个" for name, k in counts) + "。"]
+            if has_unit:
+                out.append(f"D 最高：{unit_name(top['unit'].iloc[0], lang)}（{num(top['D'].iloc[0])}）；最低："
+                           f"{unit_name(top['unit'].iloc[-1], lang)}（{num(top['D'].iloc[-1])}）。")
+            return out
+        out = [f"The mean coupling coordination degree D of {join(list(self.names), lang)} went from "
+               f"{num(by.iloc[0])} in {y0} to {num(by.loc[y1])} in {y1}.",
+               f"Classes in {y1}: " + ", ".join(f"{name} {k}" for name, k in counts) + "."]
+        if has_unit:
+            out.append(f"Highest D: {unit_name(top['unit'].iloc[0], lang)} ({num(top['D'].iloc[0])}); lowest: "
+                       f"{unit_name(top['unit'].iloc[-1], lang)} ({num(top['D'].iloc[-1])}).")
+        return out
+
+    # -- figures -------------------------------------------------------------------------------
+    def matrix(self, values: str = "D") -> pd.DataFrame:
+        """Unit × year table of D (or another column of :meth:`to_frame`, e.g. ``level_zh``)."""
+        df = self.to_frame()
+        if "unit" not in df.columns or "year" not in df.columns:
+            raise MethodError("the coupling result has no (unit, year) index; pass indexed subsystems "
+                              "(IndexResults or Series indexed by (unit, year)) to get a unit × year table")
+        units = list(dict.fromkeys(df["unit"]))
+        return df.pivot(index="unit", columns="year", values=values).reindex(units)
+
+    def _on_map(self, kind: str | None = None) -> bool:
+        """Whether the units are China's provinces (a map can be drawn)."""
+        if self.index is None or not isinstance(self.index, pd.MultiIndex) or self.index.nlevels != 2:
+            return False
+        units = list(dict.fromkeys(self.index.get_level_values(0)))
+        return is_province_panel(units, kind)
+
+    def map_figure(self, lang: str = "en") -> Any:
+        """Interactive map of D with a year slider (provinces only); hover shows the class."""
+        lab = "level_zh" if lang == "zh" else "level_en"
+        return choropleth_figure(self.matrix("D"), lang=lang, title=t("coupling", lang), colorbar_title="D",
+                                 colorscale="Cividis", hover_extra=self.matrix(lab), year=self._by_year()[1])  # type: ignore[index]
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The map of D with a year slider when the units are China's provinces; otherwise none."""
+        return [self.map_figure(lang)] if self._on_map() else []
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """Provinces: a map of D in the shown year, coloured by the ten classes (0.1 wide). Other indexed
+        units: mean, minimum and maximum D by year over the class bands. Unindexed: a histogram of D."""
+        shown = self._by_year()
+        if shown is not None and self._on_map():
+            return self._plot_map(ax, lang, shown[1])
+        fig, ax = figure_axes(ax, (5.2, 3.4))
+        names = level_names(lang)
+        if shown is not None:
+            g = shown[0].groupby("year")["D"]
+            years = np.asarray(g.mean().index, dtype=float)
+            ax.fill_between(years, g.min().to_numpy(), g.max().to_numpy(), color=OKABE_ITO[4], alpha=0.18, lw=0,
+                            label=("最小–最大" if lang == "zh" else "min–max"))
+            ax.plot(years, g.mean().to_numpy(), color=OKABE_ITO[4], marker="o", ms=3,
+                    label=t("mean", lang))
+            ax.set_xlabel(t("year", lang))
+            ax.set_ylabel(f"{t('coupling', lang)} D")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.legend(loc="best")
+        else:
+            ax.hist(self.D, bins=np.linspace(0, 1, 21), color=OKABE_ITO[4], edgecolor="white", linewidth=0.4)
+            ax.set_xlabel(f"{t('coupling', lang)} D")
+            ax.set_ylabel(t("count", lang))
+        lo, hi = float(np.min(self.D)), float(np.max(self.D))
+        for b in np.arange(1, 10) / 10.0:
+            if lo - 0.1 < b < hi + 0.1:
+                (ax.axvline if shown is None else ax.axhline)(b, color="#cccccc", lw=0.5, zorder=0)
+        if shown is not None:
+            for k in range(int(lo * 10), min(10, int(hi * 10) + 1)):
+                ax.text(1.01, (k + 0.5) / 10, names[k], transform=ax.get_yaxis_transform(), fontsize=6,
+                        va="center", color="#555555")
+        return fig
+
+    def _plot_map(self, ax: Axes | None, lang: str, year: int) -> MplFigure:
+        import matplotlib.pyplot as plt
+        from matplotlib.colors import BoundaryNorm
+
+        mat = self.matrix("D")
+        vals = mat[year].to_numpy(dtype=float)
+        present = sorted({int(min(9, np.floor(v * 10 + 1e-12))) for v in vals if np.isfinite(v)})
+        lo, hi = present[0], present[-1] + 1
+        bounds = np.arange(lo, hi + 1) / 10.0
+        cmap = plt.get_cmap("cividis", len(bounds) - 1)
+        norm = BoundaryNorm(bounds, cmap.N)
+        fig, ax = figure_axes(ax, (6.0, 4.6))
+        coll = draw_map(ax, mat[year], cmap=cmap, norm=norm, lang=lang)
+        cb = fig.colorbar(coll, ax=ax, fraction=0.035, pad=0.01, ticks=bounds)
+        cb.outline.set_linewidth(0.4)  # type: ignore[operator]
+        cb.set_label(f"{t('coupling', lang)} D, {year}")
+        names = level_names(lang)
+        mids = (bounds[:-1] + bounds[1:]) / 2
+        cb.ax.set_yticks(mids, minor=True)
+        cb.ax.set_yticklabels([names[round(b * 10)] for b in bounds[:-1]], minor=True, fontsize=6)
+        cb.ax.tick_params(which="minor", length=0, pad=18)
+        return fig
+
+    # -- report --------------------------------------------------------------------------------
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The narrative, the map (provinces only) and the number of units per class and year."""
+        lang = ctx.lang
+        blocks: list[Block] = [Text(tuple(self.narrative(lang)))]
+        if self._by_year() is not None and self._on_map(ctx.unit_kind):
+            blocks.append(Figure(self.map_figure(lang)))
+        tb = self.class_table(lang)
+        blocks += [Heading(t("coupling_classes", lang)),
+                   Table(tb, formats={c: "int" for c in tb.columns}, headers={"year": t("year", lang)})]
+        return blocks
 
     def __repr__(self) -> str:
         return (f"CouplingResult({self.variant!r}, systems={self.names}, observations={len(self.D)}, "
                 f"mean D={np.mean(self.D):.4f})")
+
+
+def level_names(lang: str = "en") -> list[str]:
+    """The names of the ten coordination classes (level 1 … 10) in ``lang``.
+
+    Examples
+    --------
+    >>> level_names("zh")[5], level_names("en")[5]
+    ('勉强协调', 'Barely coordinated')
+    """
+    return [lv[3] if lang == "zh" else lv[4] for lv in COORDINATION_LEVELS]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,6 +489,14 @@ def _fmt_keys(keys: Sequence[Any], limit: int = 5) -> str:
     shown = [" ".join(str(p) for p in k) if isinstance(k, tuple) else str(k) for k in list(keys)[:limit]]
     more = f" (and {len(keys) - limit} more)" if len(keys) > limit else ""
     return ", ".join(shown) + more
+
+
+#: How to put subsystems on common unit-years (the code runs as written; tests/test_coupling.py runs it).
+_ALIGN_HINT = (
+    "Align them on the unit-years they share first: take each IndexResult's scores as a Series, "
+    "a = res_a.scores.set_index(['unit', 'year'])['score'] (a Series indexed by (unit, year) as it is), "
+    "likewise b; then common = a.index.intersection(b.index) and "
+    "coupling_coordination(a.loc[common], b.loc[common])")
 
 
 def _collect(systems: tuple[Any, ...], names: Sequence[str] | None
@@ -344,9 +556,7 @@ def _collect(systems: tuple[Any, ...], names: Sequence[str] | None
                     parts.append(f"in '{auto_names[k]}' but not in '{auto_names[0]}': {_fmt_keys(list(only_k))}")
                 raise DataError(
                     f"subsystems '{auto_names[0]}' and '{auto_names[k]}' are not on the same unit-years; "
-                    + "; ".join(parts)
-                    + ". Align them first, e.g. common = a.index.intersection(b.index) and pass a.loc[common], "
-                    "b.loc[common]")
+                    + "; ".join(parts) + ". " + _ALIGN_HINT)
         cols.append(series[k].reindex(ref).to_numpy(dtype=float))  # type: ignore[union-attr]
     return np.column_stack(cols), auto_names, ref
 
@@ -374,6 +584,18 @@ def coupling_coordination(
     alpha : weights of the subsystems in T = Σ α_i U_i; non-negative, summing to 1; default 1/n each.
     variant : "standard" (n-system C = n·(Π U_i)^(1/n)/Σ U_i) or "modified" (Wang et al. 2021).
     names : subsystem names (default: Series names, framework names of IndexResults, or U1, U2, …).
+
+    Returns
+    -------
+    CouplingResult with U (observations, n) and C, T, D, level (observations,).
+
+    Examples
+    --------
+    >>> r = coupling_coordination([0.4, 0.2], [0.6, 0.8])
+    >>> r.D.round(4).tolist(), r.level_zh.tolist()
+    ([0.6999, 0.6325], ['初级协调', '初级协调'])
+    >>> print(r.summary("zh").splitlines()[-1])
+    等级分布：初级协调 2
     """
     if variant not in VARIANTS:
         raise MethodError(f"unknown coupling variant {variant!r}; use 'standard' or 'modified'")
@@ -440,11 +662,64 @@ class CouplingOptions(Options):
     variant: Literal["standard", "modified"] = "standard"
 
 
+def _coupling_methods(res: CouplingResult, opts: CouplingOptions, lang: str) -> str:
+    """The methods.md paragraph: D = sqrt(C·T), the n-system C (or the modified C), the ten classes."""
+    c = cite(("liao1999", "wang2021"), lang)
+    names = list(res.names)
+    if lang == "zh":
+        who = f"（{'、'.join(map(str, names))}）" if names else ""
+        text = (f"耦合协调度{c}{who}为 $D = \\sqrt{{C\\,T}}$，其中 n 系统耦合度 "
+                "$C = n\\left(\\prod_i U_i\\right)^{1/n}/\\sum_i U_i$，综合协调指数 $T = \\sum_i \\alpha_i U_i$，"
+                "按 0.1 间距划分为十个等级。")
+    else:
+        who = f" of {', '.join(map(str, names))}" if names else ""
+        text = (f"The coupling coordination degree{c}{who} is $D = \\sqrt{{C\\,T}}$ with the n-system coupling "
+                "degree $C = n\\left(\\prod_i U_i\\right)^{1/n}/\\sum_i U_i$ and the comprehensive index "
+                "$T = \\sum_i \\alpha_i U_i$, classified into ten levels of width 0.1.")
+    if res.variant != "modified":
+        return text
+    c2 = cite(("wang2021",), lang)
+    formula = ("$C = \\sqrt{\\left[1 - \\frac{\\sum_{i>j}|U_i - U_j|}{\\sum_{m=1}^{n-1} m}\\right]"
+               "\\left[\\prod_i \\frac{U_i}{\\max_k U_k}\\right]^{1/(n-1)}}$")
+    if lang == "zh":
+        return f"{text}耦合度采用修正模型{c2}：{formula}。"
+    return f"{text} The modified coupling degree{c2} was used: {formula}."
+
+
+def _same_sample(names: list[str], results: list[IndexResult]) -> None:
+    """A StudyError saying how to give the indices the same unit-years in the study file, when they differ."""
+    keys = [set(zip(r.scores["unit"], r.scores["year"].astype(int), strict=True)) for r in results]
+    if all(k == keys[0] for k in keys[1:]):
+        return
+    units = [set(r.units) for r in results]
+    years = [set(int(y) for y in r.years) for r in results]
+    common_units, common_years = set.intersection(*units), sorted(set.intersection(*years))
+    if not common_units or not common_years:
+        raise StudyError(f"[analyses.coupling]: the indices {names} share no unit-year; choose indices measured "
+                         "on the same units and years")
+    parts = []
+    for n, u, y in zip(names, units, years, strict=True):
+        extra_u = sorted(map(str, u - common_units))
+        extra_y = sorted(y - set(common_years))
+        if extra_u or extra_y:
+            parts.append(f"'{n}' also has " + " and ".join(
+                ([f"units {', '.join(extra_u)}"] if extra_u else []) + ([f"years {extra_y}"] if extra_y else [])))
+    excluded = sorted(map(str, set.union(*units) - common_units))
+    fix = f"years = [{common_years[0]}, {common_years[-1]}]"
+    if excluded:
+        fix += f" and exclude_units = {excluded!r}"
+    raise StudyError(
+        f"[analyses.coupling]: the indices {names} are not measured on the same unit-years ({'; '.join(parts)}); "
+        f"give them the same sample in the study file: {fix} in each of their [[index]] tables")
+
+
 @register_analysis("coupling", options=CouplingOptions, result=CouplingResult, section="hqd", order=10,
-                   label=("耦合协调度", "Coupling coordination"), refs=("liao1999", "wang2021"))
+                   label=("耦合协调度", "Coupling coordination"), refs=("liao1999", "wang2021"),
+                   methods=_coupling_methods)
 def _study_coupling(ctx: StudyContext, opts: CouplingOptions) -> CouplingResult:
     names = opts.systems or [*ctx.indices("nqpf")[:1], *ctx.indices("hqd")[:1]]
     if len(names) < 2:
         raise StudyError("[analyses.coupling] needs two or more systems (an nqpf and an hqd index)")
     systems = [ctx.index(n)[1] for n in names]
+    _same_sample(names, systems)
     return coupling_coordination(*systems, alpha=opts.alpha, variant=opts.variant, names=names)

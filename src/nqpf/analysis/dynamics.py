@@ -119,7 +119,9 @@ class KernelDensityResult(Result):
                     else "各年均为单峰，无明显极化。",
                     f"偏度由 {num(a['skewness'], 2)} 变为 {num(b['skewness'], 2)}，"
                     f"右拖尾{'延长' if b['tail_mass'] > a['tail_mass'] else '收缩'}。"]
-        return [f"From {y0} to {y1} the main peak moved from {num(a['mode'])} to {num(b['mode'])} and the mean "
+        peak = (f"stayed at {num(a['mode'])}" if a["mode"] == b["mode"]
+                else f"moved from {num(a['mode'])} to {num(b['mode'])}")
+        return [f"From {y0} to {y1} the main peak {peak} and the mean "
                 f"from {num(a['mean'])} to {num(b['mean'])}; the peak height went from {num(a['peak_height'], 2)} "
                 f"to {num(b['peak_height'], 2)} and the standard deviation "
                 f"{'widened' if b['std'] > a['std'] else 'narrowed'} from {num(a['std'])} to {num(b['std'])}.",

@@ -14,18 +14,28 @@ obstacles), so every grouping sums to 100 % over its columns.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.blocks import Block, Figure, Heading, Table, Text
 from nqpf.core.errors import DataError, FrameworkError, MethodError, near_matches
 from nqpf.core.framework import Framework
-from nqpf.core.interface import Result
+from nqpf.core.i18n import num, t
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
+from nqpf.core.units import unit_name
 from nqpf.result import IndexResult
+from nqpf.viz.style import OKABE_ITO, figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = ["ObstacleResult", "obstacle_degree", "obstacle_shares"]
 
@@ -36,6 +46,12 @@ _SPECIAL = {
     OTHER: {"zh": "其他", "en": "Other"},
 }
 DEFAULT_BY = ("dimension", "factor", "lever")
+#: Words of the summaries and headings (added to the shared vocabulary by the registration below).
+_LABELS = {
+    "obstacle_kind_lever": ("政策抓手", "lever"),
+    "obstacle_kind_dimension": ("维度", "dimension"),
+    "obstacle_dimensions": ("按维度的障碍度", "Obstacle degree by dimension"),
+}
 
 
 def obstacle_shares(F: np.ndarray, I: np.ndarray) -> np.ndarray:
@@ -43,6 +59,15 @@ def obstacle_shares(F: np.ndarray, I: np.ndarray) -> np.ndarray:
 
     ``F`` is (indicators,) or (rows, indicators); ``I`` is (rows, indicators). Rows whose Σ F·I is 0 (a
     unit at the best value on every weighted indicator) have no obstacle: they come back as NaN.
+
+    Returns
+    -------
+    (rows, indicators) obstacle degrees in percent; each row sums to 100 (or is NaN).
+
+    Examples
+    --------
+    >>> obstacle_shares(np.array([0.5, 0.2, 0.3]), np.array([[0.8, 0.5, 0.0]])).round(6).tolist()
+    [[80.0, 20.0, 0.0]]
     """
     FI = np.asarray(F, dtype=float) * np.asarray(I, dtype=float)
     tot = FI.sum(axis=1, keepdims=True)
@@ -68,7 +93,10 @@ class ObstacleResult(Result):
     by : the groupings that ``to_frame`` and ``summary`` report.
     top_n : how many top obstacles ``top`` and ``summary`` list.
     notes : what was done on the way (clipped deviations, rows without obstacle, weights used).
+    year : the year the summary, narrative and figures report (default: the latest; see :meth:`in_year`).
     """
+
+    label = ("障碍度诊断", "Obstacle degree")
 
     framework: Framework
     F: pd.Series | pd.DataFrame
@@ -78,6 +106,7 @@ class ObstacleResult(Result):
     by: list[str]
     top_n: int = 3
     notes: list[str] = field(default_factory=list)
+    year: int | None = None
 
     # -- tables --------------------------------------------------------------------------------
     def _flat(self, M: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +134,7 @@ class ObstacleResult(Result):
         """unit, year, then the summed obstacle (%) of each policy lever (+ untagged)."""
         return self.groups["lever"].copy()
 
-    def label(self, kind: str, key: str, lang: str = "en") -> str:
+    def group_name(self, kind: str, key: str, lang: str = "en") -> str:
         """The zh/en name of an indicator (kind "indicator"), a dimension or a tag value."""
         if key in _SPECIAL:
             return _SPECIAL[key][lang]
@@ -137,8 +166,8 @@ class ObstacleResult(Result):
             best = [keys[p] if s > 0 else None for p, s in zip(pos, share, strict=True)]
             share = np.where(share > 0, share, np.nan)
         out[kind] = best
-        out[f"{kind}_zh"] = [self.label(kind, k, "zh") if k is not None else None for k in best]
-        out[f"{kind}_en"] = [self.label(kind, k, "en") if k is not None else None for k in best]
+        out[f"{kind}_zh"] = [self.group_name(kind, k, "zh") if k is not None else None for k in best]
+        out[f"{kind}_en"] = [self.group_name(kind, k, "en") if k is not None else None for k in best]
         out["share"] = share
         return out
 
@@ -176,8 +205,8 @@ class ObstacleResult(Result):
         s = s.sort_values(ascending=False, kind="stable").head(n)
         out = pd.DataFrame({
             "rank": np.arange(1, len(s) + 1), "id": list(s.index),
-            "name_zh": [self.label(kind, k, "zh") for k in s.index],
-            "name_en": [self.label(kind, k, "en") for k in s.index],
+            "name_zh": [self.group_name(kind, k, "zh") for k in s.index],
+            "name_en": [self.group_name(kind, k, "en") for k in s.index],
             "obstacle": s.to_numpy(dtype=float),
         })
         if kind == "indicator":
@@ -237,8 +266,8 @@ class ObstacleResult(Result):
             parts["row"].append(np.repeat(np.arange(n), k))
             parts["kind"].append(np.full(n * k, kind, dtype=object))
             parts["id"].append(np.asarray(keys, dtype=object)[order].ravel())
-            parts["zh"].append(np.asarray([self.label(kind, c, "zh") for c in keys], dtype=object)[order].ravel())
-            parts["en"].append(np.asarray([self.label(kind, c, "en") for c in keys], dtype=object)[order].ravel())
+            parts["zh"].append(np.asarray([self.group_name(kind, c, "zh") for c in keys], dtype=object)[order].ravel())
+            parts["en"].append(np.asarray([self.group_name(kind, c, "en") for c in keys], dtype=object)[order].ravel())
             parts["obstacle"].append(np.take_along_axis(M, order, axis=1).ravel())
             parts["rank"].append(rank.ravel())
         cat = {k: np.concatenate(v) for k, v in parts.items()}
@@ -252,36 +281,198 @@ class ObstacleResult(Result):
             "rank": pd.array(cat["rank"][order], dtype="Float64").astype("Int64"),
         })
 
-    def summary(self, year: int | None = None, lang: str = "en") -> str:
-        """For each unit, the lever that holds it back most in ``year`` (default: the latest year)."""
-        years = sorted(set(int(y) for y in self.O.index.get_level_values(1)))
-        y = years[-1] if year is None else int(year)
-        if y not in years:
-            raise DataError(f"year {year} is not in the obstacle result; it covers {years}")
+    # -- text ----------------------------------------------------------------------------------
+    @property
+    def years(self) -> list[int]:
+        """The years of the result, ascending."""
+        return sorted(set(int(y) for y in self.O.index.get_level_values(1)))
+
+    def _year(self) -> int:
+        """The reported year: ``year`` or the latest."""
+        years = self.years
+        if self.year is None:
+            return years[-1]
+        if int(self.year) not in years:
+            raise DataError(f"year {self.year} is not in the obstacle result; it covers {years}")
+        return int(self.year)
+
+    def in_year(self, year: int) -> ObstacleResult:
+        """The same result reporting ``year`` (summary, narrative, figures) instead of the latest year."""
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            raise DataError(f"year {year!r} is not a year; the result covers {self.years}") from None
+        if y not in self.years:
+            raise DataError(f"year {year} is not in the obstacle result; it covers {self.years}")
+        return dataclasses.replace(self, year=y)
+
+    def tagged(self, kind: str) -> bool:
+        """Whether any indicator carries a tag of this kind (always True for "dimension")."""
+        if kind == "dimension":
+            return True
+        if kind not in self.groups:
+            return False
+        table = self.framework.indicator_table().reindex(list(self.O.columns))
+        return kind in table.columns and bool(table[kind].notna().any())
+
+    @property
+    def main_kind(self) -> str:
+        """The grouping the summary, narrative and figures report: the policy levers when the framework
+        tags indicators with levers (and ``by`` asks for them), otherwise the first-level dimensions."""
+        return "lever" if "lever" in self.by and self.tagged("lever") else "dimension"
+
+    def _kind_word(self, kind: str, lang: str) -> str:
+        return t(f"obstacle_kind_{kind}", lang)
+
+    def _summary_lines(self, lang: str) -> list[str]:
+        """For each unit, the lever (or, without lever tags, the dimension) that holds it back most in the
+        reported year, its top indicators, the mean shares and how often each is the main obstacle."""
+        zh = lang == "zh"
+        y = self._year()
+        kind = self.main_kind
+        word = self._kind_word(kind, lang)
         fw = self.framework
-        title = fw.title_zh if lang == "zh" else fw.title_en
-        main = self.main("lever")
+        title = fw.title_zh if zh else fw.title_en
+        main = self.main(kind)
         main = main[main["year"] == y]
-        lab = f"lever_{lang}"
         tops = self.top_table(year=y)
-        name_col = "name_zh" if lang == "zh" else "name_en"
-        lines = [f"Obstacle degree 障碍度 — {title} [{fw.name}], {y}: for each unit the lever that holds it back most"]
+        name_col = "name_zh" if zh else "name_en"
+        sep = "，" if zh else ", "
+        if zh:
+            lines = [f"障碍度 — {title} [{fw.name}]，{y} 年：各地区最主要的障碍{word}"]
+        else:
+            lines = [f"Obstacle degree — {title} [{fw.name}], {y}: for each unit the {word} that holds it back most"]
         for row in main.itertuples(index=False):
-            t = tops[tops["unit"] == row.unit]
-            top_txt = ", ".join(f"{nm} {v:.1f}%" for nm, v in zip(t[name_col], t["obstacle"], strict=True))
-            lever = getattr(row, lab)
-            lever_txt = f"{lever} {row.share:.1f}%" if lever is not None else "no lever-tagged indicator"
-            lines.append(f"  {row.unit}: {lever_txt}; top {self.top_n} indicators: {top_txt}")
-        g = self.groups["lever"]
+            tt = tops[tops["unit"] == row.unit]
+            top_txt = sep.join(f"{nm} {v:.1f}%" for nm, v in zip(tt[name_col], tt["obstacle"], strict=True))
+            key = getattr(row, f"{kind}_{lang}")
+            if key is not None:
+                main_txt = f"{key} {row.share:.1f}%"
+            else:
+                main_txt = f"无{word}标注的指标" if zh else f"no {word}-tagged indicator"
+            if zh:
+                lines.append(f"  {unit_name(row.unit, lang)}：{main_txt}；前 {self.top_n} 位障碍指标：{top_txt}")
+            else:
+                lines.append(f"  {unit_name(row.unit, lang)}: {main_txt}; top {self.top_n} indicators: {top_txt}")
+        g = self.groups[kind]
         mean = g[g["year"] == y].iloc[:, 2:].mean()
-        lines.append("mean lever shares: " + ", ".join(
-            f"{self.label('lever', k, lang)} {v:.1f}%" for k, v in mean.sort_values(ascending=False).items()))
-        counts = main["lever"].value_counts()
+        lines.append((f"各{word}平均障碍度：" if zh else f"mean {word} shares: ") + sep.join(
+            f"{self.group_name(kind, k, lang)} {v:.1f}%" for k, v in mean.sort_values(ascending=False).items()))
+        counts = main[kind].value_counts()
         if len(counts):
-            lines.append("main lever counts: " + ", ".join(
-                f"{self.label('lever', k, lang)} {int(v)}" for k, v in counts.items()))
-        lines.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(lines)
+            lines.append(("作为首要障碍的地区数：" if zh else f"main {word} counts: ") + sep.join(
+                f"{self.group_name(kind, k, lang)} {int(v)}" for k, v in counts.items()))
+        lines.extend((f"说明：{n}" if zh else f"note: {n}") for n in self.notes)
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """The mean obstacle share of each group in the reported year and how many units each holds back most."""
+        kind = self.main_kind
+        y = self._year()
+        g = self.groups[kind]
+        sub = g[g["year"] == y].set_index("unit").drop(columns="year")
+        mean = sub.mean().sort_values(ascending=False)
+        main = self.main(kind)
+        main = main[(main["year"] == y)][kind].value_counts()
+        if lang == "zh":
+            out = [f"{y} 年各{t(kind, lang)}的平均障碍度：" + "、".join(
+                f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "。"]
+            if len(main):
+                out.append("作为首要障碍的地区数：" + "、".join(
+                    f"{self.group_name(kind, k, lang)} {n} 个" for k, n in main.items()) + "。")
+            return out
+        out = [f"Mean obstacle degree by {t(kind, lang).lower()} in {y}: " + ", ".join(
+            f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "."]
+        if len(main):
+            out.append("Number of units for which each is the main obstacle: " + ", ".join(
+                f"{self.group_name(kind, k, lang)} {n}" for k, n in main.items()) + ".")
+        return out
+
+    # -- figures -------------------------------------------------------------------------------
+    def _shares(self) -> tuple[str, int, pd.DataFrame]:
+        """(kind, year, unit × group shares of that year: groups with a positive share, sorted by the first)."""
+        kind, y = self.main_kind, self._year()
+        g = self.groups[kind]
+        sub = g[g["year"] == y].set_index("unit").drop(columns="year")
+        sub = sub.loc[:, sub.sum() > 0]
+        return kind, y, sub.sort_values(sub.columns[0], kind="stable")
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """Per unit the obstacle degree (%) split by lever (or dimension), stacked to 100 % (reported year)."""
+        import plotly.graph_objects as go
+
+        kind, y, sub = self._shares()
+        fig = go.Figure()
+        pal = list(OKABE_ITO[:7])
+        names = [unit_name(u, lang) for u in sub.index]
+        for k, col in enumerate(sub.columns):
+            fig.add_trace(go.Bar(y=names, x=sub[col], orientation="h", name=self.group_name(kind, col, lang),
+                                 marker_color="#bbbbbb" if col in _SPECIAL else pal[k % len(pal)],
+                                 hovertemplate="%{y}: %{x:.1f}%<extra>%{fullData.name}</extra>"))
+        fig.update_layout(barmode="stack", height=max(420, 20 * len(sub) + 160),
+                          xaxis={"title": f"{t('obstacle_pct', lang)}, {y}", "range": [0, 100]},
+                          legend={"orientation": "h", "y": -0.08}, margin={"l": 90, "r": 20, "t": 20, "b": 60})
+        return [fig]
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """Per unit the obstacle degree (%) split by lever (or dimension), stacked to 100 % (reported year)."""
+        kind, y, sub = self._shares()
+        fig, ax = figure_axes(ax, (5.6, max(3.0, 0.16 * len(sub) + 1.2)))
+        left = np.zeros(len(sub))
+        palette = [*OKABE_ITO[:7], "#999999"]
+        for k, col in enumerate(sub.columns):
+            v = sub[col].to_numpy(dtype=float)
+            ax.barh(np.arange(len(sub)), v, left=left, height=0.75, edgecolor="white", linewidth=0.3,
+                    color="#bbbbbb" if col in _SPECIAL else palette[k % len(palette)],
+                    label=self.group_name(kind, col, lang))
+            left += v
+        ax.set_yticks(np.arange(len(sub)), labels=[unit_name(u, lang) for u in sub.index])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(f"{t('obstacle_pct', lang)}, {y}")
+        ax.tick_params(axis="y", length=0)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.08 - 1.2 / max(8, len(sub))), ncol=2)
+        return fig
+
+    def mean_figure(self, lang: str = "en") -> Any:
+        """The mean obstacle degree (%) of each lever (or dimension) over the units in the reported year
+        (the view for panels too large for one bar per unit)."""
+        import plotly.graph_objects as go
+
+        kind, y, sub = self._shares()
+        mean = sub.mean().sort_values()
+        fig = go.Figure(go.Bar(y=[self.group_name(kind, k, lang) for k in mean.index], x=mean.to_numpy(),
+                               orientation="h", marker_color=OKABE_ITO[4],
+                               hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+        fig.update_layout(height=max(260, 30 * len(mean) + 120), xaxis={"title": f"{t('obstacle_pct', lang)}, {y}"},
+                          margin={"l": 200, "r": 20, "t": 20, "b": 50})
+        return fig
+
+    # -- report --------------------------------------------------------------------------------
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The narrative, the stacked obstacle shares by lever (or dimension) and each unit's top indicators;
+        for a large panel (``ctx.large``) the mean shares and how many units each group holds back most."""
+        lang = ctx.lang
+        y = self._year()
+        if ctx.large:
+            kind = self.main_kind
+            main = self.main(kind)
+            counts = main[main["year"] == y][f"{kind}_{lang}"].value_counts().rename_axis("group")
+            counts = counts.rename("count").reset_index()
+            return [Text(tuple(self.narrative(lang))),
+                    Heading(t("obstacle_levers" if kind == "lever" else "obstacle_dimensions", lang)),
+                    Figure(self.mean_figure(lang)), Heading(f"{t('main_obstacle', lang)} ({y})"),
+                    Table(counts, formats={"count": "int"},
+                          headers={"group": t(kind, lang), "count": t("count", lang)})]
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        top = self.top_table(year=y)
+        top = top.assign(unit=[unit_name(u, lang) for u in top["unit"]])[["unit", "rank", name_col, "obstacle"]]
+        heading = "obstacle_levers" if self.main_kind == "lever" else "obstacle_dimensions"
+        return [Text(tuple(self.narrative(lang))), Heading(t(heading, lang)),
+                *(Figure(f) for f in self.figures(lang)),
+                Heading(f"{t('main_obstacle', lang)} ({y})"),
+                Table(top, formats={"rank": "int", "obstacle": "2f"},
+                      headers={"unit": t("unit", lang), "rank": t("rank", lang), name_col: t("indicator", lang),
+                               "obstacle": t("obstacle_pct", lang)}, max_rows=400)]
 
     def __repr__(self) -> str:
         units = self.O.index.get_level_values(0).nunique()
@@ -357,6 +548,18 @@ def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> Obstac
     deviation still outside [0, 1] (hand-made or rescored results) is clipped and recorded in
     ``notes``. With per-year entropy weights (weighting="entropy"), F_j is the weight of the row's
     year. Indicators without a tag of a kind sum into an ``untagged`` column so rows stay at 100 %.
+
+    Returns
+    -------
+    ObstacleResult: O (unit-years, indicators) in percent and the grouped tables.
+
+    Examples
+    --------
+    >>> from nqpf import load_dataset, load_framework, measure
+    >>> res = measure(load_dataset("china-provinces"), load_framework("nqpf-province-core"), years=(2020, 2022))
+    >>> o = obstacle_degree(res)
+    >>> bool(np.allclose(o.levers.iloc[:, 2:].sum(axis=1), 100.0)), o.main_kind
+    (True, 'lever')
     """
     if not isinstance(result, IndexResult):
         raise DataError(f"obstacle_degree needs an IndexResult from nqpf.measure(), got {type(result).__name__}")
@@ -457,8 +660,22 @@ def _obstacle_tables(res: ObstacleResult, used: list[str]) -> dict[str, pd.DataF
             f"obstacle_factors_{name}": res.factors, f"obstacle_top_{name}": res.top_table()}
 
 
+def _obstacle_methods(res: ObstacleResult, opts: ObstacleOptions, lang: str) -> str:
+    """The methods.md paragraph: O = F·I / Σ F·I × 100 %, F the global weight, I = 1 - (z - s)."""
+    c = cite(("wang2023",), lang)
+    if lang == "zh":
+        return (f"采用障碍度模型{c}诊断障碍因子：$O_{{ij}} = F_j I_{{ij}}/\\sum_j F_j I_{{ij}}\\times 100\\%$，"
+                "因子贡献度 $F_j$ 为指标全局权重，指标偏离度 $I_{ij} = 1 - (z_{ij} - s)$；"
+                "维度与政策抓手的障碍度为其所含指标障碍度之和。")
+    return (f"Obstacle factors were diagnosed with the obstacle degree model{c}: "
+            "$O_{ij} = F_j I_{ij}/\\sum_j F_j I_{ij}\\times 100\\%$, with factor contribution $F_j$ the "
+            "indicator's global weight and deviation $I_{ij} = 1 - (z_{ij} - s)$; dimension and policy-lever "
+            "obstacles are sums over their indicators.")
+
+
 @register_analysis("obstacle", options=ObstacleOptions, result=ObstacleResult, section="hqd", order=20,
-                   label=("障碍度诊断", "Obstacle degree"), refs=("wang2023",), tables=_obstacle_tables)
+                   label=("障碍度诊断", "Obstacle degree"), refs=("wang2023",), tables=_obstacle_tables,
+                   methods=_obstacle_methods, labels=_LABELS)
 def _study_obstacle(ctx: StudyContext, opts: ObstacleOptions) -> ObstacleResult:
     _, res = ctx.index(opts.index)
     return obstacle_degree(res, top=opts.top)

@@ -10,21 +10,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core import expr
+from nqpf.core.blocks import Block, Figure, Preformatted, Table, Text
 from nqpf.core.errors import DataError, MethodError
-from nqpf.core.interface import Result
+from nqpf.core.i18n import join, num
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
 from nqpf.core.stars import stars
 from nqpf.result import IndexResult
+from nqpf.viz.style import OKABE_ITO, figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = ["RegressionResult", "panel_regression", "stars"]
 
 CLUSTERS = ("entity", "time", "both", "robust", None)
+#: The covariance descriptions of :func:`_cov_options` in Chinese (longest first).
+_COV_ZH = (
+    ("two-way clustered by unit and year", "按个体与年份双向聚类"),
+    ("clustered by unit", "按个体聚类"),
+    ("clustered by year", "按年份聚类"),
+    ("heteroskedasticity-robust", "异方差稳健"),
+    ("conventional (homoskedastic)", "常规（同方差）"),
+    ("; pooled OLS with a constant", "；含常数项的混合 OLS"),
+    (", small-sample factor", "，小样本校正因子"),
+    ("K = regressors + counted effects", "K = 解释变量数 + 计入的固定效应数"),
+    (" (PanelOLS.fit options", "（PanelOLS.fit 选项"),
+)
+
+
+def _p(p: float) -> str:
+    """A p-value in running text: "= 0.013" or "< 0.001"."""
+    return "< 0.001" if p < 0.001 else f"= {num(p, 3)}"
 
 
 def _lag_name(name: str, lag: int) -> str:
@@ -47,6 +73,7 @@ class RegressionResult(Result):
     y_name, x_name, controls : the variable names.
     entity_effects, time_effects, cluster : the choices made.
     notes : dropped observations, how the SEs are corrected.
+    digits : decimals of the table in the summary (see :meth:`table` for other choices).
     """
 
     params: pd.DataFrame
@@ -66,6 +93,9 @@ class RegressionResult(Result):
     time_effects: bool
     cluster: str | None
     notes: list[str] = field(default_factory=list)
+    digits: int = 4
+
+    label = ("双向固定效应面板回归", "Two-way fixed-effects panel regression")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy numeric table: one row per specification and regressor, with the model statistics."""
@@ -86,8 +116,12 @@ class RegressionResult(Result):
                 })
         return pd.DataFrame(rows)
 
-    def table(self, digits: int = 4) -> pd.DataFrame:
-        """The esttab-style table as strings: coefficient with stars, (standard error) below, then N, R², units."""
+    def table(self, digits: int | None = None, lang: str = "en") -> pd.DataFrame:
+        """The esttab-style table as strings: coefficient with stars, (standard error) below, then the fixed
+        effects, N, within R² and the number of units (row labels in ``lang``; ``digits`` default
+        :attr:`digits`)."""
+        d = self.digits if digits is None else int(digits)
+        zh = lang == "zh"
         labels = [sp["label"] for sp in self.specs]
         out: dict[str, list[str]] = {lab: [] for lab in labels}
         index: list[str] = []
@@ -96,16 +130,17 @@ class RegressionResult(Result):
             for lab in labels:
                 b = self.params.loc[var, lab]
                 if np.isfinite(b):
-                    out[lab].append(f"{b:.{digits}f}{stars(float(self.pvalues.loc[var, lab]))}")
-                    out[lab].append(f"({self.std_errors.loc[var, lab]:.{digits}f})")
+                    out[lab].append(f"{b:.{d}f}{stars(float(self.pvalues.loc[var, lab]))}")
+                    out[lab].append(f"({self.std_errors.loc[var, lab]:.{d}f})")
                 else:
                     out[lab] += ["", ""]
+        yes, no = ("是", "否") if zh else ("Yes", "No")
         extra = [
-            ("Unit FE", lambda lab: "Yes" if self.entity_effects else "No"),
-            ("Year FE", lambda lab: "Yes" if self.time_effects else "No"),
+            ("个体固定效应" if zh else "Unit FE", lambda lab: yes if self.entity_effects else no),
+            ("年份固定效应" if zh else "Year FE", lambda lab: yes if self.time_effects else no),
             ("N", lambda lab: f"{int(self.nobs[lab])}"),
-            ("Within R²", lambda lab: f"{self.rsquared_within[lab]:.{digits}f}"),
-            ("Units", lambda lab: f"{int(self.n_units[lab])}"),
+            ("组内 R²" if zh else "Within R²", lambda lab: f"{self.rsquared_within[lab]:.{d}f}"),
+            ("个体数" if zh else "Units", lambda lab: f"{int(self.n_units[lab])}"),
         ]
         for name, fn in extra:
             index.append(name)
@@ -115,12 +150,132 @@ class RegressionResult(Result):
         df.index.name = self.y_name
         return df
 
-    def summary(self, digits: int = 4) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """The usual regression table with a footnote on the standard errors."""
-        head = f"Dependent variable: {self.y_name}; core regressor: {self.x_name}"
-        foot = [f"Standard errors in parentheses: {self.specs[0]['cov']}.",
-                "*** p<0.01, ** p<0.05, * p<0.1"]
-        return "\n".join([head, self.table(digits).to_string(), *foot, *(f"note: {n}" for n in self.notes)])
+        cov = self._cov(lang)
+        if lang == "zh":
+            head = f"被解释变量：{self.y_name}；核心解释变量：{self.x_name}"
+            foot = [f"括号内为标准误：{cov}。", "*** p<0.01, ** p<0.05, * p<0.1"]
+            notes = [f"说明：{n}" for n in self.notes]
+        else:
+            head = f"Dependent variable: {self.y_name}; core regressor: {self.x_name}"
+            foot = [f"Standard errors in parentheses: {cov}.", "*** p<0.01, ** p<0.05, * p<0.1"]
+            notes = [f"note: {n}" for n in self.notes]
+        return [head, self.table(lang=lang).to_string(), *foot, *notes]
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """The coefficient of the core regressor (or its lag) in each specification, with SE, p and stars."""
+        zh = lang == "zh"
+        parts = []
+        within = self.entity_effects or self.time_effects
+        r2 = ("组内 R²" if within else "R²") if zh else ("within R²" if within else "R²")
+        for sp in self.specs:
+            lab, var = sp["label"], sp["regressor"]
+            b, se = float(self.params.loc[var, lab]), float(self.std_errors.loc[var, lab])
+            p = float(self.pvalues.loc[var, lab])
+            if zh:
+                parts.append(f"设定 {lab} 中 {var} 的系数为 {num(b)}{stars(p)}（标准误 {num(se)}，p {_p(p)}，"
+                             f"N = {int(self.nobs[lab])}，{r2} = {num(self.rsquared_within[lab], 3)}）")
+            else:
+                parts.append(f"in specification {lab} the coefficient of {var} is {num(b)}{stars(p)} (SE {num(se)}, "
+                             f"p {_p(p)}, N = {int(self.nobs[lab])}, {r2} {num(self.rsquared_within[lab], 3)})")
+        fe = [w for w, on in ((("个体" if zh else "unit"), self.entity_effects),
+                              (("年份" if zh else "year"), self.time_effects)) if on]
+        if zh:
+            fx = f"控制{'与'.join(fe)}固定效应" if fe else "混合 OLS（含常数项）"
+            ctrl = f"，控制变量：{'、'.join(self.controls)}" if self.controls else ""
+            return [f"以 {self.y_name} 为被解释变量、{self.x_name} 为核心解释变量的面板回归（{fx}{ctrl}）："
+                    + "；".join(parts) + "。", f"标准误：{self._cov(lang)}；*** p<0.01，** p<0.05，* p<0.1。"]
+        fx = f"{' and '.join(fe)} fixed effects" if fe else "pooled OLS with a constant"
+        ctrl = f", controls {join(self.controls, lang)}" if self.controls else ""
+        text = "; ".join(parts)
+        return [f"Panel regression of {self.y_name} on {self.x_name} ({fx}{ctrl}): {text[0].upper()}{text[1:]}.",
+                f"Standard errors: {self._cov(lang)}; *** p<0.01, ** p<0.05, * p<0.1."]
+
+    def _cov(self, lang: str) -> str:
+        """How the standard errors were computed, in ``lang``."""
+        cov = str(self.specs[0]["cov"])
+        if lang == "zh":
+            for en, zh in _COV_ZH:
+                cov = cov.replace(en, zh)
+        return cov
+
+    # -- figures -------------------------------------------------------------------------------
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficients with confidence intervals: spec, variable, coef, low, high (no constant).
+
+        From linearmodels' ``conf_int`` of each fitted model (the covariance chosen); without the models,
+        a normal approximation.
+        """
+        rows = []
+        zq = float(stats.norm.ppf(0.5 + level / 2))
+        for sp in self.specs:
+            lab = sp["label"]
+            model = self.models.get(lab)
+            ci = model.conf_int(level=level) if model is not None else None
+            for var in self.params.index:
+                b = float(self.params.loc[var, lab])
+                if var == "const" or not np.isfinite(b):
+                    continue
+                if ci is not None and var in ci.index:
+                    lo, hi = float(ci.loc[var].iloc[0]), float(ci.loc[var].iloc[1])
+                else:
+                    se = float(self.std_errors.loc[var, lab])
+                    lo, hi = b - zq * se, b + zq * se
+                rows.append({"spec": lab, "variable": var, "coef": b, "low": lo, "high": hi})
+        return pd.DataFrame(rows, columns=["spec", "variable", "coef", "low", "high"])
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """Coefficient plot: each regressor's estimate with its 95 % confidence interval, by specification."""
+        ci = self.conf_int()
+        variables = list(dict.fromkeys(ci["variable"]))
+        labels = [sp["label"] for sp in self.specs]
+        fig, ax = figure_axes(ax, (5.2, max(2.2, 0.45 * len(variables) * max(1, len(labels)) ** 0.5 + 1.0)))
+        step = 0.7 / max(1, len(labels))
+        for k, lab in enumerate(labels):
+            sub = ci[ci["spec"] == lab]
+            y = np.array([variables.index(v) for v in sub["variable"]], dtype=float)
+            y += (k - (len(labels) - 1) / 2) * step
+            color = OKABE_ITO[(4 + k) % len(OKABE_ITO)]
+            ax.errorbar(sub["coef"], y, xerr=[sub["coef"] - sub["low"], sub["high"] - sub["coef"]], fmt="o", ms=4,
+                        color=color, capsize=0, lw=1.2, label=lab)
+        ax.axvline(0, color="#888888", lw=0.6, ls="--")
+        ax.set_yticks(range(len(variables)), labels=variables)
+        ax.invert_yaxis()
+        ax.set_xlabel(("系数（95% 置信区间），被解释变量 " if lang == "zh" else "Coefficient (95% CI), dependent ")
+                      + self.y_name)
+        ax.tick_params(axis="y", length=0)
+        if len(labels) > 1:
+            ax.legend(loc="best")
+        return fig
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """Interactive coefficient plot (estimates with 95 % confidence intervals, by specification)."""
+        import plotly.graph_objects as go
+
+        ci = self.conf_int()
+        fig = go.Figure()
+        for k, sp in enumerate(self.specs):
+            sub = ci[ci["spec"] == sp["label"]]
+            fig.add_trace(go.Scatter(
+                x=sub["coef"], y=sub["variable"], mode="markers", name=sp["label"],
+                marker={"size": 9, "color": OKABE_ITO[(4 + k) % len(OKABE_ITO)]},
+                error_x={"type": "data", "symmetric": False, "array": sub["high"] - sub["coef"],
+                         "arrayminus": sub["coef"] - sub["low"], "thickness": 1.5, "width": 0},
+                hovertemplate="%{y}: %{x:.4f}<extra>" + sp["label"] + "</extra>"))
+        fig.add_vline(x=0, line_dash="dot", line_color="#888")
+        n = ci["variable"].nunique()
+        fig.update_layout(height=max(260, 60 * n + 120), scattermode="group",
+                          xaxis={"title": ("系数（95% 置信区间）" if lang == "zh" else "Coefficient (95% CI)")},
+                          yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.2},
+                          margin={"l": 120, "r": 20, "t": 20, "b": 60})
+        return [fig]
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The narrative, the coefficient plot, the regression table and the tidy estimates."""
+        lang = ctx.lang
+        return [Text(tuple(self.narrative(lang))), *(Figure(f) for f in self.figures(lang)),
+                Preformatted(self.summary(lang)), Table(self.to_frame(), max_rows=50)]
 
     def __repr__(self) -> str:
         coefs = ", ".join(f"{sp['label']} {sp['regressor']}={self.params.loc[sp['regressor'], sp['label']]:.4g}"
@@ -220,6 +375,20 @@ def panel_regression(
 
     Within R² is linearmodels' ``rsquared``: the R² of y on the regressors after the fixed effects are
     partialled out (reghdfe's "Within R-sq."; with unit effects only, Stata xtreg,fe "R-sq within").
+
+    Returns
+    -------
+    RegressionResult: params, std_errors, tstats, pvalues (regressors × specifications) and the fits.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> idx = pd.MultiIndex.from_product([[f"u{i}" for i in range(8)], range(2010, 2018)], names=["unit", "year"])
+    >>> x = pd.Series(rng.normal(size=len(idx)), idx, name="nqpf")
+    >>> y = (0.5 * x + rng.normal(scale=0.1, size=len(idx))).rename("hqd")
+    >>> r = panel_regression(y, x, lags=(0,))
+    >>> round(float(r.params.loc["nqpf", "(1)"]), 1)
+    0.5
     """
     from linearmodels import PanelOLS
 
@@ -338,8 +507,21 @@ class RegressionOptions(Options):
     cluster: Literal["entity", "time", "both", "robust"] = "entity"
 
 
+def _regression_methods(res: RegressionResult, opts: RegressionOptions, lang: str) -> str:
+    """The methods.md paragraph: the two-way fixed-effects equation and the clustered standard errors."""
+    c = cite(("cameron2015",), lang)
+    if lang == "zh":
+        return (f"采用双向固定效应面板回归{c}估计指数间关系，"
+                "$y_{it} = \\beta x_{i,t-L} + \\gamma' c_{it} + \\mu_i + \\lambda_t + \\varepsilon_{it}$，"
+                "标准误为聚类稳健标准误。")
+    return (f"The relation between the indices was estimated by two-way fixed-effects panel regressions{c}, "
+            "$y_{it} = \\beta x_{i,t-L} + \\gamma' c_{it} + \\mu_i + \\lambda_t + \\varepsilon_{it}$, with "
+            "cluster-robust standard errors.")
+
+
 @register_analysis("regression", options=RegressionOptions, result=RegressionResult, section="hqd", order=30,
                    label=("双向固定效应面板回归", "Two-way fixed-effects panel regression"), refs=("cameron2015",),
+                   methods=_regression_methods,
                    tables=lambda res, used: {f"regression_{used[0]}_on_{used[1]}": res.to_frame()})
 def _study_regression(ctx: StudyContext, opts: RegressionOptions) -> RegressionResult:
     yname, yres = ctx.index(opts.y, role="hqd")

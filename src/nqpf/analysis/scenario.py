@@ -13,14 +13,25 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.blocks import Block, Figure, Table, Text
 from nqpf.core.errors import DataError, near_matches
-from nqpf.core.interface import Result
+from nqpf.core.i18n import join, num, t
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
+from nqpf.core.units import match_province, unit_name
+from nqpf.measure import rescore
 from nqpf.result import IndexResult
+from nqpf.viz.style import OKABE_ITO, figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = ["ScenarioResult", "ScenarioWarning", "parse_change", "scenario"]
 
@@ -36,6 +47,11 @@ def parse_change(change: Any, indicator: str = "") -> tuple[str, float]:
 
     Numbers and numeric strings ("+0.5", "-3") are absolute changes in the indicator's own unit;
     strings ending in "%" are relative changes of the current value.
+
+    Examples
+    --------
+    >>> parse_change("+10%"), parse_change(0.5), parse_change("-3")
+    (('relative', 0.1), ('absolute', 0.5), ('absolute', -3.0))
     """
     where = f" for indicator '{indicator}'" if indicator else ""
     if isinstance(change, bool) or change is None:
@@ -91,6 +107,8 @@ class ScenarioResult(Result):
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    label = ("情景模拟", "Scenario simulation")
+
     @property
     def score_before(self) -> float:
         return float(self.before["score"])
@@ -124,20 +142,115 @@ class ScenarioResult(Result):
                      "after": float(self.rank_after), "change": float(self.rank_after - self.rank_before)})
         return pd.DataFrame(rows)
 
-    def summary(self, lang: str = "en") -> str:
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The score of the target and every inner node before and after (""), and the changes made."""
+        return {"": self.to_frame(), "changes": self.changes.copy()}
+
+    def _how(self, kind: str, change: float) -> str:
+        return f"{change:+.4g}" if kind == "absolute" else f"{change * 100:+.4g}%"
+
+    def _summary_lines(self, lang: str) -> list[str]:
         """The changes, the score and rank before and after."""
-        name_col = "name_zh" if lang == "zh" else "name_en"
-        lines = [f"Scenario for {self.unit} {self.year}" + (f" [{self.framework_name}]" if self.framework_name else "")]
+        zh = lang == "zh"
+        name_col = "name_zh" if zh else "name_en"
+        fw = f" [{self.framework_name}]" if self.framework_name else ""
+        lines = [f"情景模拟：{unit_name(self.unit, lang)} {self.year} 年{fw}" if zh
+                 else f"Scenario for {unit_name(self.unit, lang)} {self.year}{fw}"]
         for r in self.changes.itertuples(index=False):
-            how = f"{r.change:+.4g}" if r.kind == "absolute" else f"{r.change * 100:+.4g}%"
-            flag = " (outside the observed range)" if r.outside else ""
-            lines.append(f"  {getattr(r, name_col)} [{r.indicator}]: {r.before:.6g} → {r.after:.6g} ({how}){flag}")
+            flag = ("（超出观测范围）" if zh else " (outside the observed range)") if r.outside else ""
+            how = self._how(r.kind, r.change)
+            move = f"{r.before:.6g} → {r.after:.6g}"
+            lines.append(f"  {getattr(r, name_col)} [{r.indicator}]：{move}（{how}）{flag}" if zh
+                         else f"  {getattr(r, name_col)} [{r.indicator}]: {move} ({how}){flag}")
         n = len(self.scores)
-        lines.append(f"score: {self.score_before:.4f} → {self.score_after:.4f} ({self.delta:+.4f}); "
-                     f"rank: {self.rank_before} → {self.rank_after} of {n}")
-        lines.extend(f"warning: {w}" for w in self.warnings)
-        lines.extend(f"note: {t}" for t in self.notes)
-        return "\n".join(lines)
+        if zh:
+            lines.append(f"得分：{num(self.score_before)} → {num(self.score_after)}（{self.delta:+.4f}）；"
+                         f"排名：{self.rank_before} → {self.rank_after}（共 {n} 个）")
+        else:
+            lines.append(f"score: {num(self.score_before)} → {num(self.score_after)} ({self.delta:+.4f}); "
+                         f"rank: {self.rank_before} → {self.rank_after} of {n}")
+        lines.extend((f"警告：{w}" if zh else f"warning: {w}") for w in self.warnings)
+        lines.extend((f"说明：{x}" if zh else f"note: {x}") for x in self.notes)
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """What changed, how the score and the rank move, and which dimension moves most."""
+        zh = lang == "zh"
+        name_col = "name_zh" if zh else "name_en"
+        changes = [f"{getattr(r, name_col)} {self._how(r.kind, r.change)}"
+                   for r in self.changes.itertuples(index=False)]
+        who = unit_name(self.unit, lang)
+        n = len(self.scores)
+        nodes = self.to_frame()
+        nodes = nodes[~nodes["id"].isin(["score", "rank"])]
+        out: list[str]
+        if zh:
+            out = [f"若{who} {self.year} 年{join(changes, lang)}（其他地区与权重、标准化边界不变），综合得分由 "
+                   f"{num(self.score_before)} 变为 {num(self.score_after)}（{self.delta:+.4f}），"
+                   f"排名由第 {self.rank_before} 位变为第 {self.rank_after} 位（共 {n} 个）。"]
+        else:
+            out = [f"If {join(changes, lang)} in {who} in {self.year} (other units, weights and normalisation bounds "
+                   f"unchanged), its score would go from {num(self.score_before)} to {num(self.score_after)} "
+                   f"({self.delta:+.4f}) and its rank from {self.rank_before} to {self.rank_after} of {n}."]
+        if len(nodes) and np.abs(nodes["change"]).max() > 0:
+            top = nodes.loc[nodes["change"].abs().idxmax()]
+            out.append(f"变化最大的分项是{top['name_zh']}（{num(top['before'])} → {num(top['after'])}）。" if zh
+                       else f"The largest change among the sub-indices is in {top['name_en']} "
+                            f"({num(top['before'])} → {num(top['after'])}).")
+        if self.warnings:
+            out.append("部分新值超出观测范围，指数为外推结果。" if zh
+                       else "Some new values lie outside the observed range: the index extrapolates.")
+        return out
+
+    def _bars(self, lang: str) -> pd.DataFrame:
+        """The target and every inner node: label, before, after (the rank row left out)."""
+        df = self.to_frame()
+        df = df[df["id"] != "rank"]
+        return df.assign(label=df["name_zh" if lang == "zh" else "name_en"])
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The score and every sub-index before and after the change (paired horizontal bars)."""
+        df = self._bars(lang)
+        fig, ax = figure_axes(ax, (5.4, max(2.4, 0.32 * len(df) + 1.0)))
+        y = np.arange(len(df))
+        ax.barh(y - 0.2, df["before"], height=0.4, color="#bbbbbb", label="情景前" if lang == "zh" else "before")
+        ax.barh(y + 0.2, df["after"], height=0.4, color=OKABE_ITO[4], label="情景后" if lang == "zh" else "after")
+        ax.set_yticks(y, labels=list(df["label"]))
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{t('score', lang)} ({unit_name(self.unit, lang)}, {self.year})")
+        ax.tick_params(axis="y", length=0)
+        ax.legend(loc="lower right")
+        return fig
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The score and every sub-index before and after the change (grouped bars)."""
+        import plotly.graph_objects as go
+
+        df = self._bars(lang)
+        labels = list(df["label"])
+        fig = go.Figure([
+            go.Bar(y=labels, x=df["before"], orientation="h", name="情景前" if lang == "zh" else "before",
+                   marker_color="#bbbbbb", hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
+            go.Bar(y=labels, x=df["after"], orientation="h", name="情景后" if lang == "zh" else "after",
+                   marker_color=OKABE_ITO[4], hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
+        ])
+        fig.update_layout(barmode="group", height=max(300, 40 * len(df) + 120),
+                          xaxis={"title": f"{t('score', lang)} ({unit_name(self.unit, lang)}, {self.year})"},
+                          yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
+                          margin={"l": 160, "r": 20, "t": 20, "b": 60})
+        return [fig]
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The narrative, the before/after bars, and the changed indicators."""
+        lang = ctx.lang
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        ch = self.changes[["indicator", name_col, "unit", "before", "after", "low", "high", "outside"]]
+        ch = ch.assign(outside=[t("yes", lang) if o else t("no", lang) for o in ch["outside"]])
+        return [Text(tuple(self.narrative(lang))), *(Figure(f) for f in self.figures(lang)),
+                Table(ch, formats={"before": "6g", "after": "6g", "low": "6g", "high": "6g", "outside": "text"},
+                      headers={"indicator": t("indicator", lang), name_col: t("indicator", lang),
+                               "unit": t("measure_unit", lang), "before": t("before", lang),
+                               "after": t("after", lang)})]
 
     def __repr__(self) -> str:
         return (f"ScenarioResult({self.unit!r}, {self.year}, score {self.score_before:.4f}→{self.score_after:.4f}, "
@@ -149,10 +262,8 @@ def _resolve_unit(result: IndexResult, unit: Any, notes: list[str]) -> Any:
     if unit in units:
         return unit
     try:
-        from nqpf.datasets import match_province
-
         short = match_province(str(unit))
-    except Exception:
+    except DataError:
         short = None
     if short is not None and short in units:
         notes.append(f"unit '{unit}' matched to '{short}'")
@@ -191,9 +302,19 @@ def scenario(result: IndexResult, changes: Mapping[str, Any], unit: Any, year: i
     listed in ``.warnings``. A value that leaves the indicator's domain (e.g. a negative value of a
     non-negative indicator) raises a DataError. Unknown indicators, units or years raise a DataError
     naming them with near matches.
-    """
-    from nqpf.measure import rescore
 
+    Returns
+    -------
+    ScenarioResult: the changes, the unit-year's scores before and after, the rescored year.
+
+    Examples
+    --------
+    >>> from nqpf import load_dataset, load_framework, measure
+    >>> res = measure(load_dataset("china-provinces"), load_framework("nqpf-province-core"), years=(2020, 2022))
+    >>> s = scenario(res, {"rd_intensity_revised": "+10%"}, "广东", 2022)
+    >>> bool(s.delta > 0), s.rank_before >= s.rank_after
+    (True, True)
+    """
     if not isinstance(result, IndexResult):
         raise DataError(f"scenario needs an IndexResult from nqpf.measure(), got {type(result).__name__}")
     if not isinstance(changes, Mapping) or not changes:
@@ -265,3 +386,33 @@ def scenario(result: IndexResult, changes: Mapping[str, Any], unit: Any, year: i
         after=after_row.reindex(cols), scores=year_new, framework_name=fw.name, node_labels=labels,
         warnings=warn, notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.scenario]
+# ---------------------------------------------------------------------------------------------
+class ScenarioOptions(Options):
+    """``[analyses.scenario]``: the index, the unit and year to change, and the changes (indicator id ->
+    a number, an absolute change in the indicator's unit, or a string such as "+10%", a relative change)."""
+
+    index: str | None = None
+    unit: str
+    year: int
+    changes: dict[str, float | str]
+
+
+def _scenario_methods(res: ScenarioResult, opts: ScenarioOptions, lang: str) -> str:
+    """The methods.md paragraph: rescoring with the measured bounds, weights and reference points fixed."""
+    c = cite(("oecd2008",), lang)
+    if lang == "zh":
+        return (f"情景模拟{c}在保持标准化边界、权重与参考点不变的条件下对变动后的指标值重新计分，"
+                "只有被改变的单元-年份得分变化。")
+    return (f"Scenarios{c} re-scored changed indicator values with the measured normalisation bounds, weights and "
+            "reference points held fixed, so only the changed unit-year moves.")
+
+
+@register_analysis("scenario", options=ScenarioOptions, result=ScenarioResult, section="hqd", order=40,
+                   label=("情景模拟", "Scenario simulation"), refs=("oecd2008",), methods=_scenario_methods)
+def _study_scenario(ctx: StudyContext, opts: ScenarioOptions) -> ScenarioResult:
+    _, res = ctx.index(opts.index)
+    return scenario(res, opts.changes, opts.unit, opts.year)

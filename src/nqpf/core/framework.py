@@ -17,6 +17,7 @@ from nqpf.frameworks.schema import (
     Indicator,
     Node,
     Tags,
+    ahp_matrix,
     parse_framework_text,
     read_framework_file,
 )
@@ -197,20 +198,31 @@ class Framework:
 
     def ahp_matrices(self) -> dict[str, list[list[float]]]:
         """The AHP pairwise matrices given in the YAML, by node id."""
-        from nqpf.frameworks.schema import ahp_matrix
-
         return {n.id: ahp_matrix(n.ahp, len(n.child_ids())) for n in self.nodes if n.ahp is not None}
 
     def subset(self, indicator_ids: list[str]) -> Framework:
-        """A copy of the framework keeping only these indicators (empty nodes are removed)."""
+        """A copy of the framework keeping only these indicators (empty nodes are removed).
+
+        A node's AHP pairwise matrix keeps the rows and columns of the children that remain (the remaining
+        judgements are unchanged); with fewer than two children left it is dropped.
+        """
         keep = set(indicator_ids)
+
+        def sliced(node: Node, kept: list[int]) -> list[list[float]] | None:
+            if node.ahp is None or len(kept) < 2:
+                return None
+            M = ahp_matrix(node.ahp, len(node.child_ids()))
+            return [[M[a][b] for b in kept] for a in kept]
 
         def prune(node: Node) -> Node | None:
             if node.indicators is not None:
-                inds = [i for i in node.indicators if i.id in keep]
-                return node.model_copy(update={"indicators": inds, "ahp": None}) if inds else None
-            kids = [k for k in (prune(c) for c in node.children or []) if k is not None]
-            return node.model_copy(update={"children": kids, "ahp": None}) if kids else None
+                pos = [k for k, i in enumerate(node.indicators) if i.id in keep]
+                inds = [node.indicators[k] for k in pos]
+                return node.model_copy(update={"indicators": inds, "ahp": sliced(node, pos)}) if inds else None
+            pruned = [(k, prune(c)) for k, c in enumerate(node.children or [])]
+            pos = [k for k, c in pruned if c is not None]
+            kids = [c for _, c in pruned if c is not None]
+            return node.model_copy(update={"children": kids, "ahp": sliced(node, pos)}) if kids else None
 
         target = prune(self.spec.target)
         if target is None:

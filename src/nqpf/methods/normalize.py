@@ -13,20 +13,26 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from nqpf.core.errors import MethodError
+from nqpf.core.references import cite
 from nqpf.core.threads import num_threads
 from nqpf.methods.registry import register
 
 __all__ = [
+    "Directions",
+    "apply_params",
     "by_group",
     "column_bounds",
+    "degenerate",
+    "fit_params",
     "interval",
     "minmax",
     "vector",
@@ -273,6 +279,66 @@ def _check_weights(w: ArrayLike, m: int, name: str = "w") -> FloatArray:
 
 
 # ----------------------------------------------------------------------------------------------------
+# methods.md prose (facts: the index's settings plus n_rows, n_units, n_years; see nqpf.methods.registry)
+# ----------------------------------------------------------------------------------------------------
+def _where(facts: Mapping[str, Any], lang: str) -> str:
+    pooled = facts.get("scope", "pooled") == "pooled"
+    if lang == "zh":
+        return "取全部单元和年份的混合面板（全局）计算，使各年得分可比" if pooled else \
+            "在每一年内分别计算（截面），因此得分只能在年内比较，不能跨年比较"
+    return ("over the pooled panel of all units and years, so that scores are comparable across years" if pooled
+            else "within each year separately (cross-section), so that scores rank units within a year but are "
+                 "not comparable across years")
+
+
+def _minmax_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("hwang1981",), lang)
+    c2 = cite(("oecd2008",), lang)
+    shift = float(facts.get("shift", 1e-4))
+    if lang == "zh":
+        return (f"采用极差标准化对指标进行无量纲化处理{c}：正向指标 "
+                "$z_{ij} = (x_{ij} - \\min_j)/(\\max_j - \\min_j) + s$，负向指标 "
+                f"$z_{{ij}} = (\\max_j - x_{{ij}})/(\\max_j - \\min_j) + s$，平移量 $s = {shift:g}$ 使各值均不为零。"
+                f"最小值与最大值{_where(facts, lang)}{c2}。")
+    return (f"Indicators were made dimensionless by min–max normalisation{c}: "
+            "$z_{ij} = (x_{ij} - \\min_j)/(\\max_j - \\min_j) + s$ for positive indicators and "
+            "$z_{ij} = (\\max_j - x_{ij})/(\\max_j - \\min_j) + s$ for negative ones, with a shift "
+            f"$s = {shift:g}$ so that no value is exactly zero. The bounds $\\min_j$, $\\max_j$ were taken "
+            f"{_where(facts, lang)}{c2}.")
+
+
+def _interval_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("guo2007",), lang)
+    if lang == "zh":
+        return ("区间型（适度）指标的最佳区间为 $[q_1, q_2]$，按 $z = 1 - \\max(q_1 - x, x - q_2, 0)/M + s$ 计算，其中 "
+                f"$M = \\max(q_1 - \\min_j, \\max_j - q_2)${c}。")
+    return ("Interval (moderate) indicators with a best range $[q_1, q_2]$ were scored "
+            "$z = 1 - \\max(q_1 - x, x - q_2, 0)/M + s$ with $M = \\max(q_1 - \\min_j, \\max_j - q_2)$"
+            f"{c}.")
+
+
+def _zscore_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("jain2005",), lang)
+    pooled = facts.get("scope", "pooled") == "pooled"
+    if lang == "zh":
+        return ("指标采用 Z-score 标准化 $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$（样本标准差，负向指标取反号）"
+                f"{c}，" + ("基于混合面板计算。" if pooled else "逐年计算。"))
+    return ("Indicators were standardised as z-scores $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$ (sample standard "
+            f"deviation; sign reversed for negative indicators){c}, "
+            + ("over the pooled panel" if pooled else "within each year") + ".")
+
+
+def _vector_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("hwang1981",), lang)
+    pooled = facts.get("scope", "pooled") == "pooled"
+    if lang == "zh":
+        return ("指标采用向量归一化 $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$（负向指标取 $1 - r_{ij}$）"
+                f"{c}，" + ("基于混合面板计算。" if pooled else "逐年计算。"))
+    return ("Indicators were vector-normalised, $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$ ($1 - r_{ij}$ for "
+            f"negative indicators){c}, " + ("over the pooled panel" if pooled else "within each year") + ".")
+
+
+# ----------------------------------------------------------------------------------------------------
 # bounds and min-max
 # ----------------------------------------------------------------------------------------------------
 
@@ -310,21 +376,133 @@ def _resolve_bounds(A: FloatArray, bounds: tuple[ArrayLike, ArrayLike] | None) -
     return lo, hi
 
 
+def _constant_message(kind: str, j: int, a: FloatArray, b: FloatArray) -> str:
+    """The error for a degenerate column ``j`` of a normalisation (one wording for the kernels and the engine)."""
+    if kind == "minmax":
+        return (f"indicator column {j} is constant (min = max = {float(a[..., j].flat[0])}), so min-max "
+                "normalisation would divide by zero; drop the indicator or check its data.")
+    if kind == "zscore":
+        return (f"indicator column {j} is constant (standard deviation 0), so the z-score would divide by zero; "
+                "drop the indicator or check its data.")
+    return f"indicator column {j} is all zeros, so vector normalisation would divide by zero."
+
+
 def _check_range(lo: FloatArray, hi: FloatArray) -> FloatArray:
     rng = hi - lo
     zero = ~(rng > 0)
     if zero.any():
         j = int(np.flatnonzero(zero)[0])
-        raise MethodError(
-            f"indicator column {j} is constant (min = max = {lo[j]}), so min-max normalisation would "
-            "divide by zero; drop the indicator or check its data.",
-            column=j,
-        )
+        raise MethodError(_constant_message("minmax", j, lo, hi), column=j)
     return rng
 
 
+@dataclass(frozen=True)
+class Directions:
+    """How each indicator column is read: ``positive`` (larger is better; False = negative), ``interval``
+    (a moderate indicator with best range ``[best_low, best_high]``). Arrays of shape (m,)."""
+
+    positive: NDArray[np.bool_]
+    interval: NDArray[np.bool_]
+    best_low: FloatArray
+    best_high: FloatArray
+
+    @classmethod
+    def of(cls, positive: ArrayLike, m: int) -> Directions:
+        """Monotone directions only (no interval indicators)."""
+        pos = _as_positive(positive, m)
+        return cls(pos, np.zeros(m, dtype=bool), np.zeros(m), np.zeros(m))
+
+
+# ----------------------------------------------------------------------------------------------------
+# the three normalisations as fit / apply pairs (batch-aware: X is (..., n, m), statistics over axis -2)
+# ----------------------------------------------------------------------------------------------------
+def fit_params(kind: str, X: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The parameters of normalisation ``kind`` over the rows (axis -2) of ``X`` (..., n, m).
+
+    minmax: (column minimum, column maximum); zscore: (mean, sample sd, ddof 1); vector: (column norm,
+    unused). Shapes (..., m). A 2-D matrix uses the blocked (and, when large, threaded) column pass.
+    """
+    if kind == "minmax":
+        if X.ndim == 2:
+            return _column_minmax(X)
+        return X.min(axis=-2), X.max(axis=-2)
+    if kind == "zscore":
+        return X.mean(axis=-2), X.std(axis=-2, ddof=1)
+    if kind == "vector":
+        norm = np.sqrt(np.einsum("...ij,...ij->...j", X, X))
+        return norm, norm
+    raise MethodError(f"unknown normalisation {kind!r}; use minmax, zscore or vector")
+
+
+def degenerate(kind: str, a: FloatArray, b: FloatArray, dirs: Directions) -> NDArray[np.bool_]:
+    """Columns (..., m) the normalisation cannot use: zero range (minmax, except interval indicators), zero
+    standard deviation (zscore), zero norm (vector)."""
+    if kind == "minmax":
+        return ~(b - a > 0) & ~dirs.interval
+    return ~(a > 0) if kind == "vector" else ~(b > 0)
+
+
+def apply_params(kind: str, X: FloatArray, a: FloatArray, b: FloatArray, dirs: Directions,
+                 shift: float = 1e-4) -> FloatArray:
+    """Normalise ``X`` (..., n, m) with parameters ``a``, ``b`` (..., m) from :func:`fit_params`.
+
+    minmax (Hwang & Yoon 1981): ``(x - lo) / (hi - lo) + shift`` for positive, ``(hi - x) / (hi - lo) + shift``
+    for negative indicators, and for interval indicators (Guo 2007) ``1 - dist(x, [q1, q2]) / M + shift`` with
+    ``M = max(q1 - lo, hi - q2)`` (every value scores ``1 + shift`` when ``M <= 0``). zscore (Jain et al. 2005):
+    ``±(x - mean) / sd``. vector (Hwang & Yoon 1981): ``x / norm``, ``1 - x / norm`` for negative indicators.
+    Degenerate columns (see :func:`degenerate`) give inf/NaN; callers check them first.
+    """
+    a_ = a[..., None, :]
+    b_ = b[..., None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "minmax":
+            rng = b_ - a_
+            base = np.where(dirs.positive, a_, b_)
+            # (hi - x) / (hi - lo) == (x - hi) / -(hi - lo) exactly (negation is exact in IEEE arithmetic)
+            Z = np.subtract(X, base)
+            np.divide(Z, np.where(dirs.positive, rng, -rng), out=Z)
+            if dirs.interval.any():
+                j = dirs.interval
+                q1, q2 = dirs.best_low[j], dirs.best_high[j]
+                M = np.maximum(q1 - a_[..., j], b_[..., j] - q2)
+                safe = np.where(M > 0, M, 1.0)
+                dist = np.maximum(q1 - X[..., j], 0.0) + np.maximum(X[..., j] - q2, 0.0)
+                Z[..., j] = 1.0 - dist / safe
+            # with shift == 0 this still runs: +0.0 turns the -0.0 of a negative indicator's best unit into 0.0
+            np.add(Z, shift, out=Z)
+            return Z
+        if kind == "zscore":
+            Z = np.subtract(X, a_)
+            np.divide(Z, np.where(dirs.positive, b_, -b_), out=Z)
+            return Z
+        if kind == "vector":
+            R = np.divide(X, a_)
+            neg = ~dirs.positive
+            if neg.any():
+                R[..., neg] = 1.0 - R[..., neg]
+            return R
+    raise MethodError(f"unknown normalisation {kind!r}; use minmax, zscore or vector")
+
+
+def _checked(kind: str, A: FloatArray, dirs: Directions, bounds: tuple[ArrayLike, ArrayLike] | None
+             ) -> tuple[FloatArray, FloatArray]:
+    """Parameters of a 2-D matrix (or the given bounds), raising MethodError(column=j) for a degenerate column."""
+    if bounds is not None:
+        a, b = _resolve_bounds(A, bounds)
+    else:
+        _check_finite(A)
+        a, b = fit_params(kind, A)
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            _raise_nonfinite(A)
+    bad = degenerate(kind, a, b, dirs)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise MethodError(_constant_message(kind, j, a, b), column=j)
+    return a, b
+
+
 @register("normalization", "minmax", label=("极差标准化（min–max）", "min–max normalisation"), refs=("hwang1981",),
-          page="normalization")
+          page="normalization", prose=_minmax_prose)
 def minmax(
     X: ArrayLike,
     positive: ArrayLike,
@@ -339,28 +517,35 @@ def minmax(
     ``[shift, 1 + shift]``; nothing is clipped). The translation ``shift`` (平移, usually 1e-4) keeps every
     value positive for the logarithm of the entropy method.
 
+    Parameters
+    ----------
+    X : array (n, m) — rows are unit-years, columns indicators.
+    positive : bool array (m,) — True for positive (larger-is-better) indicators (or +1/-1).
+    shift : float — added after scaling.
+    bounds : optional pair of arrays (m,) — fixed (lo, hi).
+
+    Returns
+    -------
+    Z : array (n, m).
+
     Raises MethodError(column=j) for a constant column (``hi == lo``) and MethodError(row=i, column=j) at
     the first NaN/inf cell.
+
+    Examples
+    --------
+    >>> minmax([[1.0, 10.0], [3.0, 30.0], [2.0, 20.0]], [True, False], shift=0.0).tolist()
+    [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
     """
     A = _as_matrix(X)
-    m = A.shape[1]
-    pos = _as_positive(positive, m)
+    dirs = Directions.of(positive, A.shape[1])
     if not np.isfinite(shift):
         raise MethodError(f"shift must be a finite number, got {shift}.")
-    lo, hi = _resolve_bounds(A, bounds)
-    rng = _check_range(lo, hi)
-    base = np.where(pos, lo, hi)
-    # (hi - x) / (hi - lo) == (x - hi) / -(hi - lo) exactly (negation is exact in IEEE arithmetic).
-    denom = np.where(pos, rng, -rng)
-    Z = np.subtract(A, base)
-    np.divide(Z, denom, out=Z)
-    # with shift == 0 this still runs: adding +0.0 turns the -0.0 of a negative indicator's best unit into 0.0
-    np.add(Z, shift, out=Z)
-    return Z
+    lo, hi = _checked("minmax", A, dirs, bounds)
+    return apply_params("minmax", A, lo, hi, dirs, shift)
 
 
 @register("technique", "interval", label=("区间型（适度）指标标准化", "interval (moderate) indicator normalisation"),
-          refs=("guo2007",), page="normalization")
+          refs=("guo2007",), page="normalization", prose=_interval_prose)
 def interval(
     X: ArrayLike,
     best_low: ArrayLike,
@@ -379,6 +564,19 @@ def interval(
 
     plus ``shift``. If the whole observed range lies inside the best interval (``M <= 0``) every value
     scores 1 + shift. With fixed ``bounds`` values beyond them can score below ``shift``; nothing is clipped.
+
+    Parameters
+    ----------
+    X : array (n, m); best_low, best_high : arrays (m,); shift : float; bounds : optional (lo, hi) arrays (m,).
+
+    Returns
+    -------
+    Z : array (n, m).
+
+    Examples
+    --------
+    >>> interval([[0.0], [5.0], [10.0]], [4.0], [6.0], shift=0.0).ravel().tolist()
+    [0.0, 1.0, 0.0]
     """
     A = _as_matrix(X)
     m = A.shape[1]
@@ -398,54 +596,50 @@ def interval(
         )
     if not np.isfinite(shift):
         raise MethodError(f"shift must be a finite number, got {shift}.")
-    lo, hi = _resolve_bounds(A, bounds)
-    M = np.maximum(q1 - lo, hi - q2)
-    safe = np.where(M > 0, M, 1.0)
-    below = np.maximum(q1 - A, 0.0)  # distance below the interval (0 inside or above)
-    above = np.maximum(A - q2, 0.0)  # distance above the interval
-    np.add(below, above, out=below)  # at most one of the two is non-zero
-    np.divide(below, safe, out=below)
-    Z = np.subtract(1.0 + 0.0, below, out=below)
-    if shift != 0:
-        np.add(Z, shift, out=Z)
-    return Z
-
-
-# ----------------------------------------------------------------------------------------------------
-# z-score and vector normalisation
-# ----------------------------------------------------------------------------------------------------
+    dirs = Directions(np.ones(m, dtype=bool), np.ones(m, dtype=bool), q1, q2)
+    lo, hi = _checked("minmax", A, dirs, bounds)
+    return apply_params("minmax", A, lo, hi, dirs, shift)
 
 
 @register("normalization", "zscore", label=("Z-score 标准化", "z-score standardisation"), refs=("jain2005",),
-          page="normalization")
+          page="normalization", prose=_zscore_prose)
 def zscore(X: ArrayLike, positive: ArrayLike | None = None, ddof: int = 1) -> FloatArray:
     """Z-score standardisation 标准化 ``z = ±(x - mean) / sd`` (Jain et al. 2005, Pattern Recognition 38(12)).
 
-    ``sd`` uses ``ddof`` (default 1, the sample standard deviation). For a negative indicator the sign
-    is flipped, ``z = (mean - x) / sd``. Results are signed; they are not valid input for the entropy
+    ``sd`` is the sample standard deviation (ddof 1; ``ddof`` may change it). For a negative indicator the
+    sign is flipped, ``z = (mean - x) / sd``. Results are signed; they are not valid input for the entropy
     method (which needs non-negative values). A constant column raises MethodError(column=j).
+
+    Parameters
+    ----------
+    X : array (n, m); positive : optional bool array (m,) (default all positive); ddof : int.
+
+    Returns
+    -------
+    Z : array (n, m).
+
+    Examples
+    --------
+    >>> zscore([[1.0], [2.0], [3.0]]).ravel().tolist()
+    [-1.0, 0.0, 1.0]
     """
     A = _as_matrix(X, min_rows=ddof + 1)
     m = A.shape[1]
-    pos = np.ones(m, dtype=bool) if positive is None else _as_positive(positive, m)
-    _check_finite(A)
-    mu = A.mean(axis=0)
-    sd = A.std(axis=0, ddof=ddof)
-    zero = ~(sd > 0)
-    if zero.any():
-        j = int(np.flatnonzero(zero)[0])
-        raise MethodError(
-            f"indicator column {j} is constant (standard deviation 0), so the z-score would divide by "
-            "zero; drop the indicator or check its data.",
-            column=j,
-        )
-    Z = np.subtract(A, mu)
-    np.divide(Z, np.where(pos, sd, -sd), out=Z)
-    return Z
+    dirs = Directions.of(np.ones(m, dtype=bool) if positive is None else positive, m)
+    if ddof == 1:
+        mu, sd = _checked("zscore", A, dirs, None)
+    else:
+        _check_finite(A)
+        mu, sd = A.mean(axis=0), A.std(axis=0, ddof=ddof)
+        bad = degenerate("zscore", mu, sd, dirs)
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise MethodError(_constant_message("zscore", j, mu, sd), column=j)
+    return apply_params("zscore", A, mu, sd, dirs)
 
 
 @register("normalization", "vector", label=("向量归一化", "vector normalisation"), refs=("hwang1981",),
-          page="normalization")
+          page="normalization", prose=_vector_prose)
 def vector(X: ArrayLike, positive: ArrayLike | None = None) -> FloatArray:
     """Vector normalisation 向量归一化 ``r = x / sqrt(sum_i x^2)`` (Hwang & Yoon 1981, Multiple Attribute DM).
 
@@ -453,21 +647,25 @@ def vector(X: ArrayLike, positive: ArrayLike | None = None) -> FloatArray:
     Note that classical TOPSIS instead keeps ``r`` and swaps the ideal and anti-ideal for cost
     criteria; ``1 - r`` gives the same TOPSIS distances, since it is a reflection of the column.
     A column of zeros raises MethodError(column=j).
+
+    Parameters
+    ----------
+    X : array (n, m); positive : optional bool array (m,).
+
+    Returns
+    -------
+    R : array (n, m).
+
+    Examples
+    --------
+    >>> vector([[3.0], [4.0]]).ravel().tolist()
+    [0.6, 0.8]
     """
     A = _as_matrix(X)
     m = A.shape[1]
-    pos = np.ones(m, dtype=bool) if positive is None else _as_positive(positive, m)
-    _check_finite(A)
-    norm = np.sqrt(np.einsum("ij,ij->j", A, A))
-    zero = ~(norm > 0)
-    if zero.any():
-        j = int(np.flatnonzero(zero)[0])
-        raise MethodError(f"indicator column {j} is all zeros, so vector normalisation would divide by zero.", column=j)
-    R = np.divide(A, norm)
-    neg = ~pos
-    if neg.any():
-        R[:, neg] = 1.0 - R[:, neg]
-    return R
+    dirs = Directions.of(np.ones(m, dtype=bool) if positive is None else positive, m)
+    norm, _ = _checked("vector", A, dirs, None)
+    return apply_params("vector", A, norm, norm, dirs)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -519,13 +717,10 @@ def by_group(kernel: Callable[..., FloatArray], X: ArrayLike, groups: ArrayLike,
                 column=j,
                 row=int(order[starts[k]]),
             )
-        base = np.where(pos, lo, hi)
-        denom = np.where(pos, rng, -rng)
         counts = ends - starts
-        Zs = np.subtract(As, np.repeat(base, counts, axis=0), out=As)
-        np.divide(Zs, np.repeat(denom, counts, axis=0), out=Zs)
-        if shift != 0:
-            np.add(Zs, shift, out=Zs)
+        # each row normalised with its group's bounds: the rows are a batch of 1-row matrices
+        Zs = apply_params("minmax", As[:, None, :], np.repeat(lo, counts, axis=0), np.repeat(hi, counts, axis=0),
+                          Directions(pos, np.zeros(m, dtype=bool), np.zeros(m), np.zeros(m)), shift)[:, 0, :]
         out[order] = Zs
         return out
 

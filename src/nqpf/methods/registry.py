@@ -13,9 +13,11 @@ uncertainty analyses, the report, methods.md, the docs and ``nqpf cite`` read th
 else lists the methods. Adding a weighting method therefore touches its kernel module (kernel +
 registration), its test and its docs page.
 
-Weighting entries also say how the engine calls them: ``family`` is "objective" (a kernel
-``w = kernel(M)`` of a batch of matrices ``M`` (..., n, k) -> (..., k)), "subjective" (AHP: from the
-framework's pairwise matrices) or "combined"; ``input`` is "normalized" (the normalised matrix) or "raw"
+``engine`` is the batch implementation the measurement pipeline calls (the public kernel is built on it):
+for a weighting ``engine(M) -> (W, bad)`` on a batch of matrices (..., n, k); for an aggregation an
+:class:`~nqpf.methods.aggregate.Aggregator`. Weighting entries also say how the engine calls them:
+``family`` is "objective" (weights from a matrix), "subjective" (AHP: from the framework's pairwise
+matrices) or "combined"; ``input`` is "normalized" (the normalised matrix) or "raw"
 (the indicator values, e.g. the coefficient of variation); ``per_year`` marks a cross-section method whose
 weights differ by year.
 """
@@ -49,6 +51,7 @@ class MethodSpec:
     family: Literal["objective", "subjective", "combined", ""] = ""
     input: Literal["normalized", "raw"] = "normalized"
     per_year: bool = False
+    engine: Any = None
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang`` ("zh" or "en")."""
@@ -73,13 +76,13 @@ _BY_KIND: dict[str, Registry[MethodSpec]] = {
 
 def register(kind: Kind, key: str, *, label: tuple[str, str], refs: tuple[str, ...] = (), page: str = "",
              prose: Prose | None = None, family: Literal["objective", "subjective", "combined", ""] = "",
-             input: Literal["normalized", "raw"] = "normalized", per_year: bool = False
+             input: Literal["normalized", "raw"] = "normalized", per_year: bool = False, engine: Any = None
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: register ``kernel`` under ``key`` in the ``kind`` registry; returns the kernel unchanged."""
 
     def deco(kernel: Callable[..., Any]) -> Callable[..., Any]:
         _BY_KIND[kind].add(key, MethodSpec(kind, key, kernel, label, tuple(refs), page, prose, family, input,
-                                           per_year))
+                                           per_year, engine))
         return kernel
 
     return deco

@@ -6,12 +6,14 @@ All functions return float64 weight vectors that are non-negative and sum to 1. 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from nqpf.core.errors import MethodError
+from nqpf.core.references import cite
 from nqpf.methods.normalize import (
     _as_matrix,
     _block_rows,
@@ -23,7 +25,7 @@ from nqpf.methods.normalize import (
     _raise_nonfinite,
     _tile,
 )
-from nqpf.methods.registry import register
+from nqpf.methods.registry import WEIGHTINGS, register
 
 __all__ = [
     "SAATY_RANDOM_INDEX",
@@ -141,24 +143,60 @@ def entropy_parts(Z: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
         new = np.clip(log2s[redo] + _log2_scale(zbar[redo]), -1020, 1020)
         T[redo], S[redo] = _entropy_sums(A, redo, new)
         zbar[redo] = S[redo] / n
-    safe_S = np.where(zero, 1.0, S)
-    D = T / safe_S - np.log(np.where(zero, 1.0, zbar))
-    D = np.maximum(D, 0.0)
-    D[zero] = 0.0
-    # A constant column has D = 0 in exact arithmetic but leaves rounding noise (up to ~1e-13) in floating
-    # point. So that a constant column gets weight exactly 0, never noise or NaN: columns with a small
-    # divergence are checked for exact constancy (rare and cheap), and a divergence below the rounding
-    # level _D_NOISE * (1 + |ln zbar|) (a coefficient of variation below about 5e-7) counts as 0.
-    small = np.flatnonzero((D < 1e-9) & ~zero)
-    for j in small:
-        col = A[:, j]
-        if col.min() == col.max():
-            D[j] = 0.0
-    D[small] = np.where(D[small] < _D_NOISE * (1.0 + np.abs(np.log(zbar[small]))), 0.0, D[small])
+    D = _divergence(A, T, S, zero, zbar)
     d = D / np.log(n)
     e = 1.0 - d
     w = _normalise(d, "entropy weights")
     return e, d, w
+
+
+def _divergence(A: FloatArray, T: FloatArray, S: FloatArray, zero: NDArray[np.bool_], zbar: FloatArray
+                ) -> FloatArray:
+    """``D_j = T_j / S_j - ln zbar_j`` (..., m), with constant columns exactly 0 (shared by every entropy path).
+
+    A constant column has D = 0 in exact arithmetic but leaves rounding noise (up to ~1e-13) in floating
+    point. So that a constant column gets weight exactly 0, never noise or NaN: columns with a small
+    divergence are checked for exact constancy, and a divergence below the rounding level
+    _D_NOISE * (1 + |ln zbar|) (a coefficient of variation below about 5e-7) counts as 0.
+    """
+    safe_S = np.where(zero, 1.0, S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        D = T / safe_S - np.log(np.where(zero, 1.0, zbar))
+    D = np.where(zero, 0.0, np.maximum(D, 0.0))
+    small = (D < 1e-9) & ~zero
+    if small.any():
+        const = A.min(axis=-2) == A.max(axis=-2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            noise = _D_NOISE * (1.0 + np.abs(np.log(np.where(zero, 1.0, zbar))))
+        D = np.where(small & (const | (D < noise)), 0.0, D)
+    return D
+
+
+def _entropy_batch(M: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Entropy weights of a batch of matrices ``M`` (..., n, k) -> (W (..., k), bad (...)).
+
+    The same divergence as :func:`entropy_parts` (:func:`_divergence`), with the power-of-two column scaling
+    chosen from each matrix's column means. ``bad``: a negative value, or no column carries information.
+    """
+    n = M.shape[-2]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        log2s = _log2_scale(M.mean(axis=-2))
+        t = M * np.ldexp(1.0, -log2s)[..., None, :]
+        T = np.einsum("...ij,...ij->...j", t, np.log(t + _TINY))
+        S = t.sum(axis=-2)
+    bad = (M < 0).any(axis=(-2, -1)) | ~np.isfinite(S).all(axis=-1)
+    zero = S == 0
+    D = _divergence(M, T, S, zero, S / n)
+    return _simplex(D / np.log(n), bad)
+
+
+def _simplex(d: FloatArray, bad: NDArray[np.bool_]) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """``w = d / sum d`` over the last axis; rows with no positive total are flagged (weights NaN)."""
+    tot = d.sum(axis=-1, keepdims=True)
+    ok = tot[..., 0] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = d / np.where(ok[..., None], tot, np.nan)
+    return w, bad | ~ok
 
 
 def _raise_negative(A: FloatArray, j: int) -> None:
@@ -173,8 +211,28 @@ def _raise_negative(A: FloatArray, j: int) -> None:
     )
 
 
+def _entropy_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("shannon1948", "zeleny1982"), lang)
+    formula = ("$p_{ij} = z_{ij}/\\sum_i z_{ij}$, $e_j = -\\frac{1}{\\ln n}\\sum_i p_{ij}\\ln p_{ij}$, "
+               "$d_j = 1 - e_j$, $w_j = d_j/\\sum_k d_k$")
+    if facts.get("weighting") == "entropy":
+        if lang == "zh":
+            return (f"采用熵值法确定指标权重{c}：{formula}，逐年计算（$n$ 为当年单元数），各年以当年权重集成，"
+                    "报告的权重为各年权重的均值。")
+        return (f"Indicator weights were set by the entropy weight method{c}, {formula}, computed separately for "
+                "each year ($n$ = units in that year); each year is aggregated with its own weights, and the weights "
+                "reported are their mean over the years.")
+    n_rows = facts.get("n_rows", "")
+    if lang == "zh":
+        return (f"采用全局熵值法确定指标权重{c}：{formula}，基于全部单元-年份堆叠的面板计算（$n = {n_rows}$），"
+                "各年使用同一组权重。")
+    return (f"Indicator weights were set by the global entropy weight method{c}: {formula}, computed on the stacked "
+            f"panel of all unit-years ($n = {n_rows}$), so that one set of weights applies to every year.")
+
+
 @register("weighting", "entropy", label=("熵值法（逐年）", "entropy weight method (per year)"),
-          refs=("shannon1948", "zeleny1982"), page="entropy", family="objective", per_year=True)
+          refs=("shannon1948", "zeleny1982"), page="entropy", family="objective", per_year=True,
+          prose=_entropy_prose, engine=_entropy_batch)
 def entropy(Z: ArrayLike) -> FloatArray:
     """Entropy weight method 熵值法 (Zeleny 1982, Multiple Criteria Decision Making, McGraw-Hill).
 
@@ -194,7 +252,8 @@ def entropy(Z: ArrayLike) -> FloatArray:
 
 
 @register("weighting", "global_entropy", label=("全局熵值法", "global entropy weight method"),
-          refs=("shannon1948", "zeleny1982"), page="entropy", family="objective")
+          refs=("shannon1948", "zeleny1982"), page="entropy", family="objective", prose=_entropy_prose,
+          engine=_entropy_batch)
 def global_entropy(Z: ArrayLike) -> FloatArray:
     """Global (pooled-panel) entropy 全局熵值法: :func:`entropy` on the stacked panel (Zeleny 1982, MCDM).
 
@@ -209,8 +268,46 @@ def global_entropy(Z: ArrayLike) -> FloatArray:
 # ----------------------------------------------------------------------------------------------------
 
 
+def _critic_batch(M: FloatArray, ddof: int = 1) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """CRITIC weights of a batch ``M`` (..., n, k) -> (W (..., k), bad (...)).
+
+    ``C_j = sigma_j * sum_k (1 - r_jk)`` over the varying columns: a column whose spread is negligible
+    relative to its magnitude is constant, gets weight 0 and is left out of the others' conflict sums;
+    correlations are clipped to [-1, 1] and a conflict below 1e-12 (r = 1 up to rounding) counts as 0.
+    ``bad``: every column constant, or every pair of varying columns perfectly correlated (C sums to 0).
+    """
+    k = M.shape[-1]
+    sigma = M.std(axis=-2, ddof=ddof)
+    scale = np.abs(M).max(axis=-2)
+    const = ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
+    Xc = M - M.mean(axis=-2, keepdims=True)
+    cov = np.einsum("...ij,...ik->...jk", Xc, Xc)
+    sd = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    sd = np.where(const, 1.0, sd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        R = np.clip(cov / (sd[..., :, None] * sd[..., None, :]), -1.0, 1.0)  # rounding can push |r| past 1
+    R = np.where(const[..., :, None] | const[..., None, :], 1.0, R)
+    idx = np.arange(k)
+    R[..., idx, idx] = 1.0
+    conflict = 1.0 - R
+    conflict[conflict < 1e-12] = 0.0  # r = 1 up to rounding: no conflict, not a tiny signed one
+    C = np.where(const, 0.0, sigma * conflict.sum(axis=-1))
+    return _simplex(C, np.zeros(M.shape[:-2], dtype=bool))
+
+
+def _critic_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("diakoulaki1995",), lang)
+    if lang == "zh":
+        return (f"采用 CRITIC 法确定指标权重{c}（基于标准化矩阵）："
+                "$C_j = \\sigma_j\\sum_k(1 - r_{jk})$，$w_j = C_j/\\sum_k C_k$，其中 $\\sigma_j$ 为指标 $j$ 的标准差，"
+                "$r_{jk}$ 为指标 $j$ 与 $k$ 的 Pearson 相关系数。")
+    return (f"Indicator weights were set by the CRITIC method{c} on the normalised matrix: "
+            "$C_j = \\sigma_j\\sum_k(1 - r_{jk})$, $w_j = C_j/\\sum_k C_k$, with $\\sigma_j$ the standard "
+            "deviation of indicator $j$ and $r_{jk}$ the Pearson correlation of indicators $j$ and $k$.")
+
+
 @register("weighting", "critic", label=("CRITIC 赋权法", "CRITIC weighting"), refs=("diakoulaki1995",),
-          page="critic", family="objective")
+          page="critic", family="objective", prose=_critic_prose, engine=_critic_batch)
 def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     """CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995, Computers & Oper. Res. 22(7), 763-770).
 
@@ -220,40 +317,55 @@ def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     ``sigma_j = 0`` and undefined correlations: it gets weight 0 and is left out of the other columns'
     conflict sums, so adding a constant column never changes the other weights. All columns constant
     raises MethodError.
+
+    Parameters
+    ----------
+    Z : array (n, m), the normalised matrix; ddof : int.
+
+    Returns
+    -------
+    w : array (m,), non-negative, summing to 1.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in critic([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2]])]
+    [0.5218, 0.4782]
     """
     A = _as_matrix(Z, name="Z", min_rows=2)
     _check_finite(A, "Z")
-    m = A.shape[1]
-    sigma = A.std(axis=0, ddof=ddof)
-    # treat columns with negligible spread relative to their magnitude as constant
-    scale = np.abs(A).max(axis=0)
-    const = ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
-    C = np.zeros(m)
-    keep = np.flatnonzero(~const)
-    if keep.size == 0:
-        raise MethodError(
-            "CRITIC weights: every indicator column is constant, so weights are undefined; check that the "
-            "matrix varies across unit-years."
-        )
-    Ak = A[:, keep]
-    Xc = Ak - Ak.mean(axis=0)
-    cov = Xc.T @ Xc
-    sd = np.sqrt(np.diag(cov))
-    R = np.clip(cov / np.outer(sd, sd), -1.0, 1.0)  # rounding can push |r| past 1
-    np.fill_diagonal(R, 1.0)
-    conflict = 1.0 - R
-    conflict[conflict < 1e-12] = 0.0  # r = 1 up to rounding: no conflict, not a tiny signed one
-    C[keep] = sigma[keep] * conflict.sum(axis=1)
-    if not C.sum() > 0:
+    w, bad = _critic_batch(A, ddof)
+    if bad:
+        sigma = A.std(axis=0, ddof=ddof)
+        scale = np.abs(A).max(axis=0)
+        if not (sigma > 1e-14 * np.where(scale > 0, scale, 1.0)).any():
+            raise MethodError("CRITIC weights: every indicator column is constant, so weights are undefined; "
+                              "check that the matrix varies across unit-years.")
         raise MethodError(
             "CRITIC weights: every pair of varying indicators is perfectly correlated, so the conflict term "
             "carries zero information and CRITIC weights are undefined (0/0); use entropy or CV weights."
         )
-    return _normalise(C, "CRITIC weights")
+    return w
+
+
+def _cv_batch(X: FloatArray, ddof: int = 1) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """CV weights of a batch of raw matrices ``X`` (..., n, k): ``v = sigma / mean``; ``bad`` where a mean <= 0."""
+    mu = X.mean(axis=-2)
+    bad = ~(mu > 0).all(axis=-1)
+    v = X.std(axis=-2, ddof=ddof) / np.where(mu > 0, mu, 1.0)
+    return _simplex(v, bad)
+
+
+def _cv_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("wang2010",), lang)
+    if lang == "zh":
+        return (f"采用变异系数法确定指标权重{c}（基于原始指标值）：$v_j = \\sigma_j/\\bar x_j$，"
+                "$w_j = v_j/\\sum_k v_k$。")
+    return (f"Indicator weights were set by the coefficient-of-variation method{c} on the raw indicator values: "
+            "$v_j = \\sigma_j/\\bar x_j$, $w_j = v_j/\\sum_k v_k$.")
 
 
 @register("weighting", "cv", label=("变异系数法", "coefficient-of-variation weighting"), refs=("wang2010",),
-          page="cv", family="objective", input="raw")
+          page="cv", family="objective", input="raw", prose=_cv_prose, engine=_cv_batch)
 def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
     """Coefficient-of-variation weights 变异系数法 (dispersion weighting; cf. Wang & Luo 2010, Math. Comput. Model.).
 
@@ -261,27 +373,111 @@ def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
     Mathematical and Computer Modelling 51(1-2), 1-12) made unit-free by dividing by the mean. ``ddof``
     cancels in the weights. Every column needs a positive mean (CV is meaningless otherwise: normalise
     first); a constant column gets weight 0.
+
+    Parameters
+    ----------
+    X : array (n, m), raw indicator values; ddof : int.
+
+    Returns
+    -------
+    w : array (m,).
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in cv([[1.0, 10.0], [3.0, 10.0]])]
+    [1.0, 0.0]
     """
     A = _as_matrix(X, min_rows=2)
     _check_finite(A)
     mu = A.mean(axis=0)
-    bad = ~(mu > 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    badcol = ~(mu > 0)
+    if badcol.any():
+        j = int(np.flatnonzero(badcol)[0])
         raise MethodError(
             f"column {j} has mean {mu[j]} <= 0, so its coefficient of variation is meaningless; "
             "apply min-max normalisation (with a shift) before CV weighting.",
             column=j,
         )
-    sigma = A.std(axis=0, ddof=ddof)
-    v = sigma / mu
-    return _normalise(v, "CV weights")
+    w, bad = _cv_batch(A, ddof)
+    if bad:
+        _normalise(np.zeros(A.shape[1]), "CV weights")
+    return w
+
+
+def _sd_batch(Z: FloatArray, ddof: int = 1) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Standard-deviation weights of a batch ``Z`` (..., n, k): ``w = sigma / sum sigma``."""
+    return _simplex(Z.std(axis=-2, ddof=ddof), np.zeros(Z.shape[:-2], dtype=bool))
+
+
+def _sd_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("wang2010",), lang)
+    if lang == "zh":
+        return (f"采用标准差法确定指标权重{c}（基于标准化矩阵）：$w_j = \\sigma_j/\\sum_k \\sigma_k$，"
+                "标准差越大的指标区分度越高、权重越大。")
+    return (f"Indicator weights were set by the standard-deviation method{c} on the normalised matrix: "
+            "$w_j = \\sigma_j/\\sum_k \\sigma_k$, so indicators that separate the units more weigh more.")
+
+
+@register("weighting", "sd", label=("标准差法", "standard-deviation weighting"), refs=("wang2010",), page="sd",
+          family="objective", prose=_sd_prose, engine=_sd_batch)
+def sd(Z: ArrayLike, ddof: int = 1) -> FloatArray:
+    """Standard-deviation weights 标准差法 (Wang & Luo 2010, Mathematical and Computer Modelling 51(1-2), 1-12).
+
+    ``w_j = sigma_j / sum_k sigma_k`` on the normalised matrix: an objective method that gives more weight
+    to indicators that spread the units out more. ``ddof`` cancels in the weights. A constant column gets
+    weight 0; all columns constant raises MethodError.
+
+    Parameters
+    ----------
+    Z : array (n, m), the normalised matrix; ddof : int.
+
+    Returns
+    -------
+    w : array (m,), non-negative, summing to 1.
+
+    Examples
+    --------
+    >>> sd([[0.0, 0.0], [1.0, 0.5], [2.0, 1.0]]).tolist()
+    [0.6666666666666666, 0.3333333333333333]
+    """
+    A = _as_matrix(Z, name="Z", min_rows=2)
+    _check_finite(A, "Z")
+    w, bad = _sd_batch(A, ddof)
+    if bad:
+        _normalise(np.zeros(A.shape[1]), "standard-deviation weights")
+    return w
+
+
+def _equal_batch(M: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Equal weights for a batch (..., n, k)."""
+    k = M.shape[-1]
+    return np.full((*M.shape[:-2], k), 1.0 / k), np.zeros(M.shape[:-2], dtype=bool)
+
+
+def _equal_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("dawes1979",), lang)
+    return f"各指标取相等权重 $w_j = 1/m${c}。" if lang == "zh" else \
+        f"All indicators received equal weights $w_j = 1/m${c}."
 
 
 @register("weighting", "equal", label=("等权法", "equal weights"), refs=("dawes1979",), page="combined",
-          family="objective")
+          family="objective", prose=_equal_prose, engine=_equal_batch)
 def equal(m: int) -> FloatArray:
-    """Equal weights 等权法 ``w_j = 1/m`` (Dawes 1979, American Psychologist 34(7), 571-582)."""
+    """Equal weights 等权法 ``w_j = 1/m`` (Dawes 1979, American Psychologist 34(7), 571-582).
+
+    Parameters
+    ----------
+    m : int, the number of indicators.
+
+    Returns
+    -------
+    w : array (m,).
+
+    Examples
+    --------
+    >>> equal(4).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
         raise MethodError(f"equal weights need a positive integer number of indicators, got {m}.")
     return np.full(int(m), 1.0 / int(m))
@@ -312,8 +508,24 @@ SAATY_RANDOM_INDEX: dict[int, float] = {
 }
 
 
+def _ahp_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("saaty1977", "saaty1980"), lang)
+    cr = facts.get("ahp_consistency_ratio") or {}
+    worst = max(cr.values()) if cr else None
+    if lang == "zh":
+        return (f"主观权重采用层次分析法确定{c}：各节点取判断矩阵最大特征值对应的特征向量，"
+                "一致性指标 $CI = (\\lambda_{\\max} - n)/(n - 1)$，"
+                "一致性比率 $CR = CI/RI_n$（Saaty 平均随机一致性指标），"
+                "要求 $CR < 0.1$；全局权重为逐层权重之积。" + (f"最大一致性比率 CR = {worst:.3f}。" if cr else ""))
+    return (f"Subjective weights were derived by the analytic hierarchy process{c}: at every node the principal "
+            "eigenvector of the pairwise comparison matrix, with consistency index "
+            "$CI = (\\lambda_{\\max} - n)/(n - 1)$ and ratio $CR = CI/RI_n$ (Saaty's random index), required to be "
+            "below 0.1; global weights are products down the tree."
+            + (f" The largest consistency ratio was CR = {worst:.3f}." if cr else ""))
+
+
 @register("weighting", "ahp", label=("层次分析法（AHP）", "analytic hierarchy process (AHP)"),
-          refs=("saaty1977", "saaty1980"), page="ahp", family="subjective")
+          refs=("saaty1977", "saaty1980"), page="ahp", family="subjective", prose=_ahp_prose)
 def ahp(
     A: ArrayLike,
     max_cr: float = 0.1,
@@ -387,8 +599,70 @@ def _check_simplex(w: ArrayLike, name: str, m: int | None = None) -> FloatArray:
     return _check_weights(a, a.shape[0] if (m is None and a.ndim == 1) else (m or -1), name)
 
 
+def _combine_batch(s: FloatArray, o: FloatArray, how: str, alpha: float = 0.5
+                   ) -> tuple[FloatArray, NDArray[np.bool_], dict[str, FloatArray]]:
+    """Combine subjective ``s`` and objective ``o`` weights (..., m) -> (w, bad, coefficients) (see :func:`combined`).
+
+    The coefficients (arrays of the batch shape) are ``alpha``, ``beta`` for the linear and game rules and
+    ``raw`` (a1, a2) for the game rule: the 2x2 first-order system solved in closed form, ``(0.5, 0.5)`` when
+    it is singular (s == o).
+    """
+    shape = np.broadcast_shapes(s.shape, o.shape)[:-1]
+    if how == "multiplicative":
+        w, bad = _simplex(s * o, np.zeros(shape, dtype=bool))
+        return w, bad, {}
+    if how == "linear":
+        w, bad = _simplex(alpha * s + (1.0 - alpha) * o, np.zeros(shape, dtype=bool))
+        return w, bad, {"alpha": np.full(shape, float(alpha)), "beta": np.full(shape, 1.0 - float(alpha))}
+    if how == "game":
+        # Lai et al. (2015): [[s.s, s.o], [o.s, o.o]] [a1, a2] = [s.s, o.o], a* = |a| / (|a1| + |a2|)
+        ss = (s * s).sum(axis=-1)
+        so = (s * o).sum(axis=-1)
+        oo = (o * o).sum(axis=-1)
+        det = ss * oo - so * so
+        sing = np.abs(det) <= 1e-14 * ss * oo
+        safe = np.where(sing, 1.0, det)
+        a1 = np.where(sing, 0.5, (ss * oo - so * oo) / safe)
+        a2 = np.where(sing, 0.5, (ss * oo - so * ss) / safe)
+        tot = np.abs(a1) + np.abs(a2)
+        c1, c2 = np.abs(a1) / tot, np.abs(a2) / tot
+        w, bad = _simplex(c1[..., None] * s + c2[..., None] * o, np.zeros(shape, dtype=bool))
+        return w, bad, {"alpha": c1, "beta": c2, "raw_a1": a1, "raw_a2": a2}
+    raise MethodError(f"unknown combination how={how!r}; use 'multiplicative', 'linear' or 'game'.")
+
+
+def _combined_prose(facts: Mapping[str, Any], lang: str) -> str:
+    comb = facts.get("combined") or {}
+    how = comb.get("how", facts.get("combine", "multiplicative"))
+    obj = WEIGHTINGS[comb.get("objective", facts.get("objective", "global_entropy"))]
+    obj_text, obj_refs = obj.label_in(lang), cite(obj.refs, lang)
+    if how == "multiplicative":
+        rule = ("乘法合成 $w_j = s_j o_j/\\sum_k s_k o_k$" if lang == "zh"
+                else "multiplicatively, $w_j = s_j o_j/\\sum_k s_k o_k$")
+    elif how == "linear":
+        a = comb.get("alpha", facts.get("alpha", 0.5))
+        rule = (f"线性加权 $w_j = \\alpha s_j + (1 - \\alpha) o_j$，$\\alpha = {a:g}$" if lang == "zh"
+                else f"linearly, $w_j = \\alpha s_j + (1 - \\alpha) o_j$ with $\\alpha = {a:g}$")
+    else:
+        a, b = comb.get("alpha"), comb.get("beta")
+        both = isinstance(a, float) and isinstance(b, float)
+        coef = f" ($\\alpha^* = {a:.4f}$, $\\beta^* = {b:.4f}$)" if both else ""
+        game = cite(("lai2015",), lang)
+        rule = ("博弈论组合赋权" + game + "，$w = \\alpha^* s + \\beta^* o$，组合系数由 "
+                "$\\min\\lVert \\alpha s + \\beta o - u\\rVert$（$u \\in \\{s, o\\}$）的一阶条件求得并归一化" + coef
+                if lang == "zh" else
+                "by the game-theory combination" + game + ", $w = \\alpha^* s + \\beta^* o$ with coefficients "
+                "from the first-order conditions of $\\min\\lVert \\alpha s + \\beta o - u\\rVert$, "
+                "$u \\in \\{s, o\\}$, normalised to sum to one" + coef)
+    lead = _ahp_prose(facts, lang)
+    if lang == "zh":
+        return lead + f"主观权重 $s_j$（AHP）与客观权重 $o_j$（{obj_text}{obj_refs}）采用{rule}进行组合。"
+    return lead + (f" The subjective AHP weights $s_j$ and the objective weights $o_j$ of the {obj_text}{obj_refs} "
+                   f"were combined {rule}.")
+
+
 @register("weighting", "combined", label=("主客观组合赋权", "combined subjective–objective weights"),
-          page="combined", family="combined")
+          page="combined", family="combined", prose=_combined_prose)
 def combined(
     w_subjective: ArrayLike,
     w_objective: ArrayLike,
@@ -402,35 +676,37 @@ def combined(
     - ``"game"`` 博弈论组合赋权 (Lai et al. 2015, Natural Hazards 77(2), 1243-1259): coefficients ``a1, a2``
       minimise ``|| a1 s + a2 o - u ||`` for ``u`` in ``{s, o}``; the first-order conditions are the 2x2
       system ``[[s.s, s.o], [o.s, o.o]] [a1, a2]^T = [s.s, o.o]^T``; the coefficients are normalised as
-      ``a_k* = |a_k| / (|a1| + |a2|)`` and ``w = a1* s + a2* o`` (info ``{"alpha": a1*, "beta": a2*,
-      "raw": (a1, a2)}``). If ``s`` and ``o`` are identical the system is singular and ``a* = (0.5, 0.5)``.
+      ``a_k* = |a_k| / (|a1| + |a2|)`` and ``w = a1* s + a2* o`` (info ``{"alpha": a1*, "beta": a2*}``).
+      If ``s`` and ``o`` are identical the system is singular and ``a* = (0.5, 0.5)``.
+
+    Parameters
+    ----------
+    w_subjective, w_objective : arrays (m,), each non-negative summing to 1.
+    how : the combination rule; alpha : the subjective share of the linear rule.
+
+    Returns
+    -------
+    (w, info) : the combined weights (m,) and the coefficients.
+
+    Examples
+    --------
+    >>> w, info = combined([0.5, 0.5], [0.8, 0.2], how="linear", alpha=0.5)
+    >>> w.tolist(), info["alpha"]
+    ([0.65, 0.35], 0.5)
     """
     s = np.asarray(w_subjective, dtype=np.float64)
     if s.ndim != 1:
         raise MethodError(f"w_subjective must be a 1-D weight vector, got shape {s.shape}.")
     s = _check_simplex(s, "w_subjective")
     o = _check_simplex(w_objective, "w_objective", s.shape[0])
+    if how == "linear" and not (0.0 <= alpha <= 1.0):
+        raise MethodError(f"alpha must lie in [0, 1] for linear combination, got {alpha}.")
+    w, bad, coef = _combine_batch(s, o, how, alpha)
+    if bad:
+        _normalise(np.zeros_like(s), "multiplicative combination (no indicator has both weights positive)")
     info: dict[str, Any] = {"how": how}
-    if how == "multiplicative":
-        w = _normalise(s * o, "multiplicative combination (no indicator has both weights positive)")
-    elif how == "linear":
-        if not (0.0 <= alpha <= 1.0):
-            raise MethodError(f"alpha must lie in [0, 1] for linear combination, got {alpha}.")
-        w = alpha * s + (1.0 - alpha) * o
-        w = w / w.sum()
-        info.update(alpha=float(alpha), beta=float(1.0 - alpha))
-    elif how == "game":
-        G = np.array([[s @ s, s @ o], [o @ s, o @ o]])
-        rhs = np.array([s @ s, o @ o])
-        det = G[0, 0] * G[1, 1] - G[0, 1] * G[1, 0]
-        if abs(det) <= 1e-14 * G[0, 0] * G[1, 1]:
-            raw = np.array([0.5, 0.5])
-        else:
-            raw = np.linalg.solve(G, rhs)
-        a = np.abs(raw) / np.abs(raw).sum()
-        w = a[0] * s + a[1] * o
-        w = w / w.sum()
-        info.update(alpha=float(a[0]), beta=float(a[1]), raw=(float(raw[0]), float(raw[1])))
-    else:
-        raise MethodError(f"unknown combination how={how!r}; use 'multiplicative', 'linear' or 'game'.")
+    if how != "multiplicative":
+        info.update(alpha=float(coef["alpha"]), beta=float(coef["beta"]))
+    if how == "game":
+        info["raw"] = (float(coef["raw_a1"]), float(coef["raw_a2"]))
     return w, info

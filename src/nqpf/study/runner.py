@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-import nqpf.analysis  # noqa: F401  (the analysis modules register themselves)
+import nqpf.analysis
+import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
 from nqpf.core.errors import NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
@@ -74,15 +75,18 @@ class AnalysisRecord:
     options: Options
     indices: list[str]
     result: Result
+    label: str = ""
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        """The study-file name: the analysis name, or a model's label."""
+        return self.label or self.spec.name
 
     def heading(self, lang: str) -> str:
-        """The report heading: the analysis label and the indices it ran on."""
+        """The report heading: the analysis label, a model's own label, and the indices it ran on."""
         on = " · ".join(self.indices)
-        return self.spec.label_in(lang) + (f" · {on}" if on else "")
+        own = f" · {self.label}" if self.label and self.label != self.spec.name else ""
+        return self.spec.label_in(lang) + own + (f" · {on}" if on else "")
 
 
 @dataclass
@@ -139,7 +143,7 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
     """Measure every index of a study and run its analyses (unknown analyses and options fail first)."""
     say = progress or (lambda _msg: None)
     where = f"{source}: "
-    requested: list[tuple[AnalysisSpec, Options]] = []
+    requested: list[tuple[str, AnalysisSpec, Options]] = []
     for name, raw in spec.analyses.items():  # before any work: unknown analyses and options
         if name not in ANALYSES:
             raise StudyError(f"{where}unknown analysis [analyses.{name}]{near_matches(name, ANALYSES)}; "
@@ -148,7 +152,21 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
         raw = dict(raw or {})
         if raw.pop("enabled", True) is False:
             continue
-        requested.append((entry, entry.parse(raw, where)))
+        requested.append((name, entry, entry.parse(raw, where)))
+    models = [n for n, e in ANALYSES.items() if e.section == "explain"]
+    for label, raw in spec.models.items():  # [models.<label>] model = "<name>", then that model's options
+        raw = dict(raw or {})
+        kind = raw.pop("model", None)
+        if kind not in models:
+            hint = near_matches(str(kind), models) if kind else ""
+            raise StudyError(f"{where}[models.{label}]: model = {kind!r} is not a model{hint}; "
+                             f"models: {', '.join(models) or 'none'}")
+        if label in spec.analyses:
+            raise StudyError(f"{where}[models.{label}]: the label is also an analysis name; rename the model")
+        if raw.pop("enabled", True) is False:
+            continue
+        entry = ANALYSES[kind]
+        requested.append((label, entry, entry.parse(raw, f"{where}[models.{label}] ")))
     say("loading data")
     panel = load_panel(spec.data, base)
     results = {}
@@ -161,18 +179,25 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
         prov.settings[name] = {"framework": res.framework.source, **res.settings_dict()}
         prov.cells.extend({**c, "index": name} for c in res.provenance.cells)
         prov.notes.extend(f"{name}: {n}" for n in res.provenance.notes)
-    for entry, opts in requested:
-        say(f"analysis: {entry.name}")
+    for label, entry, opts in requested:
+        is_model = label != entry.name or label in spec.models
+        say(f"{'model' if is_model else 'analysis'}: {label}")
         ctx = RunContext(spec, panel, results)
+        section = f"[models.{label}]" if is_model else f"[analyses.{label}]"
         try:
             res = entry.run(ctx, opts)
         except NqpfError as exc:
             if isinstance(exc, StudyError) and str(exc).startswith(where):
                 raise
-            raise type(exc)(f"{where}[analyses.{entry.name}]: {exc}") from None
-        run.records[entry.name] = AnalysisRecord(entry, opts, list(ctx.used), res)
-        run.tables.update(entry.table_frames(res, list(ctx.used)))
-        prov.settings[f"analysis.{entry.name}"] = opts.model_dump(exclude_unset=True)
+            raise type(exc)(f"{where}{section}: {exc}") from None
+        run.records[label] = AnalysisRecord(entry, opts, list(ctx.used), res, label)
+        frames = entry.table_frames(res, list(ctx.used))
+        if is_model:  # tables of a model are named by its label
+            frames = {f"{label}{k[len(entry.name):]}" if k.startswith(entry.name) else f"{label}_{k}": v
+                      for k, v in frames.items()}
+        run.tables.update(frames)
+        key = f"model.{label}" if is_model else f"analysis.{label}"
+        prov.settings[key] = {**({"model": entry.name} if is_model else {}), **opts.model_dump(exclude_unset=True)}
     prov.settings["study"] = spec.model_dump()
     run.provenance = prov
     return run

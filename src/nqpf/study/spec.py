@@ -76,6 +76,7 @@ class StudySpec(_Strict):
     data: DataSpec
     index: list[IndexSpec]
     analyses: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")

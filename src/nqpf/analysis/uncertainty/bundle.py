@@ -1,0 +1,156 @@
+"""Robustness and uncertainty of a composite index (稳健性与不确定性分析): the bundle a study runs.
+
+- :mod:`.montecarlo`: Monte Carlo weight uncertainty (rank intervals, top-k probabilities);
+- :mod:`.sensitivity`: every weighting × aggregation compared;
+- :mod:`.loo`: leave one indicator out;
+- :mod:`.resampling`: bootstrap intervals for weights, the mean index and Dagum's Gini.
+
+Each re-measures through the one engine (:class:`nqpf.pipeline.Pipeline`). References: Saisana, Saltelli &
+Tarantola (2005), J. R. Stat. Soc. A 168(2), 307-323; OECD/JRC (2008), Handbook on Constructing Composite
+Indicators, ch. 7; Efron (1979), Ann. Statist. 7(1), 1-26.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.analysis.uncertainty.common import layout_of
+from nqpf.analysis.uncertainty.loo import LeaveOneOutResult, leave_one_out
+from nqpf.analysis.uncertainty.montecarlo import MonteCarloResult, monte_carlo_weights
+from nqpf.analysis.uncertainty.resampling import BootstrapResult
+from nqpf.analysis.uncertainty.resampling import bootstrap as run_bootstrap
+from nqpf.analysis.uncertainty.sensitivity import MethodSensitivity, method_sensitivity
+from nqpf.core.errors import NqpfError
+from nqpf.core.interface import Result
+from nqpf.result import IndexResult
+
+__all__ = ["UncertaintyResult", "uncertainty_analysis"]
+
+
+@dataclass
+class UncertaintyResult(Result):
+    """Robustness and uncertainty of an index (稳健性与不确定性分析), all in one.
+
+    Attributes: ``monte_carlo`` (MonteCarloResult), ``methods`` (MethodSensitivity or None),
+    ``leave_one_out`` (LeaveOneOutResult or None), ``bootstrap`` (BootstrapResult or None), ``notes``
+    (parts not run and why).
+    """
+
+    monte_carlo: MonteCarloResult
+    methods: MethodSensitivity | None = None
+    leave_one_out: LeaveOneOutResult | None = None
+    bootstrap: BootstrapResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per unit-year: the Monte Carlo rank interval and, when run, the rank range across methods."""
+        df = self.monte_carlo.to_frame()
+        if self.methods is not None:
+            rr = self.methods.rank_ranges[["unit", "year", "min_rank", "max_rank", "spread"]].rename(
+                columns={"min_rank": "method_min_rank", "max_rank": "method_max_rank",
+                         "spread": "method_spread"})
+            df = df.merge(rr, on=["unit", "year"], how="left")
+        return df
+
+    def tables(self, prefix: str = "uncertainty") -> dict[str, pd.DataFrame]:
+        """Every table, by name, for the Excel workbook and CSV output."""
+        out = {f"{prefix}_ranks": self.to_frame(), f"{prefix}_mc_weights": self.monte_carlo.weight_summary}
+        if self.methods is not None:
+            out[f"{prefix}_method_ranks"] = self.methods.to_frame()
+            out[f"{prefix}_method_correlation"] = self.methods.correlation.rename_axis("method").reset_index()
+            out[f"{prefix}_method_pairs"] = self.methods.pairs
+        if self.leave_one_out is not None:
+            out[f"{prefix}_loo_indicators"] = self.leave_one_out.indicators.assign(
+                top_changed_years=self.leave_one_out.indicators["top_changed_years"].map(
+                    lambda v: ", ".join(map(str, v))))
+            out[f"{prefix}_loo"] = self.leave_one_out.to_frame()
+        if self.bootstrap is not None:
+            out[f"{prefix}_bootstrap"] = self.bootstrap.to_frame()
+        return out
+
+    def summary(self) -> str:
+        parts = [self.monte_carlo.summary()]
+        for p in (self.methods, self.leave_one_out, self.bootstrap):
+            if p is not None:
+                parts.append(p.summary())
+        parts += self.notes
+        return "\n\n".join(parts)
+
+
+def uncertainty_analysis(
+    result: IndexResult,
+    panel: Any = None,
+    draws: int = 1000,
+    concentration: float = 100.0,
+    bootstrap: int = 200,
+    seed: int | None = 0,
+    *,
+    top_k: Sequence[int] = (1, 3, 5),
+    methods: bool = True,
+    loo: bool = True,
+    groups: Mapping[Hashable, Hashable] | pd.Series | bool | None = None,
+) -> UncertaintyResult:
+    """Robustness and uncertainty (稳健性与不确定性分析): Monte Carlo weights, method sensitivity,
+    leave-one-indicator-out and (``bootstrap`` > 0) a bootstrap, in one call.
+
+    Saisana, Saltelli & Tarantola (2005), J. R. Stat. Soc. A 168(2), 307-323.
+
+    ``panel`` is accepted for compatibility and not needed: every part re-measures the result's indicator
+    values with the measurement engine. The bootstrap needs only the result (its indicator values)
+    and runs whenever ``bootstrap`` > 0. Parts that cannot run on this result (e.g. a bootstrap on
+    an unbalanced panel) are skipped with the reason in ``notes``. Top-k values larger than the
+    smallest year are dropped.
+    """
+    notes: list[str] = []
+    lay = layout_of(result)
+    n_min = min(len(r) for r in lay.rows)
+    ks = tuple(k for k in top_k if k <= n_min)
+    mc = monte_carlo_weights(result, draws=draws, concentration=concentration, seed=seed, top_k=ks)
+    ms = lo = bs = None
+    if methods:
+        try:
+            ms = method_sensitivity(result)
+        except NqpfError as exc:
+            notes.append(f"method sensitivity not run: {exc}")
+    if loo:
+        try:
+            lo = leave_one_out(result)
+        except NqpfError as exc:
+            notes.append(f"leave-one-out not run: {exc}")
+    if bootstrap:
+        try:
+            bs = run_bootstrap(result, B=bootstrap, seed=seed, groups=groups)
+        except NqpfError as exc:
+            notes.append(f"bootstrap not run: {exc}")
+    return UncertaintyResult(monte_carlo=mc, methods=ms, leave_one_out=lo, bootstrap=bs, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# study file: [analyses.uncertainty]
+# ---------------------------------------------------------------------------------------------
+class UncertaintyOptions(Options):
+    """``[analyses.uncertainty]``: the index, Monte Carlo draws and concentration, bootstrap replications,
+    seed, and whether to run method sensitivity and leave-one-out."""
+
+    index: str | None = None
+    draws: int = 1000
+    concentration: float = 100.0
+    bootstrap: int = 200
+    seed: int = 0
+    methods: bool = True
+    leave_one_out: bool = True
+
+
+@register_analysis("uncertainty", options=UncertaintyOptions, result=UncertaintyResult, section="robustness",
+                   order=10, label=("权重不确定性与稳健性", "Uncertainty and robustness"), refs=("saisana2005",),
+                   tables=lambda res, used: res.tables(f"uncertainty_{used[0]}"))
+def _study_uncertainty(ctx: StudyContext, opts: UncertaintyOptions) -> UncertaintyResult:
+    _, res = ctx.index(opts.index)
+    return uncertainty_analysis(res, ctx.panel, draws=opts.draws, concentration=opts.concentration,
+                                bootstrap=opts.bootstrap, seed=opts.seed, methods=opts.methods,
+                                loo=opts.leave_one_out)
