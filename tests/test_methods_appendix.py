@@ -109,7 +109,7 @@ def test_changing_the_weighting_changes_the_text() -> None:
     for word in ("entropy", "Shannon", "Zeleny", "Fishburn", "weighted sum", "熵"):
         assert word not in mb, word
     assert "CRITIC" in methods_markdown(b, "zh") and "熵" not in methods_markdown(b, "zh")
-    assert methods_used(b)[:2] == ["minmax", "critic"] and "topsis" in methods_used(b)
+    assert methods_used(b) == ["minmax", "pooled", "critic", "hierarchical", "topsis", "subindices"]
 
 
 def test_dropping_an_analysis_drops_its_text_and_reference() -> None:
@@ -134,9 +134,10 @@ def test_methods_used_from_provenance_json(default_run, tmp_path: Path) -> None:
     assert set(from_file) <= set(methods_used(default_run))
     for k in ("global_entropy", "weighted_sum", *default_run.records):  # analyses from settings["analysis.<name>"]
         assert k in from_file, k
-    assert methods_used({"settings": {"a": {"normalization": "zscore", "weighting": "cv", "aggregation": "gra"},
-                                      "analysis.moran": {}, "analysis.gone": {}}}) == [
-        "zscore", *(["pooled"] if "pooled" in TECHNIQUES else []), "cv", "gra", "moran"]
+    prov = {"settings": {"a": {"normalization": "zscore", "weighting": "cv", "aggregation": "gra"},
+                         "analysis.moran": {}, "analysis.gone": {}, "model.m1": {"model": "regression", "y": "a"}}}
+    assert methods_used(prov) == ["zscore", "pooled", "cv", "hierarchical", "gra", "subindices", "moran",
+                                  "regression"]
 
 
 def test_write_methods_md_and_html(default_run, tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from nqpf.analysis.registry import ANALYSES
 from nqpf.core.errors import StudyError
 from nqpf.core.framework import load_framework
 from nqpf.core.references import format_reference, get, to_bibtex
-from nqpf.report.methods_md import citable, index_methods, methods_used, references_for
+from nqpf.pipeline import index_method_keys
+from nqpf.report.methods_md import citable, methods_used, references_for
 from nqpf.study import StudySpec, load_study
 
 __all__ = ["cite_text", "study_methods"]
@@ -26,7 +27,8 @@ FORMATS = ("bibtex", "text")
 
 
 def study_methods(spec: Any) -> list[str]:
-    """The method keys a study spec asks for (before running it): each index's choices, then each analysis."""
+    """The method keys a study spec asks for (before running it): each index's choices, then each analysis and
+    each model (by its registry name)."""
     keys: list[str] = []
     for ix in spec.index:
         settings = ix.settings.to_dict()
@@ -34,12 +36,16 @@ def study_methods(spec: Any) -> list[str]:
             fw = load_framework(ix.framework)
         except Exception:  # a framework that cannot be read here: cite without the interval check
             fw = None
-        keys += index_methods(settings, fw)
+        keys += index_method_keys(settings, fw)
     for name, opts in spec.analyses.items():
         if (opts or {}).get("enabled", True) is False:
             continue
         if name in ANALYSES:
             keys.append(name)
+    for opts in spec.models.values():
+        kind = (opts or {}).get("model")
+        if (opts or {}).get("enabled", True) is not False and kind in ANALYSES:
+            keys.append(kind)
     return list(dict.fromkeys(keys))
 
 

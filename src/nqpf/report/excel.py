@@ -94,8 +94,7 @@ def analysis_tables(run: StudyRun | None, lang: str) -> dict[str, str]:
     """Table name → the heading of the analysis that wrote it (its registry label and indices, in ``lang``)."""
     if run is None:
         return {}
-    return {table: rec.heading(lang) for rec in run.records.values()
-            for table in rec.spec.table_frames(rec.result, rec.indices)}
+    return {table: rec.heading(lang) for rec in run.records.values() for table in rec.tables}
 
 
 def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list[tuple[str, ...]]:
@@ -122,7 +121,8 @@ def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list
                 continue
             if isinstance(settings, dict):
                 flat = ", ".join(f"{k}={v}" for k, v in settings.items() if not isinstance(v, (dict, list)))
-                record = run.records.get(name.split(".", 1)[1]) if name.startswith("analysis.") else None
+                kind, _, label = name.partition(".")
+                record = run.records.get(label) if kind in ("analysis", "model") else None
                 rows.append((f"settings {name}", flat) if record is None else
                             (f"settings {name}", flat, record.heading(lang)))
         rows += [("note", n) for n in prov["notes"]]

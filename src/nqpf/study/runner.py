@@ -76,6 +76,8 @@ class AnalysisRecord:
     indices: list[str]
     result: Result
     label: str = ""
+    #: the names of the run's tables this analysis wrote (``run.tables``)
+    tables: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -190,11 +192,11 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
             if isinstance(exc, StudyError) and str(exc).startswith(where):
                 raise
             raise type(exc)(f"{where}{section}: {exc}") from None
-        run.records[label] = AnalysisRecord(entry, opts, list(ctx.used), res, label)
         frames = entry.table_frames(res, list(ctx.used))
         if is_model:  # tables of a model are named by its label
             frames = {f"{label}{k[len(entry.name):]}" if k.startswith(entry.name) else f"{label}_{k}": v
                       for k, v in frames.items()}
+        run.records[label] = AnalysisRecord(entry, opts, list(ctx.used), res, label, list(frames))
         run.tables.update(frames)
         key = f"model.{label}" if is_model else f"analysis.{label}"
         prov.settings[key] = {**({"model": entry.name} if is_model else {}), **opts.model_dump(exclude_unset=True)}
