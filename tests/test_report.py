@@ -566,3 +566,26 @@ def test_png_falls_back_to_english_without_a_cjk_font(mini_run, tmp_path, monkey
     assert fs.font is None and any("no CJK font" in n for n in fs.notes)
     assert (tmp_path / "trends_nqpf.png").exists()
     assert "年份" in (tmp_path / "trends_nqpf.svg").read_text(encoding="utf-8")  # SVG text stays Chinese
+
+
+def test_large_runs_show_the_top_and_bottom_of_the_heat_map(mini_run, monkeypatch):
+    """Above LARGE_UNITS units the heat map keeps the HEATMAP_KEEP highest and lowest units, and says so; results
+    are told through ReportContext.large."""
+    from nqpf.core.units import unit_name
+    from nqpf.report import sections
+    from nqpf.report.html import report_context
+    from nqpf.report.page import Page
+    from nqpf.report.sections import index as ix
+
+    assert not report_context(mini_run, "en").large
+    monkeypatch.setattr(sections, "LARGE_UNITS", 10)
+    monkeypatch.setattr(ix, "HEATMAP_KEEP", 4)
+    assert report_context(mini_run, "en").large and report_context(mini_run, "zh").unit_kind == "province"
+    run = copy.copy(mini_run)
+    run.results = {"nqpf": mini_run.results["nqpf"]}
+    out = ix.section_index(run, Page(lang="en"))
+    assert "With 31 units, the heat map shows the 4 highest- and the 4 lowest-scoring units of 2023." in out
+    res = run.results["nqpf"]
+    fig, _ = ix.group_heatmap_figure(res, "en", 2023, keep=4)
+    s = res.year_scores(2023).sort_values(ascending=False)
+    assert list(fig.data[0].y) == [unit_name(u, "en") for u in [*s.index[:4], *s.index[-4:]]]

@@ -31,12 +31,13 @@ from nqpf.core.i18n import check_lang, t
 from nqpf.core.interface import ReportContext
 from nqpf.report.page import Page, document, esc
 from nqpf.report.render import render_blocks
+from nqpf.report.sections import is_large
 from nqpf.report.sections.index import section_index
 from nqpf.report.sections.overview import section_overview
 from nqpf.study import StudyRun
 from nqpf.study.runner import AnalysisRecord
 
-__all__ = ["BUILTIN", "LARGE_UNITS", "Report", "chapters", "record_html", "records_in", "render_report",
+__all__ = ["BUILTIN", "Report", "chapters", "record_html", "records_in", "render_report",
            "report_context", "write_report"]
 
 #: The report's own content of a chapter, by section key (rendered before the analyses placed there).
@@ -44,8 +45,6 @@ BUILTIN: dict[str, Callable[[StudyRun, Page], str | None]] = {
     "overview": section_overview,
     "index": section_index,
 }
-#: Above this many units the results switch from per-unit charts to distributions and top/bottom lists.
-LARGE_UNITS = 300
 
 
 @dataclass
@@ -71,7 +70,7 @@ def records_in(run: StudyRun, section: str) -> list[AnalysisRecord]:
 def report_context(run: StudyRun, lang: str) -> ReportContext:
     """What results need to know to render themselves for this run: language, unit kind, size."""
     return ReportContext(lang=lang, unit_kind=getattr(run.panel, "kind", None),
-                         large=len(run.panel.units) > LARGE_UNITS)
+                         large=is_large(len(run.panel.units)))
 
 
 def record_html(record: AnalysisRecord, ctx: ReportContext, page: Page) -> str:

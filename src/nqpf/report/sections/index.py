@@ -14,7 +14,7 @@ from nqpf.core.i18n import join, num, pct, t
 from nqpf.core.units import REGION_ORDER, region_label, unit_name
 from nqpf.report import views as V
 from nqpf.report.page import Page, esc, para, table_html
-from nqpf.report.sections import index_title, province_run
+from nqpf.report.sections import index_title, is_large, province_run
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
 from nqpf.viz.maps import choropleth_figure
@@ -23,8 +23,11 @@ from nqpf.viz.style import REGION_COLORS
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["group_heatmap_figure", "group_text", "index_map_figure", "map_text", "ranking_text", "section_index",
-           "trend_text", "trends_figure"]
+#: Units shown at the top and at the bottom of the heat map of a large run.
+HEATMAP_KEEP = 25
+
+__all__ = ["HEATMAP_KEEP", "group_heatmap_figure", "group_text", "index_map_figure", "map_text", "ranking_text",
+           "section_index", "trend_text", "trends_figure"]
 
 
 def growth(a: float, b: float) -> float:
@@ -187,12 +190,20 @@ def trends_figure(res: IndexResult, lang: str) -> go.Figure:
     return fig
 
 
-def group_heatmap_figure(res: IndexResult, lang: str, year: int) -> tuple[go.Figure, list[str]]:
-    """Units × groups heat map of one year; a menu switches dimensions / factors / "three new" / levers."""
+def group_heatmap_figure(res: IndexResult, lang: str, year: int, keep: int | None = None
+                         ) -> tuple[go.Figure, list[str]]:
+    """Units × groups heat map of one year; a menu switches dimensions / factors / "three new" / levers.
+
+    ``keep``: show only the ``keep`` highest- and the ``keep`` lowest-scoring units (large runs).
+    """
     import plotly.graph_objects as go
 
     kinds = ["dimension", *V.tag_kinds(res)]
     mats = {k: V.group_matrix(res, k, year) for k in kinds}
+    if keep is not None and len(mats["dimension"]) > 2 * keep:
+        order = mats["dimension"].index
+        shown = [*order[:keep], *order[-keep:]]
+        mats = {k: m.reindex(shown) for k, m in mats.items()}
     first = mats["dimension"]
     ylab = [unit_name(u, lang) for u in first.index]
 
@@ -246,7 +257,12 @@ def section_index(run: StudyRun, page: Page) -> str | None:
         out.append(para(trend_text(V.region_means(res), lang)))
         out.append(page.plot(trends_figure(res, lang)))
         out.append(f"<h4>{esc(t('dimension_heatmap', lang))} ({last})</h4>")
-        fig, kinds = group_heatmap_figure(res, lang, last)
+        keep = HEATMAP_KEEP if is_large(len(res.units)) else None
+        fig, kinds = group_heatmap_figure(res, lang, last, keep)
+        if keep is not None:
+            out.append(para([f"单位较多({len(res.units)} 个),热力图只显示{last} 年得分最高和最低的各 {keep} 个。"
+                             if lang == "zh" else f"With {len(res.units)} units, the heat map shows the {keep} "
+                             f"highest- and the {keep} lowest-scoring units of {last}."]))
         for k in kinds:
             m = V.group_matrix(res, k, last)
             labels = {g: V.group_label(res, k, g, lang) for g in m.columns}
