@@ -65,7 +65,7 @@ class LeaveOneOutResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         ind = self.indicators.sort_values("max_abs_delta", ascending=False)
         how = ("weights re-estimated with the same method" if self.mode == "reestimate"
                else "remaining weights renormalised")
@@ -80,7 +80,7 @@ class LeaveOneOutResult(Result):
                                 else "")
             for r in dec.itertuples()) if len(dec) else "none"))
         lines += self.notes
-        return "\n".join(lines)
+        return lines
 
 
 def leave_one_out(

@@ -87,7 +87,7 @@ class BootstrapResult(Result):
         df = pd.concat([p[cols] for p in parts], ignore_index=True)
         return df.assign(year=df["year"].astype("Int64"))
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """The intervals in a few lines."""
         lv = f"{self.level:.0%}"
         how = ("units (all their years)" if self.unit == "unit"
@@ -112,7 +112,7 @@ class BootstrapResult(Result):
             lines.append(f"{self.n_degenerate} degenerate resample(s) left out (constant column or undefined "
                          "score).")
         lines += self.notes
-        return "\n".join(lines)
+        return lines
 
 
 def _resolve_strata(units: list[Hashable], groups: Any, notes: list[str]) -> dict[Hashable, Hashable] | None:
