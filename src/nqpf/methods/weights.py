@@ -112,6 +112,12 @@ def entropy_parts(Z: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Entropy ``e``, divergence ``d = 1 - e`` and weights ``w`` per column (Zeleny 1982, MCDM, McGraw-Hill).
 
     Same method as :func:`entropy`, also returning the intermediate vectors ``(e, d, w)``.
+
+    Examples
+    --------
+    >>> e, d, w = entropy_parts([[0.1, 0.5], [0.9, 0.5]])
+    >>> w.tolist()
+    [1.0, 0.0]
     """
     A = _as_matrix(Z, name="Z", min_rows=2)
     n, m = A.shape
@@ -247,6 +253,11 @@ def entropy(Z: ArrayLike) -> FloatArray:
     MiB whatever the size of ``Z``; large matrices use several threads, with results independent of
     their number) via the algebraically identical ``d_j = (T_j / S_j - ln(S_j / n)) / ln n`` with
     ``T_j = sum_i z ln z`` and ``S_j = sum_i z``, which avoids the textbook's cancellation of ``ln n``.
+
+    Examples
+    --------
+    >>> entropy([[0.2, 0.3], [0.4, 0.3], [0.9, 0.31]]).round(4).tolist()
+    [0.9993, 0.0007]
     """
     return entropy_parts(Z)[2]
 
@@ -259,6 +270,11 @@ def global_entropy(Z: ArrayLike) -> FloatArray:
 
     There is no separate kernel: stacking every unit-year into one matrix before weighting (rather than
     weighting each year's cross-section) is what keeps weights, and so scores, comparable across years.
+
+    Examples
+    --------
+    >>> global_entropy([[0.2, 0.3], [0.4, 0.3], [0.9, 0.31]]).round(4).tolist()
+    [0.9993, 0.0007]
     """
     return entropy(Z)
 
@@ -619,6 +635,12 @@ def ahp(
     ``CI = (lambda_max - n) / (n - 1)`` and ``CR = CI / RI_n`` (Saaty's random index, orders up to 15).
     ``CR >= max_cr`` raises MethodError unless ``allow_inconsistent``. A non-positive or non-reciprocal
     cell raises MethodError naming it (``row``, ``column``).
+
+    Examples
+    --------
+    >>> w, cr = ahp([[1, 3], [1 / 3, 1]])
+    >>> w.round(4).tolist(), cr
+    ([0.75, 0.25], 0.0)
     """
     M = _as_matrix(A, name="A")
     n = M.shape[0]

@@ -160,6 +160,14 @@ def uncertainty_analysis(
     and runs whenever ``bootstrap`` > 0. Parts that cannot run on this result (e.g. a bootstrap on
     an unbalanced panel) are skipped with the reason in ``notes``. Top-k values larger than the
     smallest year are dropped.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> ua = uncertainty_analysis(res, draws=100, bootstrap=0, methods=False, loo=False)
+    >>> ua.leave_one_out is None and ua.bootstrap is None
+    True
     """
     notes: list[str] = []
     lay = layout_of(result)

@@ -99,6 +99,14 @@ def leave_one_out(
     indicators unchanged). ``threshold`` (default max(3, ⌈n_units / 5⌉): a move across a fifth of the
     field, 7 ranks for 31 provinces) is the |Δrank| that flags an indicator as decisive; the top unit
     of a year changing also flags it.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> lo = leave_one_out(res)
+    >>> len(lo.indicators) == len(res.values.columns)
+    True
     """
     if mode == "renormalize":
         mode = "renormalise"

@@ -62,6 +62,12 @@ def draw_weights(
     Dirichlet(1, …, 1), uniform on the simplex (Rubinstein 1982, Eur. J. Oper. Res. 10(2), 205-209).
     Drawn with ``numpy.random.Generator.dirichlet`` from ``default_rng(seed)``, one row per draw, so
     drawing in batches from one generator gives the same rows as drawing at once.
+
+    Examples
+    --------
+    >>> W = draw_weights([0.5, 0.3, 0.2], 1000, concentration=100, seed=0)
+    >>> W.shape, bool(abs(W.mean(axis=0)[0] - 0.5) < 0.01)
+    ((1000, 3), True)
     """
     draws = check_int("draws", draws, 1)
     conc = check_concentration(concentration)
@@ -307,6 +313,14 @@ def monte_carlo_weights(
     beyond 64 M cells). ``batch`` (draws per batch; default about 256 k scores per batch) does not
     change the results. Raises MethodError for draws < 1, concentration ≤ 0, a top-k larger than
     the number of units in a year, or an unknown scheme.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> mc = monte_carlo_weights(res, draws=200, seed=0)
+    >>> int(mc.to_frame().query("year == 2023").sort_values("median_rank").iloc[0]["point_rank"])
+    1
     """
     draws = check_int("draws", draws, 1)
     conc = check_concentration(concentration)

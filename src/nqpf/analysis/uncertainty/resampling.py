@@ -159,6 +159,14 @@ def bootstrap(
     the engine of measure() itself (:class:`nqpf.pipeline.Pipeline`), so a resample equal to the original
     sample gives measure()'s numbers. Needs a balanced panel. Resamples the measurement cannot score (a
     constant column, an undefined TOPSIS closeness) are left out (counted), as measure() would refuse them.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> b = bootstrap(res, B=30, seed=0, what=("weights",))
+    >>> b.weights.shape[0] == len(res.values.columns)
+    True
     """
     if isinstance(source, IndexResult):
         result = source
