@@ -106,9 +106,9 @@ def test_no_import_cycles_even_through_imports_inside_functions():
 LAYERS = [
     ("core", ("nqpf.core", "nqpf.frameworks")),
     ("geo", ("nqpf.geo", "nqpf.datasets")),
+    ("viz", ("nqpf.viz",)),
     ("methods", ("nqpf.methods", "nqpf.settings")),
     ("engine", ("nqpf.pipeline", "nqpf.measure", "nqpf.result")),
-    ("viz", ("nqpf.viz",)),
     ("analysis", ("nqpf.analysis", "nqpf.models")),
     ("study", ("nqpf.study",)),
     ("report", ("nqpf.report", "nqpf.output", "nqpf.methods_appendix", "nqpf.cite")),
