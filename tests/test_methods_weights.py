@@ -477,3 +477,55 @@ def test_ahp_saaty_1990_house_example() -> None:
     assert cr == pytest.approx(0.169, abs=5e-4)
     lam = (A @ w / w).mean()  # lambda_max recovered from the priority vector
     assert lam == pytest.approx(9.669, abs=5e-4)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# independence (multiple-correlation) weights 复相关系数法: a method added in three files (kernel + registration,
+# this test, docs/methods/independence.md); measure(), study files, methods.md and `nqpf cite` find it in the registry
+# ---------------------------------------------------------------------------------------------------------
+def _multiple_r(Z: np.ndarray, j: int) -> float:
+    """R_j from an OLS regression of column j on the others with an intercept (independent of the kernel)."""
+    y = Z[:, j]
+    X = np.column_stack([np.ones(len(Z)), np.delete(Z, j, axis=1)])
+    b = np.linalg.lstsq(X, y, rcond=None)[0]
+    r2 = 1.0 - ((y - X @ b) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    return float(np.sqrt(r2))
+
+
+def test_independence_weights_equal_inverse_multiple_correlations():
+    from nqpf.methods.weights import independence
+
+    rng = np.random.default_rng(3)
+    Z = rng.random((40, 5))
+    Z[:, 1] += 0.8 * Z[:, 0]  # make one indicator partly redundant
+    d = np.array([1.0 / _multiple_r(Z, j) for j in range(5)])
+    np.testing.assert_allclose(independence(Z), d / d.sum(), rtol=1e-10)
+    # the most redundant pair gets the least weight
+    assert set(np.argsort(independence(Z))[:2]) == {0, 1}
+
+
+def test_independence_constant_and_collinear_columns():
+    from nqpf.methods.weights import independence
+
+    rng = np.random.default_rng(4)
+    Z = rng.random((30, 3))
+    with_const = np.column_stack([Z, np.full(30, 0.5)])
+    w = independence(with_const)
+    assert w[3] == 0.0
+    np.testing.assert_allclose(w[:3], independence(Z), rtol=1e-12)
+    with pytest.raises(MethodError, match="collinear"):
+        independence(np.column_stack([Z, Z[:, 0] + Z[:, 1]]))
+
+
+def test_independence_in_measure_and_the_registry(provinces_panel):
+    from nqpf.core.framework import load_framework
+    from nqpf.measure import measure
+    from nqpf.methods.registry import WEIGHTINGS
+    from nqpf.methods.weights import independence
+
+    res = measure(provinces_panel, load_framework("nqpf-province-core"), weighting="independence")
+    np.testing.assert_allclose(res.indicator_weights.to_numpy(), independence(res.normalized.to_numpy()),
+                               rtol=1e-12)
+    spec = WEIGHTINGS["independence"]
+    assert spec.label == ("复相关系数法", "independence (multiple-correlation) weighting")
+    assert "R_j" in spec.text({}, "en") and "复相关系数" in spec.text({}, "zh")

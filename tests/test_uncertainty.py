@@ -19,6 +19,7 @@ from scipy import stats
 
 from nqpf.analysis import uncertainty as U
 from nqpf.analysis.disparity import dagum_gini
+from nqpf.analysis.uncertainty import bundle as UB
 from nqpf.analysis.uncertainty import common as UC
 from nqpf.analysis.uncertainty import montecarlo as MC
 from nqpf.analysis.uncertainty import resampling as BS
@@ -629,10 +630,16 @@ def test_uncertainty_analysis_bundle(prov_result, provinces_panel):
     assert {"median_rank", "rank_low", "rank_high", "p_top1", "method_min_rank", "method_spread"} <= set(df)
     assert len(df) == len(prov_result.scores)
     tabs = ua.tables()
-    assert {"uncertainty_ranks", "uncertainty_method_correlation", "uncertainty_loo_indicators",
-            "uncertainty_bootstrap"} <= set(tabs)
+    assert {"ranks", "method_correlation", "loo_indicators", "bootstrap"} <= set(tabs)
     s = ua.summary()
     assert "Monte Carlo" in s and "Method sensitivity" in s and "Leave-one-indicator-out" in s
+    assert ua.summary("zh") and str(ua) == s
+    from nqpf.core.blocks import Figure, Text
+    from nqpf.core.interface import ReportContext
+
+    blocks = ua.report(ReportContext("zh"))
+    assert sum(isinstance(b, Figure) for b in blocks) == 2 and any(isinstance(b, Text) for b in blocks)
+    assert "Dirichlet" in UB._uncertainty_methods(ua, None, "en")
     with_panel = U.uncertainty_analysis(prov_result, panel=provinces_panel, draws=100, bootstrap=0, loo=False)
     pd.testing.assert_frame_equal(with_panel.methods.scores, ua.methods.scores, rtol=1e-12)
     assert with_panel.bootstrap is None and with_panel.leave_one_out is None

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from nqpf.core.framework import Framework
+from nqpf.core.i18n import t
 from nqpf.core.interface import Result
 from nqpf.core.provenance import Provenance
-from nqpf.core.units import unit_name
+from nqpf.core.units import REGION_ORDER, region_key, region_label, unit_name
 from nqpf.pipeline import Fit, Layout, Pipeline
 from nqpf.settings import MeasureSettings
+from nqpf.viz.style import REGION_COLORS, figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 
 @dataclass
@@ -143,6 +149,35 @@ class IndexResult(Result):
             ("历年均值：" if zh else "mean by year: ") + sep.join(f"{y}: {v:.4f}" for y, v in means.items()),
         ]
         return lines
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The mean score by year: the whole sample and, for China's provinces, each of the four regions.
+
+        Examples
+        --------
+        >>> import nqpf
+        >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+        >>> len(res.plot().axes[0].lines)
+        5
+        """
+        fig, ax = figure_axes(ax)
+        sc = self.scores
+        means = sc.groupby("year")["score"].mean()
+        ax.plot(means.index, means.to_numpy(), color=REGION_COLORS["national"], linewidth=2, marker="o",
+                markersize=3, label=t("national_mean", lang))
+        regions = sc["unit"].map(region_key)
+        if regions.notna().all():
+            for r in REGION_ORDER:
+                sub = sc[regions == r]
+                if not sub.empty:
+                    m = sub.groupby("year")["score"].mean()
+                    ax.plot(m.index, m.to_numpy(), color=REGION_COLORS[r], linestyle="--", linewidth=1.2,
+                            label=region_label(r, lang))
+        ax.set_xlabel(t("year", lang))
+        ax.set_ylabel(t("mean_score", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(loc="upper left")
+        return fig
 
     def __repr__(self) -> str:
         return (f"IndexResult({self.framework.name!r}, units={len(self.units)}, "

@@ -90,7 +90,13 @@ SECTIONS: Registry[Section] = Registry("report section", StudyError)
 
 
 def register_section(key: str, order: int, label: tuple[str, str]) -> None:
-    """Declare a report chapter that analyses can place themselves in."""
+    """Declare a report chapter that analyses can place themselves in.
+
+    Examples
+    --------
+    >>> SECTIONS["disparity"].label[1]
+    'Disparity and dynamics'
+    """
     SECTIONS.add(key, Section(key, order, label))
 
 
@@ -196,6 +202,12 @@ def register_analysis(
 
     ``labels`` adds (key -> (zh, en)) words the result's summaries and figures use to the shared
     vocabulary (:func:`nqpf.core.i18n.t`).
+
+    Examples
+    --------
+    >>> import nqpf.analysis
+    >>> ANALYSES["kernel_density"].section, ANALYSES["kernel_density"].label_in("en")
+    ('disparity', 'Distribution dynamics: kernel density')
     """
     SECTIONS[section]  # an unknown section is an error at import time, naming the known ones
 

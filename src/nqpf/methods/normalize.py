@@ -344,7 +344,13 @@ def _vector_prose(facts: Mapping[str, Any], lang: str) -> str:
 
 
 def column_bounds(X: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Column minima and maxima ``(lo, hi)`` of ``X``; NaN/inf raises MethodError naming the cell."""
+    """Column minima and maxima ``(lo, hi)`` of ``X``; NaN/inf raises MethodError naming the cell.
+
+    Examples
+    --------
+    >>> [v.tolist() for v in column_bounds([[1.0, 5.0], [3.0, 4.0]])]
+    [[1.0, 4.0], [3.0, 5.0]]
+    """
     A = _as_matrix(X)
     lo, hi = _column_minmax(A)
     # min/max propagate NaN; an inf shows up as an infinite bound.
@@ -421,6 +427,12 @@ def fit_params(kind: str, X: FloatArray) -> tuple[FloatArray, FloatArray]:
 
     minmax: (column minimum, column maximum); zscore: (mean, sample sd, ddof 1); vector: (column norm,
     unused). Shapes (..., m). A 2-D matrix uses the blocked (and, when large, threaded) column pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [v.tolist() for v in fit_params("minmax", np.array([[1.0], [3.0]]))]
+    [[1.0], [3.0]]
     """
     if kind == "minmax":
         if X.ndim == 2:
@@ -436,7 +448,15 @@ def fit_params(kind: str, X: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def degenerate(kind: str, a: FloatArray, b: FloatArray, dirs: Directions) -> NDArray[np.bool_]:
     """Columns (..., m) the normalisation cannot use: zero range (minmax, except interval indicators), zero
-    standard deviation (zscore), zero norm (vector)."""
+    standard deviation (zscore), zero norm (vector).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = Directions.of([True, True], 2)
+    >>> degenerate("minmax", np.array([0.0, 1.0]), np.array([1.0, 1.0]), d).tolist()
+    [False, True]
+    """
     if kind == "minmax":
         return ~(b - a > 0) & ~dirs.interval
     return ~(a > 0) if kind == "vector" else ~(b > 0)
@@ -451,6 +471,13 @@ def apply_params(kind: str, X: FloatArray, a: FloatArray, b: FloatArray, dirs: D
     ``M = max(q1 - lo, hi - q2)`` (every value scores ``1 + shift`` when ``M <= 0``). zscore (Jain et al. 2005):
     ``±(x - mean) / sd``. vector (Hwang & Yoon 1981): ``x / norm``, ``1 - x / norm`` for negative indicators.
     Degenerate columns (see :func:`degenerate`) give inf/NaN; callers check them first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0], [2.0], [3.0]])
+    >>> apply_params("minmax", X, *fit_params("minmax", X), Directions.of([True], 1), shift=0.0).ravel().tolist()
+    [0.0, 0.5, 1.0]
     """
     a_ = a[..., None, :]
     b_ = b[..., None, :]
@@ -683,6 +710,12 @@ def by_group(kernel: Callable[..., FloatArray], X: ArrayLike, groups: ArrayLike,
     re-raised with ``row`` set to the (global) first row of the failing group and the group named.
     Each group's transform is the kernel's own formula (and reference); only the bounds differ. Note
     that per-year bounds make scores incomparable across years; pooled bounds are the panel default.
+
+    Examples
+    --------
+    >>> by_group(minmax, [[1.0], [3.0], [10.0], [20.0]], [2020, 2020, 2021, 2021], positive=[True],
+    ...          shift=0.0).ravel().tolist()
+    [0.0, 1.0, 0.0, 1.0]
     """
     A = _as_matrix(X)
     n, m = A.shape

@@ -78,7 +78,14 @@ def register(kind: Kind, key: str, *, label: tuple[str, str], refs: tuple[str, .
              prose: Prose | None = None, family: Literal["objective", "subjective", "combined", ""] = "",
              input: Literal["normalized", "raw"] = "normalized", per_year: bool = False, engine: Any = None
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: register ``kernel`` under ``key`` in the ``kind`` registry; returns the kernel unchanged."""
+    """Decorator: register ``kernel`` under ``key`` in the ``kind`` registry; returns the kernel unchanged.
+
+    Examples
+    --------
+    >>> from nqpf.methods.registry import WEIGHTINGS
+    >>> WEIGHTINGS["critic"].label
+    ('CRITIC 赋权法', 'CRITIC weighting')
+    """
 
     def deco(kernel: Callable[..., Any]) -> Callable[..., Any]:
         _BY_KIND[kind].add(key, MethodSpec(kind, key, kernel, label, tuple(refs), page, prose, family, input,
@@ -89,7 +96,13 @@ def register(kind: Kind, key: str, *, label: tuple[str, str], refs: tuple[str, .
 
 
 def method(key: str) -> MethodSpec:
-    """The entry of any registered method or technique by key (for citations and methods text)."""
+    """The entry of any registered method or technique by key (for citations and methods text).
+
+    Examples
+    --------
+    >>> method("topsis").kind, method("pooled").kind
+    ('aggregation', 'technique')
+    """
     for reg in _BY_KIND.values():
         if key in reg:
             return reg[key]

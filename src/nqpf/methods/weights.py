@@ -112,6 +112,12 @@ def entropy_parts(Z: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Entropy ``e``, divergence ``d = 1 - e`` and weights ``w`` per column (Zeleny 1982, MCDM, McGraw-Hill).
 
     Same method as :func:`entropy`, also returning the intermediate vectors ``(e, d, w)``.
+
+    Examples
+    --------
+    >>> e, d, w = entropy_parts([[0.1, 0.5], [0.9, 0.5]])
+    >>> w.tolist()
+    [1.0, 0.0]
     """
     A = _as_matrix(Z, name="Z", min_rows=2)
     n, m = A.shape
@@ -247,6 +253,11 @@ def entropy(Z: ArrayLike) -> FloatArray:
     MiB whatever the size of ``Z``; large matrices use several threads, with results independent of
     their number) via the algebraically identical ``d_j = (T_j / S_j - ln(S_j / n)) / ln n`` with
     ``T_j = sum_i z ln z`` and ``S_j = sum_i z``, which avoids the textbook's cancellation of ``ln n``.
+
+    Examples
+    --------
+    >>> entropy([[0.2, 0.3], [0.4, 0.3], [0.9, 0.31]]).round(4).tolist()
+    [0.9993, 0.0007]
     """
     return entropy_parts(Z)[2]
 
@@ -259,6 +270,11 @@ def global_entropy(Z: ArrayLike) -> FloatArray:
 
     There is no separate kernel: stacking every unit-year into one matrix before weighting (rather than
     weighting each year's cross-section) is what keeps weights, and so scores, comparable across years.
+
+    Examples
+    --------
+    >>> global_entropy([[0.2, 0.3], [0.4, 0.3], [0.9, 0.31]]).round(4).tolist()
+    [0.9993, 0.0007]
     """
     return entropy(Z)
 
@@ -328,8 +344,8 @@ def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
 
     Examples
     --------
-    >>> [round(v, 4) for v in critic([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2]])]
-    [0.5218, 0.4782]
+    >>> critic([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2]]).round(4).tolist()
+    [0.4858, 0.5142]
     """
     A = _as_matrix(Z, name="Z", min_rows=2)
     _check_finite(A, "Z")
@@ -384,7 +400,7 @@ def cv(X: ArrayLike, ddof: int = 1) -> FloatArray:
 
     Examples
     --------
-    >>> [round(v, 4) for v in cv([[1.0, 10.0], [3.0, 10.0]])]
+    >>> cv([[1.0, 10.0], [3.0, 10.0]]).tolist()
     [1.0, 0.0]
     """
     A = _as_matrix(X, min_rows=2)
@@ -445,6 +461,86 @@ def sd(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     w, bad = _sd_batch(A, ddof)
     if bad:
         _normalise(np.zeros(A.shape[1]), "standard-deviation weights")
+    return w
+
+
+def _independence_batch(Z: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Independence weights of a batch ``Z`` (..., n, k): ``w ∝ 1 / R_j`` with ``R_j²`` = 1 − 1/[C⁻¹]_jj.
+
+    ``C`` is the correlation matrix of the varying columns; ``R_j`` is the multiple correlation of column j
+    with the others (the identity R_j² = 1 − 1/[C⁻¹]_jj avoids m regressions). Constant columns get weight 0.
+    ``bad``: fewer than two varying columns, or collinear columns (C singular, some R_j = 1 or 0).
+    """
+    k = Z.shape[-1]
+    sigma = Z.std(axis=-2)
+    scale = np.abs(Z).max(axis=-2)
+    const = ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
+    Xc = Z - Z.mean(axis=-2, keepdims=True)
+    sd_ = np.where(const, 1.0, np.sqrt((Xc * Xc).sum(axis=-2)))
+    U = Xc / sd_[..., None, :]
+    C = np.einsum("...ij,...ik->...jk", U, U)
+    eye = np.eye(k, dtype=bool)
+    # constant columns: identity rows/columns, so they do not touch the others' R_j
+    C = np.where(const[..., :, None] | const[..., None, :], eye, C)
+    bad = (~const).sum(axis=-1) < 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try:
+            inv_diag = np.diagonal(np.linalg.inv(C), axis1=-2, axis2=-1)
+        except np.linalg.LinAlgError:
+            inv_diag = np.full(C.shape[:-1], np.inf)
+        R2 = 1.0 - 1.0 / inv_diag
+        R = np.sqrt(np.clip(R2, 0.0, 1.0))
+        d = np.where(const, 0.0, 1.0 / R)
+    bad = bad | ~np.isfinite(d).all(axis=-1) | ~(np.where(const, 0.0, R2) < 1.0 - 1e-10).all(axis=-1)
+    return _simplex(np.where(np.isfinite(d), d, 0.0), bad)
+
+
+def _independence_prose(facts: Mapping[str, Any], lang: str) -> str:
+    c = cite(("guo2007",), lang)
+    if lang == "zh":
+        return (f"采用复相关系数法确定指标权重{c}（基于标准化矩阵）：以指标 $j$ 对其余指标回归的复相关系数 $R_j$ "
+                "度量其可被替代的程度，$w_j = R_j^{-1}/\\sum_k R_k^{-1}$，独立性越强的指标权重越大。")
+    return (f"Indicator weights were set by the independence (multiple-correlation) method{c} on the normalised "
+            "matrix: $R_j$ is the multiple correlation of indicator $j$ with the others and "
+            "$w_j = R_j^{-1}/\\sum_k R_k^{-1}$, so the less an indicator is explained by the others, the more it "
+            "weighs.")
+
+
+@register("weighting", "independence", label=("复相关系数法", "independence (multiple-correlation) weighting"),
+          refs=("guo2007",), page="independence", family="objective", prose=_independence_prose,
+          engine=_independence_batch)
+def independence(Z: ArrayLike) -> FloatArray:
+    """Independence weights 复相关系数法 (Guo Yajun 2007, 综合评价理论、方法及应用, 科学出版社).
+
+    ``R_j`` is the multiple correlation coefficient of column j regressed on the other columns; an
+    indicator the others explain well carries little information of its own, so ``w_j = (1/R_j) / sum_k
+    (1/R_k)``. Computed from the inverse correlation matrix: ``R_j² = 1 − 1/[C⁻¹]_jj``. A constant column
+    gets weight 0; collinear columns (some ``R_j = 1``), uncorrelated ones (``R_j = 0``) or fewer than two
+    varying columns raise MethodError.
+
+    Parameters
+    ----------
+    Z : array (n, m), the normalised matrix.
+
+    Returns
+    -------
+    w : array (m,), non-negative, summing to 1.
+
+    Examples
+    --------
+    >>> Z = [[0.1, 0.2, 0.9], [0.4, 0.3, 0.1], [0.8, 0.9, 0.5], [0.3, 0.7, 0.2], [0.9, 0.4, 0.6]]
+    >>> independence(Z).round(4).tolist()
+    [0.2965, 0.2593, 0.4441]
+    """
+    A = _as_matrix(Z, name="Z", min_rows=3)
+    _check_finite(A, "Z")
+    w, bad = _independence_batch(A)
+    if bad:
+        raise MethodError(
+            "independence weights: the multiple correlation of some indicator with the others is 1 (collinear "
+            "indicators) or 0 (an indicator uncorrelated with all others), or fewer than two indicators vary, so "
+            "1/R is undefined; drop the redundant indicator or use entropy or CRITIC weights."
+        )
     return w
 
 
@@ -539,6 +635,12 @@ def ahp(
     ``CI = (lambda_max - n) / (n - 1)`` and ``CR = CI / RI_n`` (Saaty's random index, orders up to 15).
     ``CR >= max_cr`` raises MethodError unless ``allow_inconsistent``. A non-positive or non-reciprocal
     cell raises MethodError naming it (``row``, ``column``).
+
+    Examples
+    --------
+    >>> w, cr = ahp([[1, 3], [1 / 3, 1]])
+    >>> w.round(4).tolist(), cr
+    ([0.75, 0.25], 0.0)
     """
     M = _as_matrix(A, name="A")
     n = M.shape[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,9 +25,16 @@ from nqpf.analysis.uncertainty.montecarlo import MonteCarloResult, monte_carlo_w
 from nqpf.analysis.uncertainty.resampling import BootstrapResult
 from nqpf.analysis.uncertainty.resampling import bootstrap as run_bootstrap
 from nqpf.analysis.uncertainty.sensitivity import MethodSensitivity, method_sensitivity
+from nqpf.core.blocks import Block, Figure, Heading, Text
 from nqpf.core.errors import NqpfError
-from nqpf.core.interface import Result
+from nqpf.core.i18n import t
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
 from nqpf.result import IndexResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = ["UncertaintyResult", "uncertainty_analysis"]
 
@@ -57,29 +64,77 @@ class UncertaintyResult(Result):
             df = df.merge(rr, on=["unit", "year"], how="left")
         return df
 
-    def tables(self, prefix: str = "uncertainty") -> dict[str, pd.DataFrame]:
-        """Every table, by name, for the Excel workbook and CSV output."""
-        out = {f"{prefix}_ranks": self.to_frame(), f"{prefix}_mc_weights": self.monte_carlo.weight_summary}
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by suffix (the study names them ``uncertainty_<index>_<suffix>``)."""
+        out = {"ranks": self.to_frame(), "mc_weights": self.monte_carlo.weight_summary}
         if self.methods is not None:
-            out[f"{prefix}_method_ranks"] = self.methods.to_frame()
-            out[f"{prefix}_method_correlation"] = self.methods.correlation.rename_axis("method").reset_index()
-            out[f"{prefix}_method_pairs"] = self.methods.pairs
+            out["method_ranks"] = self.methods.to_frame()
+            out["method_correlation"] = self.methods.correlation.rename_axis("method").reset_index()
+            out["method_pairs"] = self.methods.pairs
         if self.leave_one_out is not None:
-            out[f"{prefix}_loo_indicators"] = self.leave_one_out.indicators.assign(
+            out["loo_indicators"] = self.leave_one_out.indicators.assign(
                 top_changed_years=self.leave_one_out.indicators["top_changed_years"].map(
                     lambda v: ", ".join(map(str, v))))
-            out[f"{prefix}_loo"] = self.leave_one_out.to_frame()
+            out["loo"] = self.leave_one_out.to_frame()
         if self.bootstrap is not None:
-            out[f"{prefix}_bootstrap"] = self.bootstrap.to_frame()
+            out["bootstrap"] = self.bootstrap.to_frame()
         return out
 
-    def summary(self) -> str:
-        parts = [self.monte_carlo.summary()]
+    def _summary_lines(self, lang: str) -> list[str]:
+        parts = self.monte_carlo._summary_lines(lang)
         for p in (self.methods, self.leave_one_out, self.bootstrap):
             if p is not None:
-                parts.append(p.summary())
-        parts += self.notes
-        return "\n\n".join(parts)
+                parts += ["", *p._summary_lines(lang)]
+        return parts + self.notes
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The Monte Carlo rank intervals and, when run, the method correlation heat map."""
+        return self.monte_carlo.figures(lang) + (self.methods.figures(lang) if self.methods is not None else [])
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The Monte Carlo rank intervals of the latest year."""
+        return self.monte_carlo.plot(ax, lang)
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """Rank intervals (caterpillar plot) and the correlation of methods."""
+        lang = ctx.lang
+        year = int(self.monte_carlo.to_frame()["year"].max())
+        blocks: list[Block] = [Heading(f"{t('uncertainty', lang)} ({year})"),
+                               Text(tuple(self.monte_carlo.narrative(lang))),
+                               *(Figure(f) for f in self.monte_carlo.figures(lang))]
+        if self.methods is not None:
+            blocks += [Heading(t("method_corr", lang)), Text(tuple(self.methods.narrative(lang))),
+                       *(Figure(f) for f in self.methods.figures(lang))]
+        if self.notes:
+            blocks.append(Text(tuple(self.notes)))
+        return blocks
+
+
+def _uncertainty_methods(res: UncertaintyResult, opts: Any, lang: str) -> str:
+    """The methods.md paragraph: Monte Carlo, then each part that ran."""
+    c = cite(("saisana2005",), lang)
+    zh = lang == "zh"
+    out = [f"采用蒙特卡洛模拟{c}评估权重不确定性：以测度权重为中心从 Dirichlet 分布抽取指标权重，"
+           "$w \\sim \\mathrm{Dir}(c\\,\\bar w)$，每次抽样重新计分并逐年排名，报告各单元-年份的排名中位数与 90% 区间。"
+           if zh else
+           f"Weight uncertainty was assessed by Monte Carlo simulation{c}: indicator weights were drawn from a "
+           "Dirichlet distribution centred on the measured weights, $w \\sim \\mathrm{Dir}(c\\,\\bar w)$, each "
+           "draw re-scored and re-ranked within years, and the median rank and a 90% rank interval reported per "
+           "unit-year."]
+    if res.methods is not None:
+        k = cite(("spearman1904", "kendall1938"), lang)
+        out.append(f"方法敏感性：在其他赋权与集成方法下重新测度，并以 Spearman ρ 与 Kendall τ-b{k}比较排名。" if zh else
+                   "Method sensitivity: the index was re-measured under alternative weighting and aggregation "
+                   f"methods and the rankings compared by Spearman's ρ and Kendall's τ-b{k}.")
+    if res.leave_one_out is not None:
+        out.append(f"逐一剔除指标{c}：依次去掉每个指标后重新测度。" if zh else
+                   f"Leave-one-out: the index was re-measured without each indicator in turn{c}.")
+    if res.bootstrap is not None:
+        e = cite(("efron1979",), lang)
+        out.append(f"自助法{e}：按区域分层对单元重抽样，对每个样本重复全部测度过程，得到百分位置信区间。" if zh else
+                   f"Bootstrap percentile intervals{e} were obtained by resampling units (stratified by region) and "
+                   "repeating the whole measurement on each resample.")
+    return " ".join(out)
 
 
 def uncertainty_analysis(
@@ -105,6 +160,14 @@ def uncertainty_analysis(
     and runs whenever ``bootstrap`` > 0. Parts that cannot run on this result (e.g. a bootstrap on
     an unbalanced panel) are skipped with the reason in ``notes``. Top-k values larger than the
     smallest year are dropped.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> ua = uncertainty_analysis(res, draws=100, bootstrap=0, methods=False, loo=False)
+    >>> ua.leave_one_out is None and ua.bootstrap is None
+    True
     """
     notes: list[str] = []
     lay = layout_of(result)
@@ -147,8 +210,9 @@ class UncertaintyOptions(Options):
 
 
 @register_analysis("uncertainty", options=UncertaintyOptions, result=UncertaintyResult, section="robustness",
-                   order=10, label=("权重不确定性与稳健性", "Uncertainty and robustness"), refs=("saisana2005",),
-                   tables=lambda res, used: res.tables(f"uncertainty_{used[0]}"))
+                   order=10, label=("权重不确定性与稳健性", "Uncertainty and robustness"),
+                   refs=("saisana2005", "spearman1904", "kendall1938", "efron1979"), methods=_uncertainty_methods,
+                   figure="rank_intervals")
 def _study_uncertainty(ctx: StudyContext, opts: UncertaintyOptions) -> UncertaintyResult:
     _, res = ctx.index(opts.index)
     return uncertainty_analysis(res, ctx.panel, draws=opts.draws, concentration=opts.concentration,

@@ -65,7 +65,7 @@ class LeaveOneOutResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         ind = self.indicators.sort_values("max_abs_delta", ascending=False)
         how = ("weights re-estimated with the same method" if self.mode == "reestimate"
                else "remaining weights renormalised")
@@ -80,7 +80,7 @@ class LeaveOneOutResult(Result):
                                 else "")
             for r in dec.itertuples()) if len(dec) else "none"))
         lines += self.notes
-        return "\n".join(lines)
+        return lines
 
 
 def leave_one_out(
@@ -99,6 +99,14 @@ def leave_one_out(
     indicators unchanged). ``threshold`` (default max(3, ⌈n_units / 5⌉): a move across a fifth of the
     field, 7 ranks for 31 provinces) is the |Δrank| that flags an indicator as decisive; the top unit
     of a year changing also flags it.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> lo = leave_one_out(res)
+    >>> len(lo.indicators) == len(res.values.columns)
+    True
     """
     if mode == "renormalize":
         mode = "renormalise"

@@ -13,7 +13,7 @@ import math
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,12 +31,19 @@ from nqpf.analysis.uncertainty.common import (
     rank_codes,
 )
 from nqpf.core.errors import DataError, MethodError
+from nqpf.core.i18n import join, num, t
 from nqpf.core.interface import Result
 from nqpf.core.rng import generator
 from nqpf.core.threads import num_threads, one_blas_thread
+from nqpf.core.units import unit_name
 from nqpf.methods.aggregate import Aggregator
 from nqpf.methods.registry import AGGREGATIONS
 from nqpf.result import IndexResult
+from nqpf.viz.style import OKABE_ITO, figure_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = ["MonteCarloResult", "draw_weights", "monte_carlo_weights"]
 
@@ -55,6 +62,12 @@ def draw_weights(
     Dirichlet(1, …, 1), uniform on the simplex (Rubinstein 1982, Eur. J. Oper. Res. 10(2), 205-209).
     Drawn with ``numpy.random.Generator.dirichlet`` from ``default_rng(seed)``, one row per draw, so
     drawing in batches from one generator gives the same rows as drawing at once.
+
+    Examples
+    --------
+    >>> W = draw_weights([0.5, 0.3, 0.2], 1000, concentration=100, seed=0)
+    >>> W.shape, bool(abs(W.mean(axis=0)[0] - 0.5) < 0.01)
+    ((1000, 3), True)
     """
     draws = check_int("draws", draws, 1)
     conc = check_concentration(concentration)
@@ -154,8 +167,12 @@ class MonteCarloResult(Result):
             df[f"p_top{k}"] = self.p_top(k).to_numpy()
         return df
 
-    def summary(self, top: int = 5) -> str:
+    #: how many units the summary lists for the latest year
+    top: int = 5
+
+    def _summary_lines(self, lang: str) -> list[str]:
         """How wide the rank intervals are, whether point ranks fall inside them, the latest year's top."""
+        top = self.top
         df = self.to_frame()
         width = df["rank_high"] - df["rank_low"]
         outside = ((df["point_rank"] < df["rank_low"]) | (df["point_rank"] > df["rank_high"])).sum()
@@ -179,7 +196,62 @@ class MonteCarloResult(Result):
                 f"{r.unit} {r.point_rank} [{r.rank_low:g}–{r.rank_high:g}]" for r in widest.itertuples()),
         ]
         lines += self.notes
-        return "\n".join(lines)
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """The widest and narrowest rank intervals of the latest year."""
+        df = self.to_frame()
+        last = df[df["year"] == int(df["year"].max())]
+        width = (last["rank_high"] - last["rank_low"]).astype(float)
+        wide = last.loc[width.sort_values(ascending=False).index[:3]]
+        stable = int((width == 0).sum())
+        if lang == "zh":
+            return [f"排名区间平均宽度 {num(width.mean(), 1)} 位；区间最宽的是" + "、".join(
+                f"{unit_name(r.unit, lang)}（{r.rank_low:g}–{r.rank_high:g}）" for r in wide.itertuples())
+                + f"；{stable} 个单元排名完全不变。"]
+        return [f"Rank intervals are {num(width.mean(), 1)} places wide on average; the widest are " + join(
+            [f"{unit_name(r.unit, lang)} ({r.rank_low:g}–{r.rank_high:g})" for r in wide.itertuples()], lang)
+            + f"; {stable} units keep exactly the same rank."]
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """Rank intervals of the latest year: median rank and interval per unit, sorted (caterpillar plot)."""
+        import plotly.graph_objects as go
+
+        df = self.to_frame()
+        year = int(df["year"].max())
+        df = df[df["year"] == year].sort_values(["median_rank", "point_rank"])
+        names = [unit_name(u, lang) for u in df["unit"]]
+        fig = go.Figure()
+        fig.add_trace(go.Scatter(
+            x=df["median_rank"], y=names, mode="markers", name=t("median_rank", lang),
+            marker={"color": OKABE_ITO[4], "size": 8},
+            error_x={"type": "data", "symmetric": False, "array": df["rank_high"] - df["median_rank"],
+                     "arrayminus": df["median_rank"] - df["rank_low"], "thickness": 1.5, "width": 0,
+                     "color": OKABE_ITO[4]},
+            customdata=np.column_stack([df["rank_low"], df["rank_high"], df["point_rank"]]),
+            hovertemplate="%{y}: %{x:.0f} [%{customdata[0]:.0f}–%{customdata[1]:.0f}], "
+                          + t("rank", lang) + " %{customdata[2]:.0f}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=df["point_rank"], y=names, mode="markers", name=t("point_rank", lang),
+                                 marker={"symbol": "x", "color": OKABE_ITO[5], "size": 7}))
+        fig.update_layout(height=min(3800, max(420, 18 * len(df) + 120)), xaxis={"title": t("rank_interval", lang)},
+                          yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.08},
+                          margin={"l": 100, "r": 20, "t": 20, "b": 60})
+        return [fig]
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """Rank intervals of the latest year as horizontal bars around the median rank."""
+        df = self.to_frame()
+        df = df[df["year"] == int(df["year"].max())].sort_values(["median_rank", "point_rank"])
+        fig, ax = figure_axes(ax, (5.2, max(2.5, 0.16 * len(df) + 0.8)))
+        y = np.arange(len(df))
+        ax.hlines(y, df["rank_low"], df["rank_high"], color=OKABE_ITO[4], linewidth=1.5)
+        ax.plot(df["median_rank"], y, "o", color=OKABE_ITO[4], markersize=3, label=t("median_rank", lang))
+        ax.plot(df["point_rank"], y, "x", color=OKABE_ITO[5], markersize=3, label=t("point_rank", lang))
+        ax.set_yticks(y, [unit_name(u, lang) for u in df["unit"]])
+        ax.invert_yaxis()
+        ax.set_xlabel(t("rank_interval", lang))
+        ax.legend(loc="lower right")
+        return fig
 
 
 #: Largest rank-count table (unit-years × units) a Monte Carlo result keeps (64 M cells, 512 MiB);
@@ -241,6 +313,14 @@ def monte_carlo_weights(
     beyond 64 M cells). ``batch`` (draws per batch; default about 256 k scores per batch) does not
     change the results. Raises MethodError for draws < 1, concentration ≤ 0, a top-k larger than
     the number of units in a year, or an unknown scheme.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> mc = monte_carlo_weights(res, draws=200, seed=0)
+    >>> int(mc.to_frame().query("year == 2023").sort_values("median_rank").iloc[0]["point_rank"])
+    1
     """
     draws = check_int("draws", draws, 1)
     conc = check_concentration(concentration)

@@ -87,7 +87,7 @@ class BootstrapResult(Result):
         df = pd.concat([p[cols] for p in parts], ignore_index=True)
         return df.assign(year=df["year"].astype("Int64"))
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """The intervals in a few lines."""
         lv = f"{self.level:.0%}"
         how = ("units (all their years)" if self.unit == "unit"
@@ -112,7 +112,7 @@ class BootstrapResult(Result):
             lines.append(f"{self.n_degenerate} degenerate resample(s) left out (constant column or undefined "
                          "score).")
         lines += self.notes
-        return "\n".join(lines)
+        return lines
 
 
 def _resolve_strata(units: list[Hashable], groups: Any, notes: list[str]) -> dict[Hashable, Hashable] | None:
@@ -159,6 +159,14 @@ def bootstrap(
     the engine of measure() itself (:class:`nqpf.pipeline.Pipeline`), so a resample equal to the original
     sample gives measure()'s numbers. Needs a balanced panel. Resamples the measurement cannot score (a
     constant column, an undefined TOPSIS closeness) are left out (counted), as measure() would refuse them.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> b = bootstrap(res, B=30, seed=0, what=("weights",))
+    >>> b.weights.shape[0] == len(res.values.columns)
+    True
     """
     if isinstance(source, IndexResult):
         result = source

@@ -17,6 +17,7 @@ from scipy import stats
 from nqpf.analysis.uncertainty.common import ranks_min
 from nqpf.core.errors import DataError, MethodError, NqpfError
 from nqpf.core.framework import Framework
+from nqpf.core.i18n import num, t
 from nqpf.core.interface import Result
 from nqpf.measure import measure
 from nqpf.methods.registry import AGGREGATIONS, WEIGHTINGS
@@ -128,7 +129,7 @@ class MethodSensitivity(Result):
         return self.ranks.merge(self.rank_ranges[["unit", "year", "min_rank", "max_rank", "spread"]],
                                 on=["unit", "year"])
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """Agreement of the methods and the units whose rank depends most on the method."""
         C = self.correlation.to_numpy()
         iu = np.triu_indices(len(self.methods), 1)
@@ -155,7 +156,36 @@ class MethodSensitivity(Result):
         for k, v in self.skipped.items():
             by_reason.setdefault(v, []).append(k)
         lines += [f"not run: {', '.join(ks)} ({v})" for v, ks in by_reason.items()]
-        return "\n".join(lines)
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """The lowest and the mean off-diagonal correlation between methods."""
+        c = self.correlation.to_numpy(dtype=float)
+        n = c.shape[0]
+        if n < 2:
+            return []
+        iu = np.triu_indices(n, 1)
+        vals = c[iu]
+        k = int(np.nanargmin(vals))
+        a, b = self.correlation.index[iu[0][k]], self.correlation.columns[iu[1][k]]
+        if lang == "zh":
+            return [f"{n} 种方法得分的两两相关系数均值 {num(np.nanmean(vals), 3)}，最低为 {a} 与 {b}"
+                    f"（{num(vals[k], 3)}）。"]
+        return [f"Across {n} methods the pairwise correlations average {num(np.nanmean(vals), 3)}; the lowest is "
+                f"{a} vs {b} ({num(vals[k], 3)})."]
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """Method × method Spearman correlation heat map."""
+        import plotly.graph_objects as go
+
+        corr = self.correlation
+        z = corr.to_numpy(dtype=float)
+        fig = go.Figure(go.Heatmap(z=z, x=list(corr.columns), y=list(corr.index), colorscale="Cividis",
+                                   zmin=min(0.0, float(np.nanmin(z))), zmax=1, text=np.round(z, 3),
+                                   texttemplate="%{text:.2f}", colorbar={"title": {"text": t("correlation", lang)}}))
+        fig.update_layout(height=max(380, 34 * len(corr) + 160), yaxis={"autorange": "reversed"},
+                          margin={"l": 160, "r": 20, "t": 20, "b": 140})
+        return [fig]
 
 
 def method_sensitivity(
