@@ -1,7 +1,8 @@
 """Static figures for papers (论文插图): ``figures/`` of a run as SVG and 300-dpi PNG.
 
 :func:`write_figures` writes, per index, the score map (provinces), the national and regional trends and the
-dimension heat map (``map_<index>``, ``trends_<index>``, ``dimensions_<index>``), and for every analysis whose
+dimension heat map (``map_<index>``, ``trends_<index>`` from :meth:`IndexResult.plot
+<nqpf.result.IndexResult.plot>`, ``dimensions_<index>``), and for every analysis whose
 result draws a static figure (overrides :meth:`~nqpf.core.interface.Result.plot`) that figure as
 ``<spec.figure_stem>`` (the analysis registry names the file). A result that cannot draw for these units
 raises :class:`~nqpf.core.errors.MethodError`; the figure is then left out and the returned
@@ -28,17 +29,17 @@ import numpy as np
 from nqpf.core.errors import MethodError
 from nqpf.core.i18n import t
 from nqpf.core.interface import Result
-from nqpf.core.units import region_label, unit_name
+from nqpf.core.units import unit_name
 from nqpf.report import views as V
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
 from nqpf.viz.maps import draw_map, is_province_panel, map_aspect
-from nqpf.viz.style import DPI, REGION_COLORS, cjk_font, paper_style, pick_years
+from nqpf.viz.style import DPI, cjk_font, paper_style, pick_years
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FigureSet", "figure_specs", "plot_group_heatmap", "plot_index_map", "plot_trends", "write_figures"]
+__all__ = ["FigureSet", "figure_specs", "plot_group_heatmap", "plot_index_map", "write_figures"]
 
 
 # =============================================================================================
@@ -78,25 +79,6 @@ def plot_index_map(res: IndexResult, lang: str = "en", years: list[int] | None =
 
 def _score_unit(lang: str) -> str:
     return "0–1, 无量纲" if lang == "zh" else "0–1, dimensionless"
-
-
-def plot_trends(res: IndexResult, lang: str = "en") -> Figure:
-    """National mean and the means of the four regions by year."""
-    import matplotlib.pyplot as plt
-
-    rm = V.region_means(res)
-    fig, ax = plt.subplots(figsize=(4.8, 3.2))
-    for col in rm.columns:
-        label = t("national_mean", lang) if col == "national" else region_label(col, lang)
-        ax.plot(rm.index, rm[col], color=REGION_COLORS.get(col, "#000000"), marker="o", markersize=2.5,
-                linewidth=2.0 if col == "national" else 1.2, linestyle="-" if col == "national" else "--",
-                label=label)
-    ax.set_xlabel(t("year", lang))
-    ax.set_ylabel(f"{t('mean_score', lang)} ({_score_unit(lang)})")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=1, loc="upper left")
-    ax.grid(axis="y", linewidth=0.3, color="#dddddd")
-    return fig
 
 
 def plot_group_heatmap(res: IndexResult, kind: str = "dimension", year: int | None = None,
@@ -149,7 +131,7 @@ def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
     for name, res in run.results.items():
         if is_province_panel(res.units, getattr(run.panel, "kind", None)):
             specs.append((f"map_{name}", lambda lang, r=res: plot_index_map(r, lang)))
-        specs.append((f"trends_{name}", lambda lang, r=res: plot_trends(r, lang)))
+        specs.append((f"trends_{name}", lambda lang, r=res: r.plot(lang=lang)))
         specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_heatmap(r, "dimension", lang=lang)))
     for rec in run.records.values():
         if draws_static(rec.result):
