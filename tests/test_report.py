@@ -589,3 +589,17 @@ def test_large_runs_show_the_top_and_bottom_of_the_heat_map(mini_run, monkeypatc
     fig, _ = ix.group_heatmap_figure(res, "en", 2023, keep=4)
     s = res.year_scores(2023).sort_values(ascending=False)
     assert list(fig.data[0].y) == [unit_name(u, "en") for u in [*s.index[:4], *s.index[-4:]]]
+
+
+def test_static_figure_stems_come_from_the_registry(mini_run):
+    """An analysis's figure is named by its registry entry; a model's by its study label (two models of one kind
+    write two files)."""
+    import dataclasses
+
+    from nqpf.report.figures import record_stem
+
+    kd = mini_run.records["kernel_density"]
+    assert record_stem(kd) == kd.spec.figure_stem == "kernel_density"
+    assert record_stem(dataclasses.replace(kd, label="m1")) == "m1"
+    other = dataclasses.replace(kd, spec=dataclasses.replace(kd.spec, figure="kde_surface"), label="m2")
+    assert record_stem(other) == "m2_kde_surface"

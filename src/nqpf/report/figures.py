@@ -33,13 +33,15 @@ from nqpf.core.units import unit_name
 from nqpf.report import views as V
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
+from nqpf.study.runner import AnalysisRecord
 from nqpf.viz.maps import draw_map, is_province_panel, map_aspect
 from nqpf.viz.style import DPI, cjk_font, paper_style, pick_years
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FigureSet", "figure_specs", "plot_group_heatmap", "plot_index_map", "write_figures"]
+__all__ = ["FigureSet", "draws_static", "figure_specs", "plot_group_heatmap", "plot_index_map", "record_stem",
+           "write_figures"]
 
 
 # =============================================================================================
@@ -135,8 +137,17 @@ def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
         specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_heatmap(r, "dimension", lang=lang)))
     for rec in run.records.values():
         if draws_static(rec.result):
-            specs.append((rec.spec.figure_stem, lambda lang, r=rec.result: r.plot(lang=lang)))
+            specs.append((record_stem(rec), lambda lang, r=rec.result: r.plot(lang=lang)))
     return specs
+
+
+def record_stem(record: AnalysisRecord) -> str:
+    """The file stem of an analysis's static figure: the registry's ``figure_stem``; a model's is prefixed by its
+    study label (two models of one kind write two files)."""
+    stem = record.spec.figure_stem
+    if record.name == record.spec.name:
+        return stem
+    return record.name if stem == record.spec.name else f"{record.name}_{stem}"
 
 
 def write_figures(run: StudyRun, outdir: str | Path, lang: str = "en", formats: tuple[str, ...] = ("svg", "png"),
