@@ -202,7 +202,7 @@ def test_broadband_did_from_the_study_entry():
     spec = ANALYSES["did"]
     p = load_dataset("china-cities")
     opts = spec.parse({"y": "index_aggregate", "pilot": "broadband_china_pilot", "placebo": 50, "robust": False})
-    ctx = SimpleNamespace(panel=p, results={}, index=None)
+    ctx = SimpleNamespace(panel=p, results={}, index=None)  # a panel column needs no index
     res = spec.run(ctx, opts)
     assert (res.n_treated, res.n_never) == (113, 225)
     assert res.cohorts.to_dict() == {2014: 39, 2015: 38, 2016: 36}

@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from nqpf.core.errors import DataError, MethodError
+from nqpf.core.errors import DataError, MethodError, StudyError
 from nqpf.core.panel import Panel
 from nqpf.models.estimates import Estimates
 from nqpf.result import IndexResult
 
-__all__ = ["estimates_from_fit", "fe_fit", "model_frame", "unit_cube", "wald_test", "weighted_crossproducts",
-           "within"]
+__all__ = ["estimates_from_fit", "fe_fit", "model_frame", "study_frame", "unit_cube", "wald_test",
+           "weighted_crossproducts", "within"]
 
 
 def model_frame(data: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -224,3 +224,29 @@ def weighted_crossproducts(cube: np.ndarray, weights: np.ndarray) -> np.ndarray:
     tot = W.sum(axis=1)
     M = (W @ cube.reshape(N, T * k)).reshape(len(W), T, k) / tot[:, None, None]
     return (W @ C).reshape(len(W), k, k) - tot[:, None, None] * np.einsum("rtk,rtl->rkl", M, M)
+
+
+def study_frame(ctx: Any, names: Sequence[str]) -> pd.DataFrame:
+    """The model variables of a study run, by name, in one (unit, year) frame.
+
+    A name is an index of the study (its score: ``"hqd"``), an index's dimension (``"hqd.green"``), or a column
+    of the study's panel (``"gdp"``). Unknown names are errors that list what exists.
+    """
+    panel_cols = list(ctx.panel.data.columns)
+    parts: list[pd.Series] = []
+    for name in dict.fromkeys(names):
+        base, _, dim = name.partition(".")
+        if base in ctx.results:
+            _, res = ctx.index(base)
+            sc = res.scores.set_index(["unit", "year"])
+            col = dim or "score"
+            if col not in sc.columns:
+                dims = [c for c in sc.columns if c not in ("score", "rank")]
+                raise StudyError(f"index '{base}' has no dimension '{dim}'; dimensions: {', '.join(dims)}")
+            parts.append(sc[col].rename(name))
+        elif name in panel_cols:
+            parts.append(ctx.panel.data[name].rename(name))
+        else:
+            raise StudyError(f"unknown variable '{name}': not an index ({', '.join(ctx.results) or 'none'}), "
+                             f"an index dimension (index.dimension) or a panel column (e.g. {panel_cols[:5]})")
+    return model_frame(pd.concat(parts, axis=1))

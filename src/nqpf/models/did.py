@@ -37,7 +37,7 @@ from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE
 from nqpf.datasets.cities import pilot_years
-from nqpf.models._fe import estimates_from_fit, fe_fit, model_frame, wald_test, within
+from nqpf.models._fe import estimates_from_fit, fe_fit, model_frame, study_frame, wald_test, within
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.viz.style import OKABE_ITO, figure_axes
@@ -541,10 +541,8 @@ def _study_did(ctx: StudyContext, opts: DIDOptions) -> DIDResult:
         raise StudyError("give exactly one of pilot (a bundled list, e.g. \"broadband_china_pilot\"), "
                          "treatment_column or treatment (a table unit = first year)")
     panel = ctx.panel
-    data = panel.data
-    if opts.y not in data.columns and opts.y in ctx.results:
-        _, res = ctx.index(opts.y)
-        data = model_frame(data, list(data.columns)).join(model_frame(res, [opts.y]))
+    cols = [opts.y, *opts.controls] + ([opts.treatment_column] if opts.treatment_column else [])
+    data = study_frame(ctx, cols)
     treatment: Any
     if opts.pilot is not None:
         treatment, _missing = pilot_years(opts.pilot, units=panel.units)
