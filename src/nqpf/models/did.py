@@ -31,7 +31,7 @@ from scipy import stats
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core.blocks import Block, Figure, Table, Text
 from nqpf.core.errors import DataError, MethodError, StudyError
-from nqpf.core.i18n import num
+from nqpf.core.i18n import num, pct
 from nqpf.core.interface import ReportContext
 from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
@@ -111,6 +111,7 @@ class DIDResult(ModelResult):
     robust_event : Sun & Abraham (2021) interaction-weighted event study by relative period (estimate, std_error,
         p_value, ci_low, ci_high), or None; robust_att : Gardner (2022) did2s ATT (estimate, std_error, p_value).
     cohorts : number of units by first treatment year; n_units, n_treated, n_never.
+    baseline : mean outcome of the treated units in the year before their treatment (to read β as a share).
     notes : units and rows dropped, and why.
     """
 
@@ -131,6 +132,7 @@ class DIDResult(ModelResult):
     n_never: int
     leads: int
     lags: int
+    baseline: float = np.nan
     seed: Any = None
     alpha: float = 0.05
     notes: list[str] = field(default_factory=list)
@@ -196,15 +198,18 @@ class DIDResult(ModelResult):
         out: list[str] = []
         if lang == "zh":
             out.append(f"双向固定效应 DID 估计的政策效应为 {num(b)}（聚类标准误 {num(se)}，p = {num(p, 3)}），"
-                       + ("在 5% 水平上显著。" if sig else "在 5% 水平上不显著。"))
+                       + ("在 5% 水平上显著" if sig else "在 5% 水平上不显著")
+                       + (f"，约为处理组政策前一年均值（{num(self.baseline, 2)}）的 {pct(b / self.baseline)}。"
+                          if np.isfinite(self.baseline) and self.baseline else "。"))
             out.append(f"事件研究中政策前 {len(pre)} 个系数的联合检验 F = {num(self.pretrend['F'], 2)}，"
                        f"p = {num(pt_p, 3)}：" + ("不能拒绝平行趋势假设。" if ok_pre else
                                                    "拒绝“政策前无差异”，平行趋势假设存疑，DID 估计需谨慎解读。"))
             out.append(f"政策后各期系数介于 {num(post['coef'].min())} 与 {num(post['coef'].max())} 之间。")
-            out.append(f"安慰剂检验：随机分配处理年份（保持各批次单位数）{len(self.placebo)} 次，"
-                       f"|安慰剂估计| ≥ |真实估计| 的比例 p = {num(self.placebo_p, 3)}" +
-                       ("，真实效应不太可能来自偶然分配。" if self.placebo_p < self.alpha else
-                        "，真实估计与随机分配下的估计无显著差别。"))
+            if len(self.placebo):
+                out.append(f"安慰剂检验：随机分配处理年份（保持各批次单位数）{len(self.placebo)} 次，"
+                           f"|安慰剂估计| ≥ |真实估计| 的比例 p = {num(self.placebo_p, 3)}" +
+                           ("，真实效应不太可能来自偶然分配。" if self.placebo_p < self.alpha else
+                            "，真实估计与随机分配下的估计无显著差别。"))
             if self.robust_att is not None:
                 r = self.robust_att
                 out.append(f"异质性稳健估计：Gardner 两阶段 DID 的 ATT = {num(r['estimate'])}（标准误 "
@@ -220,17 +225,20 @@ class DIDResult(ModelResult):
                            f"，政策后系数介于 {num(post_sa.min())} 与 {num(post_sa.max())}。")
             return out
         out.append(f"The two-way fixed-effects DID puts the policy effect at {num(b)} (SE clustered by unit {num(se)}, "
-                   f"p = {num(p, 3)}): " + ("significant at 5%." if sig else "not significant at 5%."))
+                   f"p = {num(p, 3)}): " + ("significant at 5%" if sig else "not significant at 5%")
+                   + (f"; {pct(b / self.baseline)} of the treated units' mean in the year before treatment "
+                      f"({num(self.baseline, 2)})." if np.isfinite(self.baseline) and self.baseline else "."))
         out.append(f"Event study: the joint test that the {len(pre)} pre-period coefficients are zero gives "
                    f"F = {num(self.pretrend['F'], 2)}, p = {num(pt_p, 3)}: " +
                    ("parallel pre-trends are not rejected." if ok_pre else
                     "pre-trends are rejected, so the DID estimate should be read with caution."))
         out.append(f"The post-period coefficients range from {num(post['coef'].min())} to {num(post['coef'].max())}.")
-        out.append(f"Placebo: over {len(self.placebo)} random reassignments of the treatment years (keeping the "
-                   f"number of units per cohort), the share of placebo estimates at least as large in absolute value "
-                   f"as the real one is p = {num(self.placebo_p, 3)}" +
-                   ("; the effect is unlikely to be an artefact of the assignment." if self.placebo_p < self.alpha
-                    else "; the real estimate does not stand out from random assignments."))
+        if len(self.placebo):
+            out.append(f"Placebo: over {len(self.placebo)} random reassignments of the treatment years (keeping the "
+                       f"number of units per cohort), the share of placebo estimates at least as large in absolute "
+                       f"value as the real one is p = {num(self.placebo_p, 3)}" +
+                       ("; the effect is unlikely to be an artefact of the assignment." if self.placebo_p < self.alpha
+                        else "; the real estimate does not stand out from random assignments."))
         if self.robust_att is not None:
             r = self.robust_att
             out.append(f"Heterogeneity-robust: Gardner's two-stage DID gives ATT = {num(r['estimate'])} "
@@ -291,6 +299,8 @@ class DIDResult(ModelResult):
                                              "Periods relative to treatment", "dtick": 1},
                           yaxis={"title": ("对 " if lang == "zh" else "Effect on ") + self.y},
                           margin={"l": 60, "r": 20, "t": 30, "b": 50})
+        if not len(self.placebo):
+            return [fig]
         hist = go.Figure(go.Histogram(x=self.placebo, nbinsx=40, marker_color="#999",
                                       name="安慰剂估计" if lang == "zh" else "placebo estimates"))
         hist.add_vline(x=self.att, line_color=OKABE_ITO[5], line_width=2)
@@ -483,11 +493,14 @@ def did(
             notes.append("Sun–Abraham: pyfixest's saturated event study takes no covariates, so it is estimated "
                          "without the controls; did2s uses them in both stages (as R's did2s)")
     treated_units = gs[np.isfinite(gs)]
+    before = np.isfinite(g_row) & (years == np.nan_to_num(g_row) - 1)
+    baseline = float(frame[y].to_numpy(float)[before].mean()) if before.any() else np.nan
     return DIDResult(
         y=y, controls=controls, twfe=twfe, twfe_fit=fit, event=event, event_estimates=event_est, pretrend=pretrend,
         placebo=draws, placebo_p=p_perm, robust_event=robust_event, robust_att=robust_att,
         cohorts=treated_units.astype(int).value_counts().sort_index(), n_units=len(gs), n_treated=len(treated_units),
-        n_never=int(len(gs) - len(treated_units)), leads=leads, lags=lags, seed=seed, alpha=alpha, notes=notes,
+        n_never=int(len(gs) - len(treated_units)), leads=leads, lags=lags, baseline=baseline, seed=seed,
+        alpha=alpha, notes=notes,
     )
 
 
