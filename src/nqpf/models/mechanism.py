@@ -249,7 +249,9 @@ class MediationResult(ModelResult):
                 f"{num(self.ci_percentile[1])}]，偏差校正 [{num(lo)}, {num(hi)}]，"
                 + ("不含 0，间接效应显著" if sig_ind else "包含 0，间接效应不显著") +
                 (f"；中介比例 a·b/c = {num(self.proportion, 3)}。" if np.isfinite(self.proportion) else "。"),
-                f"按 Zhao、Lynch 与 Chen（2010）的分类：{kinds_zh[self.kind]}。",
+                f"按 Zhao、Lynch 与 Chen（2010）的分类：{kinds_zh[self.kind]}。" +
+                ("" if pa < self.alpha else f"但 a 路径不显著（p = {num(pa, 3)}），"
+                 f"没有证据表明 {self.x} 改变了 {self.m}，不宜据此宣称存在该机制。"),
                 f"注意{caution_cite}：逐步法中的 b 路径与 c′ 只有在中介变量（给定 {self.x}）近似随机时才有因果含义，"
                 f"{self.m} 与 {self.y} 的共同混杂因素会使二者有偏；"
                 f"应以 a 路径（{self.x} 对 {self.m} 的影响）作为机制证据，"
@@ -267,7 +269,9 @@ class MediationResult(ModelResult):
             + ("excluding 0: the indirect effect is significant" if sig_ind else
                "including 0: the indirect effect is not significant") +
             (f"; share mediated a·b/c = {num(self.proportion, 3)}." if np.isfinite(self.proportion) else "."),
-            f"In the classification of Zhao, Lynch & Chen (2010): {kinds_en[self.kind]}.",
+            f"In the classification of Zhao, Lynch & Chen (2010): {kinds_en[self.kind]}." +
+            ("" if pa < self.alpha else f" But the a path is not significant (p = {num(pa, 3)}): there is no "
+             f"evidence that {self.x} moves {self.m}, so the data do not support this channel."),
             f"Caution{caution_cite}: the b path and c′ of the stepwise approach are causal only if the mediator is as "
             f"good as random given {self.x}; anything that drives both {self.m} and {self.y} biases them. Take the a "
             f"path "
