@@ -193,6 +193,11 @@ class MediationResult(ModelResult):
 
     label = ("中介效应", "Mediation")
 
+    @property
+    def boot_se(self) -> float:
+        """Standard deviation of the bootstrap draws (NaN without a bootstrap)."""
+        return float(np.std(self.boot, ddof=1)) if len(self.boot) > 1 else np.nan
+
     def estimates(self) -> list[Estimates]:
         return self.columns
 
@@ -207,10 +212,10 @@ class MediationResult(ModelResult):
                      "std_error": self.sobel_se, "p_value": self.sobel_p, "ci_low": np.nan, "ci_high": np.nan,
                      "method": "Sobel"})
         rows.append({"effect": "indirect", "label_zh": "间接效应 a·b", "estimate": self.indirect,
-                     "std_error": float(np.std(self.boot, ddof=1)), "p_value": np.nan, "ci_low": self.ci_percentile[0],
+                     "std_error": self.boot_se, "p_value": np.nan, "ci_low": self.ci_percentile[0],
                      "ci_high": self.ci_percentile[1], "method": f"cluster bootstrap, percentile ({len(self.boot)})"})
         rows.append({"effect": "indirect", "label_zh": "间接效应 a·b", "estimate": self.indirect,
-                     "std_error": float(np.std(self.boot, ddof=1)), "p_value": np.nan, "ci_low": self.ci_bc[0],
+                     "std_error": self.boot_se, "p_value": np.nan, "ci_low": self.ci_bc[0],
                      "ci_high": self.ci_bc[1], "method": f"cluster bootstrap, bias-corrected ({len(self.boot)})"})
         return pd.DataFrame(rows)
 
@@ -231,7 +236,7 @@ class MediationResult(ModelResult):
         lvl = f"{1 - self.alpha:.0%}"
         (c, _, pc), (a, _, pa), (b, _, pb), (cp, _, pcp) = self.c, self.a, self.b, self.c_prime
         lo, hi = self.ci_bc
-        sig_ind = lo > 0 or hi < 0
+        sig_ind = (lo > 0 or hi < 0) if len(self.boot) else self.sobel_p < self.alpha
         kinds_zh = {"complementary": "互补型中介（部分中介）", "competitive": "竞争型中介（遮掩效应）",
                     "indirect-only": "仅间接效应（完全中介）", "direct-only": "仅直接效应（无中介）",
                     "none": "无效应"}
@@ -245,9 +250,10 @@ class MediationResult(ModelResult):
                 f"控制 {self.x} 后 {self.m} 对 {self.y} 的效应 b = {num(b)}{stars(pb)}，"
                 f"直接效应 c′ = {num(cp)}{stars(pcp)}。",
                 f"间接效应 a·b = {num(self.indirect)}，Sobel z = {num(self.sobel_z, 2)}（p = {num(self.sobel_p, 3)}）；"
-                f"{len(self.boot)} 次按单位聚类的自助法 {lvl} 置信区间：百分位 [{num(self.ci_percentile[0])}, "
-                f"{num(self.ci_percentile[1])}]，偏差校正 [{num(lo)}, {num(hi)}]，"
-                + ("不含 0，间接效应显著" if sig_ind else "包含 0，间接效应不显著") +
+                + (f"{len(self.boot)} 次按单位聚类的自助法 {lvl} 置信区间：百分位 [{num(self.ci_percentile[0])}, "
+                   f"{num(self.ci_percentile[1])}]，偏差校正 [{num(lo)}, {num(hi)}]，" if len(self.boot) else "")
+                + (("不含 0，间接效应显著" if sig_ind else "包含 0，间接效应不显著") if len(self.boot) else
+                   ("间接效应显著（Sobel 检验）" if sig_ind else "间接效应不显著（Sobel 检验）")) +
                 (f"；中介比例 a·b/c = {num(self.proportion, 3)}。" if np.isfinite(self.proportion) else "。"),
                 f"按 Zhao、Lynch 与 Chen（2010）的分类：{kinds_zh[self.kind]}。" +
                 ("" if pa < self.alpha else f"但 a 路径不显著（p = {num(pa, 3)}），"
@@ -264,10 +270,13 @@ class MediationResult(ModelResult):
             f"{num(cp)}{stars(pcp)}.",
             f"Indirect effect a·b = {num(self.indirect)}, Sobel z = {num(self.sobel_z, 2)} "
             f"(p = {num(self.sobel_p, 3)}); "
-            f"{lvl} cluster-bootstrap intervals ({len(self.boot)} draws of units): percentile "
-            f"[{num(self.ci_percentile[0])}, {num(self.ci_percentile[1])}], bias-corrected [{num(lo)}, {num(hi)}], "
-            + ("excluding 0: the indirect effect is significant" if sig_ind else
-               "including 0: the indirect effect is not significant") +
+            + (f"{lvl} cluster-bootstrap intervals ({len(self.boot)} draws of units): percentile "
+               f"[{num(self.ci_percentile[0])}, {num(self.ci_percentile[1])}], bias-corrected [{num(lo)}, {num(hi)}], "
+               if len(self.boot) else "")
+            + (("excluding 0: the indirect effect is significant" if sig_ind else
+                "including 0: the indirect effect is not significant") if len(self.boot) else
+               ("the Sobel test finds the indirect effect significant" if sig_ind else
+                "the Sobel test does not find the indirect effect significant")) +
             (f"; share mediated a·b/c = {num(self.proportion, 3)}." if np.isfinite(self.proportion) else "."),
             f"In the classification of Zhao, Lynch & Chen (2010): {kinds_en[self.kind]}." +
             ("" if pa < self.alpha else f" But the a path is not significant (p = {num(pa, 3)}): there is no "
@@ -366,10 +375,13 @@ def mediation(
     c, a, b, cp = trio(f1, x), trio(f2, x), trio(f3, m), trio(f3, x)
     se, z, p = sobel(a[0], a[1], b[0], b[1])
     ind = a[0] * b[0]
-    boot = bootstrap_indirect(frame, y, x, m, controls, bootstrap, seed) if bootstrap > 0 else np.array([np.nan])
-    ci_p = tuple(float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
-    ci_bc = _bc_interval(ind, boot, alpha) if bootstrap > 0 else (np.nan, np.nan)
-    ind_sig = bool(ci_bc[0] > 0 or ci_bc[1] < 0) if bootstrap > 0 else p < alpha
+    if bootstrap > 0:
+        boot = bootstrap_indirect(frame, y, x, m, controls, bootstrap, seed)
+        ci_p = tuple(float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
+        ci_bc = _bc_interval(ind, boot, alpha)
+        ind_sig = bool(ci_bc[0] > 0 or ci_bc[1] < 0)
+    else:  # no bootstrap: the Sobel test decides
+        boot, ci_p, ci_bc, ind_sig = np.empty(0), (np.nan, np.nan), (np.nan, np.nan), p < alpha
     rows = {"controls": "yes" if controls else "no"}
     cols = [estimates_from_fit(f1, f"(1) {y}", y, keep=[x, *controls], labels=labels, rows=rows),
             estimates_from_fit(f2, f"(2) {m}", m, keep=[x, *controls], labels=labels, rows=rows),
