@@ -217,3 +217,13 @@ def test_broadband_did_from_the_study_entry():
     assert res.pretrend["p"] == pytest.approx(0.155, abs=5e-3)
     text = spec.methods(res, opts, "en")
     assert "Sun & Abraham, 2021" in text and "$D_{it} = 1[t \\ge g_i]$" in text
+
+
+def test_treatment_column_equals_mapping(synth):
+    df, g, res = synth
+    col = df.assign(first=[float(g.get(u, np.nan)) for u, _ in df.index])
+    alt = did(col, "y", "first", ["x"], leads=3, lags=3, placebo=20, seed=11, robust=False)
+    assert alt.att == pytest.approx(res.att, abs=1e-12)
+    np.testing.assert_allclose(alt.placebo, res.placebo, atol=1e-12)
+    early = did(df, "y", {**g, "U40": 2010}, leads=3, lags=3, placebo=0, robust=False)
+    assert any("U40" in n and "no pre-period" in n for n in early.notes)

@@ -209,3 +209,11 @@ def test_models_from_a_study_file():
     het = run.analyses["regions"]
     assert list(het.by_group.index) == ["East", "Central", "West", "Northeast"]
     assert {"channel_hqd_nqpf", "channel_hqd_nqpf_table", "regions_hqd_nqpf_pairs", "green_hqd_nqpf"} <= set(run.tables)
+
+
+def test_region_groups_of_cities_and_provinces():
+    from nqpf.models.mechanism import region_groups
+
+    assert region_groups(["杭州市", "长春市", "成都市", "郑州市"], "city") == {
+        "杭州市": "East", "长春市": "Northeast", "成都市": "West", "郑州市": "Central"}
+    assert region_groups(["北京", "Atlantis"]) == {"北京": "East"}

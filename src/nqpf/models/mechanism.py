@@ -109,7 +109,7 @@ def sobel(a: float, se_a: float, b: float, se_b: float) -> tuple[float, float, f
     Examples
     --------
     >>> [round(v, 4) for v in sobel(0.5, 0.1, 0.4, 0.1)]
-    [0.064, 3.125, 0.0018]
+    [0.064, 3.1235, 0.0018]
     """
     se = float(np.sqrt(b * b * se_a * se_a + a * a * se_b * se_b))
     z = a * b / se
