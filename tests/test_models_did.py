@@ -227,3 +227,18 @@ def test_treatment_column_equals_mapping(synth):
     np.testing.assert_allclose(alt.placebo, res.placebo, atol=1e-12)
     early = did(df, "y", {**g, "U40": 2010}, leads=3, lags=3, placebo=0, robust=False)
     assert any("U40" in n and "no pre-period" in n for n in early.notes)
+
+
+def test_unbalanced_panel_twfe_and_placebo():
+    """Rows missing at random: the within transformation iterates; estimates still equal dummy OLS."""
+    df, g = staggered_panel(n=30, seed=8)
+    df = df.drop(index=df.index[np.random.default_rng(1).choice(len(df), 25, replace=False)])
+    res = did(df, "y", g, ["x"], leads=3, lags=3, placebo=3, seed=5, robust=False)
+    flat = _dummies(df, g)
+    assert res.att == pytest.approx(smf.ols("y ~ D + x + C(unit) + C(year)", flat).fit().params["D"], abs=1e-9)
+    units = list(dict.fromkeys(df.index.get_level_values(0)))
+    gu = np.array([g.get(u, np.nan) for u in units], dtype=float)
+    perm = generator(5).permutation(gu)
+    fake = {u: v for u, v in zip(units, perm, strict=True) if np.isfinite(v)}
+    ols = smf.ols("y ~ D + x + C(unit) + C(year)", _dummies(df, fake)).fit()
+    assert res.placebo[0] == pytest.approx(ols.params["D"], abs=1e-8)
