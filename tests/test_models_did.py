@@ -106,7 +106,7 @@ def test_placebo_draws_are_reestimates_with_permuted_years(synth):
     units = list(dict.fromkeys(df.index.get_level_values(0)))
     gu = np.array([g.get(u, np.nan) for u in units], dtype=float)
     rng = generator(11)
-    for r in range(3):
+    for r in range(2):
         perm = rng.permutation(gu)
         fake = {u: v for u, v in zip(units, perm, strict=True) if np.isfinite(v)}
         flat = _dummies(df, fake)

@@ -106,9 +106,9 @@ def loop_draws(df: pd.DataFrame, draws: int, seed: int, controls: list[str]) -> 
 
 @pytest.mark.parametrize("drop", [0, 9])
 def test_bootstrap_equals_plain_loop(drop):
-    df = panel(n=12, drop=drop)
-    fast = bootstrap_indirect(df[["y", "x", "m", "w"]], "y", "x", "m", ["w"], 15, seed=3)
-    slow = loop_draws(df, 15, 3, ["w"])
+    df = panel(n=10, drop=drop)
+    fast = bootstrap_indirect(df[["y", "x", "m", "w"]], "y", "x", "m", ["w"], 8, seed=3)
+    slow = loop_draws(df, 8, 3, ["w"])
     np.testing.assert_allclose(fast, slow, rtol=1e-7, atol=1e-10)
 
 
@@ -217,3 +217,19 @@ def test_region_groups_of_cities_and_provinces():
     assert region_groups(["杭州市", "长春市", "成都市", "郑州市"], "city") == {
         "杭州市": "East", "长春市": "Northeast", "成都市": "West", "郑州市": "Central"}
     assert region_groups(["北京", "Atlantis"]) == {"北京": "East"}
+
+
+def test_report_blocks_and_bilingual_text(med):
+    from nqpf.core.blocks import Figure, Table, Text
+    from nqpf.core.interface import ReportContext
+
+    df, res = med
+    others = [moderation(df, "y", "x", "z"),
+              heterogeneity(df, "y", "x", {u: g for (u, _), g in df["grp"].items()}, permutations=9)]
+    for r in [res, *others]:
+        for lang in ("zh", "en"):
+            blocks = r.report(ReportContext(lang=lang))
+            kinds = {type(b) for b in blocks}
+            assert {Text, Table, Figure} <= kinds
+            assert r.narrative(lang) and all(isinstance(s, str) for s in r.narrative(lang))
+        assert "(" in r.publication_table(lang="zh").iloc[1, 0]
