@@ -581,3 +581,65 @@ def test_monte_carlo_weight_draws() -> None:
     np.testing.assert_allclose(W.var(axis=0), wbar * (1 - wbar) / 51, rtol=0.06)
     U = draw_weights(wbar, 5, scheme="uniform", seed=1)
     np.testing.assert_allclose(U, np.random.default_rng(1).dirichlet(np.ones(4), size=5), rtol=1e-12)
+
+
+def test_mechanism_formulas() -> None:
+    """docs/methods/mechanism.md: c = c' + ab; Sobel z; the bias-corrected quantiles Φ(2z0 ± z); the simple slope
+    β1 + β3 z with se sqrt(V11 + z²V33 + 2zV13); the weighted moment matrix Σ w_i Σ_t u u' − (Σ w) Σ_t m m'."""
+    from scipy import stats
+
+    from nqpf.models._fe import weighted_crossproducts, within
+    from nqpf.models.mechanism import _bc_interval, mediation, sobel
+
+    rng = np.random.default_rng(2)
+    n, T = 10, 5
+    idx = pd.MultiIndex.from_product([[f"u{i}" for i in range(n)], range(2015, 2015 + T)], names=["unit", "year"])
+    x = rng.normal(size=n * T)
+    m = 0.7 * x + rng.normal(size=n * T)
+    y = 0.3 * x + 0.5 * m + rng.normal(size=n * T)
+    res = mediation(pd.DataFrame({"y": y, "x": x, "m": m}, index=idx), "y", "x", "m", bootstrap=50, seed=1)
+    assert res.c[0] == pytest.approx(res.c_prime[0] + res.a[0] * res.b[0], abs=1e-12)
+    (a, sa, _), (b, sb, _) = res.a, res.b
+    assert sobel(a, sa, b, sb)[1] == pytest.approx(a * b / math.sqrt(b * b * sa * sa + a * a * sb * sb))
+    boot = res.boot
+    z0 = stats.norm.ppf(np.mean(boot < res.indirect))
+    q = stats.norm.cdf([2 * z0 + stats.norm.ppf(0.025), 2 * z0 + stats.norm.ppf(0.975)])
+    assert _bc_interval(res.indirect, boot, 0.05) == pytest.approx(tuple(np.quantile(boot, q)))
+    # moment matrix under unit weights = weighted within transformation
+    Z = rng.normal(size=(n, T, 2))
+    U = Z - Z.mean(axis=1, keepdims=True)
+    w = rng.integers(0, 3, size=n).astype(float)
+    w[0] = 1.0
+    mt = (w[:, None, None] * U).sum(0) / w.sum()
+    page = np.einsum("i,itk,itl->kl", w, U, U) - w.sum() * np.einsum("tk,tl->kl", mt, mt)
+    ucode = np.repeat(np.arange(n), T)
+    ycode = np.tile(np.arange(T), n)
+    keep = w[ucode] > 0
+    zt = within(Z.reshape(n * T, 2)[keep], ucode[keep], ycode[keep], weights=w[ucode][keep])
+    np.testing.assert_allclose(weighted_crossproducts(U, w[None, :])[0], page, rtol=1e-10)
+    np.testing.assert_allclose(zt.T @ (zt * w[ucode][keep, None]), page, rtol=1e-8)
+
+
+def test_did_formulas() -> None:
+    """docs/methods/did.md: D = 1[t ≥ g]; binned relative periods min(max(t − g, −L), K) with −1 omitted; the
+    pre-trend F = W/q against F(q, G − 1); the placebo p = (1 + #{|β_r| ≥ |β|}) / (R + 1)."""
+    from scipy import stats
+
+    from nqpf.models._fe import wald_test
+    from nqpf.models.did import event_dummies
+
+    years = np.array([2010, 2012, 2013, 2015, 2019, 2019])
+    g = np.array([2013.0, 2013.0, 2013.0, 2013.0, 2013.0, np.nan])
+    d = event_dummies(years, g, 2, 3)
+    rel = np.clip(years - np.nan_to_num(g, nan=0), -2, 3)
+    for col, e in zip(d.columns, (-2, 0, 1, 2, 3), strict=True):
+        np.testing.assert_array_equal(d[col].to_numpy(), ((rel == e) & np.isfinite(g)).astype(int))
+    assert d.iloc[1].sum() == 0  # t − g = −1: the reference period
+    params = pd.Series({"a": 0.4, "b": -0.2})
+    V = pd.DataFrame([[0.04, 0.01], [0.01, 0.09]], index=["a", "b"], columns=["a", "b"])
+    W = float(params.to_numpy() @ np.linalg.solve(V.to_numpy(), params.to_numpy()))
+    t = wald_test(params, V, ["a", "b"], n_clusters=30)
+    assert t["F"] == pytest.approx(W / 2) and t["p"] == pytest.approx(stats.f.sf(W / 2, 2, 29))
+    draws = np.array([0.1, -0.5, 0.3, 0.6])
+    beta = 0.5
+    assert (1 + np.sum(np.abs(draws) >= abs(beta))) / (len(draws) + 1) == pytest.approx(0.6)

@@ -189,6 +189,59 @@ _ALL = [
        number="2", pages="307--323", doi="10.1111/j.1467-985X.2005.00350.x"),
     _r("efron1979", "article", ("Efron, Bradley",), 1979, "Bootstrap methods: Another look at the jackknife",
        "The Annals of Statistics", volume="7", number="1", pages="1--26", doi="10.1214/aos/1176344552"),
+    # ---------------------------------------------------------------- mechanisms and heterogeneity (models)
+    _r("baron1986", "article", ("Baron, Reuben M.", "Kenny, David A."), 1986,
+       "The moderator-mediator variable distinction in social psychological research: Conceptual, strategic, "
+       "and statistical considerations", "Journal of Personality and Social Psychology", volume="51",
+       number="6", pages="1173--1182", doi="10.1037/0022-3514.51.6.1173"),
+    _r("sobel1982", "article", ("Sobel, Michael E.",), 1982,
+       "Asymptotic confidence intervals for indirect effects in structural equation models",
+       "Sociological Methodology", volume="13", pages="290--312", doi="10.2307/270723"),
+    _r("preacher2008", "article", ("Preacher, Kristopher J.", "Hayes, Andrew F."), 2008,
+       "Asymptotic and resampling strategies for assessing and comparing indirect effects in multiple mediator "
+       "models", "Behavior Research Methods", volume="40", number="3", pages="879--891",
+       doi="10.3758/BRM.40.3.879"),
+    _r("zhao2010", "article", ("Zhao, Xinshu", "Lynch, John G., Jr.", "Chen, Qimei"), 2010,
+       "Reconsidering Baron and Kenny: Myths and truths about mediation analysis", "Journal of Consumer Research",
+       volume="37", number="2", pages="197--206", doi="10.1086/651257"),
+    _r("jiang2022", "article", ("江艇",), 2022, "因果推断经验研究中的中介效应与调节效应", "中国工业经济",
+       number="5", pages="100--120", authors_en=("Jiang, Ting",),
+       title_en="Mediating effects and moderating effects in causal inference", venue_en="China Industrial Economics"),
+    _r("aiken1991", "book", ("Aiken, Leona S.", "West, Stephen G."), 1991,
+       "Multiple Regression: Testing and Interpreting Interactions", "Sage", publisher="Sage",
+       address="Newbury Park, CA"),
+    _r("efron1987", "article", ("Efron, Bradley",), 1987, "Better bootstrap confidence intervals",
+       "Journal of the American Statistical Association", volume="82", number="397", pages="171--185",
+       doi="10.1080/01621459.1987.10478410"),
+    _r("efron1993", "book", ("Efron, Bradley", "Tibshirani, Robert J."), 1993, "An Introduction to the Bootstrap",
+       "Chapman & Hall", publisher="Chapman & Hall", address="New York", doi="10.1007/978-1-4899-4541-9"),
+    _r("fisher1935", "book", ("Fisher, Ronald A.",), 1935, "The Design of Experiments", "Oliver and Boyd",
+       publisher="Oliver and Boyd", address="Edinburgh"),
+    # ---------------------------------------------------------------- policy evaluation (DID)
+    _r("sun2021", "article", ("Sun, Liyang", "Abraham, Sarah"), 2021,
+       "Estimating dynamic treatment effects in event studies with heterogeneous treatment effects",
+       "Journal of Econometrics", volume="225", number="2", pages="175--199",
+       doi="10.1016/j.jeconom.2020.09.006"),
+    _r("callaway2021", "article", ("Callaway, Brantly", "Sant'Anna, Pedro H. C."), 2021,
+       "Difference-in-differences with multiple time periods", "Journal of Econometrics", volume="225",
+       number="2", pages="200--230", doi="10.1016/j.jeconom.2020.12.001"),
+    _r("goodmanbacon2021", "article", ("Goodman-Bacon, Andrew",), 2021,
+       "Difference-in-differences with variation in treatment timing", "Journal of Econometrics", volume="225",
+       number="2", pages="254--277", doi="10.1016/j.jeconom.2021.03.014"),
+    _r("dechaisemartin2020", "article", ("de Chaisemartin, Clément", "D'Haultfœuille, Xavier"), 2020,
+       "Two-way fixed effects estimators with heterogeneous treatment effects", "American Economic Review",
+       volume="110", number="9", pages="2964--2996", doi="10.1257/aer.20181169"),
+    _r("gardner2022", "misc", ("Gardner, John",), 2022, "Two-stage differences in differences",
+       "arXiv preprint arXiv:2207.05943", url="https://arxiv.org/abs/2207.05943"),
+    _r("pyfixest", "manual", ("The PyFixest Authors",), 2025,
+       "pyfixest: Fast high-dimensional fixed effect estimation in Python", "Python package",
+       url="https://github.com/py-econometrics/pyfixest", corporate=True),
+    _r("guo2020", "article", ("郭峰", "王靖一", "王芳", "孔涛", "张勋", "程志云"), 2020,
+       "测度中国数字普惠金融发展：指数编制与空间特征", "经济学（季刊）", volume="19", number="4",
+       pages="1401--1418", authors_en=("Guo, Feng", "Wang, Jingyi", "Wang, Fang", "Kong, Tao", "Zhang, Xun",
+                                       "Cheng, Zhiyun"),
+       title_en="Measuring China's digital financial inclusion: Index compilation and spatial characteristics",
+       venue_en="China Economic Quarterly"),
     # ---------------------------------------------------------------- software
     _r("nqpf", "manual", ("nqpf developers",), 2026,
        "nqpf: measuring and analysing new quality productive forces and high-quality development",
@@ -248,6 +301,8 @@ def format_reference(ref: Reference | str, lang: str = "en") -> str:
             loc += f", {r.volume}"
             if r.number:
                 loc += f"({r.number.replace('--', '–')})"
+        elif r.number:  # journals numbered by issue only (many Chinese journals): "(5)"
+            loc += f", ({r.number.replace('--', '–')})"
         if pages:
             loc += f", {pages}"
         text = f"{who} ({r.year}). {title}. {loc}."
