@@ -10,5 +10,6 @@ from __future__ import annotations
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.models.tables import publication_table
+from nqpf.models.threshold import ThresholdResult, threshold_regression
 
-__all__ = ["Estimates", "ModelResult", "publication_table"]
+__all__ = ["Estimates", "ModelResult", "ThresholdResult", "publication_table", "threshold_regression"]
