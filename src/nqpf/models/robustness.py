@@ -177,7 +177,7 @@ class IVResult(ModelResult):
                    f"第一阶段偏 F = {num(self.first_stage.loc[e, 'partial_F'], 2)}，Cragg-Donald Wald F = "
                    f"{num(self.cragg_donald, 2)}" + (f"，Kleibergen-Paap rk Wald F = {num(self.kleibergen_paap, 2)}"
                                                     if np.isfinite(self.kleibergen_paap) else "") +
-                   (f"；Stock-Yogo 10% 最大偏误规模临界值为 {sy:.2f}" if sy else "") + "，"
+                   (f"；Stock-Yogo 临界值（10% 最大检验规模扭曲）为 {sy:.2f}" if sy else "") + "，"
                    + ("存在弱工具变量之虞。" if self.weak() else "不存在弱工具变量问题。")]
         else:
             out = [f"Instrumenting {e} with {', '.join(self.instruments)}, 2SLS gives {num(b, 3)}{stars(p)} "
@@ -405,7 +405,7 @@ class RobustnessResult(ModelResult):
                    f"{len(s)} 个设定中有 {len(same)} 个系数同为{sign_zh}且在 5% 水平显著，系数介于 {num(lo, 3)} 与 "
                    f"{num(hi, 3)} 之间。",
                    "结论稳健。" if len(same) == len(s) else
-                   "不显著或方向改变的设定：" + "、".join(s.loc[~s.index.isin(same.index), "description"]) + "。"]
+                   "不显著或方向改变的设定：" + "、".join(s.loc[~s.index.isin(same.index), "description_zh"]) + "。"]
         else:
             out = [f"The baseline coefficient of {self.x} on {self.y} is {num(base['coef'], 3)}"
                    f"{stars(base['p_value'])}; it stays {sign_en} and significant at 5% in {len(same)} of {len(s)} "

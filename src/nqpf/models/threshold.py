@@ -270,6 +270,7 @@ class ThresholdResult(ModelResult):
     level: float
     c_alpha: float
     seed: Any = None
+    time_effects: bool = False
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
@@ -295,7 +296,7 @@ class ThresholdResult(ModelResult):
         stats = {"R2_within": self.rsquared_within}
         for k, row in self.tests.iterrows():
             stats[f"F ({k})"] = float(row["F"])
-        rows = {"unit FE": "yes", "threshold": self.q}
+        rows = {"unit FE": "yes", "year FE": "yes" if self.time_effects else "no", "threshold": self.q}
         for name, row in self.thresholds.iterrows():
             rows[str(name)] = f"{row['estimate']:.4f}"
         return [Estimates(f"{self.y}", self.params, self.std_errors, self.pvalues, self.tstats, nobs=self.nobs,
@@ -473,6 +474,7 @@ def threshold_regression(
     level: float = 0.95,
     balanced: Literal["require", "drop"] = "require",
     cov: Literal["clustered", "robust", "unadjusted"] = "clustered",
+    time_effects: bool = False,
     unit: str = "unit",
     year: str = "year",
 ) -> ThresholdResult:
@@ -496,6 +498,8 @@ def threshold_regression(
         (keep the units observed in every year; the dropped units are reported in ``dropped``).
     cov : covariance of the final coefficients (linearmodels PanelOLS with unit effects): clustered by unit,
         heteroskedasticity-robust or unadjusted. The thresholds are treated as known (Hansen 1999, Thm 3).
+    time_effects : add year effects (year dummies among the regime-independent regressors, as xthreg users
+        do with ``i.year``); Hansen's model has unit effects only.
 
     Returns
     -------
@@ -566,6 +570,9 @@ def threshold_regression(
     yv = df[y].to_numpy(float)
     R = df[rxs].to_numpy(float)
     Xf = np.hstack([w(df[xs].to_numpy(float)), w(R)]) if xs else w(R)
+    if time_effects:  # year dummies (all but the first), within-transformed
+        yrs = np.sort(df["year"].unique())
+        Xf = np.hstack([Xf, w((df["year"].to_numpy()[:, None] == yrs[None, 1:]).astype(float))])
     for j, c in enumerate([*xs, *rxs]):
         if np.allclose(Xf[:, j], 0):
             raise DataError(f"{c!r} does not vary within units; the fixed effects absorb it — drop it")
@@ -674,15 +681,15 @@ def threshold_regression(
     fit_opts: dict[str, Any] = {"cov_type": cov}
     if cov == "clustered":
         fit_opts["cluster_entity"] = True
-    fit = PanelOLS(dep, exog, entity_effects=True).fit(**fit_opts)
+    fit = PanelOLS(dep, exog, entity_effects=True, time_effects=time_effects).fit(**fit_opts)
     cov_text = {"clustered": "clustered by unit", "robust": "heteroskedasticity-robust",
                 "unadjusted": "conventional"}[cov]
     return ThresholdResult(
         thresholds=thresholds, tests=tests, lr=lr, params=fit.params, std_errors=fit.std_errors,
         tstats=fit.tstats, pvalues=fit.pvalues, labels=labels, regimes=pd.DataFrame(reg_rows), nobs=int(fit.nobs),
-        n_units=N, n_years=T, rsquared_within=float(fit.rsquared), cov=cov_text, y=y, x=xs, rx=rxs, q=q,
-        grid=grid_text, trim=trims, level=level, c_alpha=c, seed=seed if not isinstance(seed, np.random.Generator)
-        else None, dropped=dropped, notes=notes)
+        n_units=N, n_years=T, rsquared_within=float(fit.rsquared), cov=cov_text, time_effects=time_effects, y=y,
+        x=xs, rx=rxs, q=q, grid=grid_text, trim=trims, level=level, c_alpha=c,
+        seed=None if isinstance(seed, np.random.Generator) else seed, dropped=dropped, notes=notes)
 
 
 # =============================================================================================
@@ -707,6 +714,7 @@ class ThresholdOptions(Options):
     level: float = 0.95
     balanced: Literal["require", "drop"] = "require"
     cov: Literal["clustered", "robust", "unadjusted"] = "clustered"
+    time_effects: bool = False
 
 
 def _threshold_methods(res: ThresholdResult, opts: ThresholdOptions, lang: str) -> str:
@@ -753,4 +761,4 @@ def _study_threshold(ctx: StudyContext, opts: ThresholdOptions) -> ThresholdResu
     frame = study_frame(ctx, [y], rx, q if isinstance(q, dict) else [q], x)
     return threshold_regression(frame, y, rx, qname, names_of(x), n_thresholds=opts.n_thresholds, trim=opts.trim,
                                 grid=opts.grid, bootstrap=opts.bootstrap, seed=opts.seed, level=opts.level,
-                                balanced=opts.balanced, cov=opts.cov)
+                                balanced=opts.balanced, cov=opts.cov, time_effects=opts.time_effects)
