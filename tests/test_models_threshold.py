@@ -200,3 +200,15 @@ def test_study_entry_runs_from_a_study_file():
     assert "thr_hqd_nqpf" in run.tables and "thr_hqd_nqpf_tests" in run.tables
     spec_entry = run.records["thr"].spec
     assert "Hansen" in spec_entry.methods(res, run.records["thr"].options, "en")
+
+
+def test_equal_slopes_wald_test_equals_linearmodels():
+    df = synthetic(40, 6, seed=12, effect=(0.2, 0.8))
+    res = threshold_regression(df, "y", "r0", "q", ["x1"], bootstrap=0)
+    d = df.set_index(["unit", "year"])
+    low = (d["q"] <= res.thresholds.loc["γ1", "estimate"]).astype(float)
+    ex = pd.DataFrame({"x1": d["x1"], "r0_r1": d["r0"] * low, "r0_r2": d["r0"] * (1 - low)})
+    ref = PanelOLS(d["y"], ex, entity_effects=True).fit(cov_type="clustered", cluster_entity=True)
+    w = ref.wald_test(formula="r0_r1 = r0_r2")
+    assert res.equal_slopes["stat"] == pytest.approx(w.stat, rel=1e-8) and res.equal_slopes["df"] == 1
+    assert res.equal_slopes["p_value"] == pytest.approx(w.pval, rel=1e-6)

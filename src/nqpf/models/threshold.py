@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core.blocks import Block, Figure, Heading, Table, Text
@@ -241,6 +242,8 @@ class ThresholdResult(ModelResult):
         their estimates), by variable; regime-dependent ones are named ``<rx>_r1``, ``<rx>_r2``, ….
     labels : variable -> (zh, en) display names.
     regimes : one row per regime: label, lower and upper bound, observations and share.
+    equal_slopes : Wald test that each rx has the same coefficient in every regime, with the model's
+        covariance (clustered by default): ``stat``, ``df``, ``p_value``.
     nobs, n_units, n_years, rsquared_within : the final model; cov : the covariance used.
     y, x, rx, q : variable names; grid, trim, level, c_alpha, seed : the choices.
     dropped : units dropped to balance the panel (``balanced="drop"``), with their missing years.
@@ -256,6 +259,7 @@ class ThresholdResult(ModelResult):
     pvalues: pd.Series
     labels: dict[str, tuple[str, str]]
     regimes: pd.DataFrame
+    equal_slopes: dict[str, float]
     nobs: int
     n_units: int
     n_years: int
@@ -348,6 +352,15 @@ class ThresholdResult(ModelResult):
             else:
                 out.append(f"The coefficient of {v} across the regimes of {self.q}, lowest first: "
                            f"{join(coefs, lang)}.")
+        w = self.equal_slopes
+        if lang == "zh":
+            out.append(f"各区制系数相等的 Wald 检验（{self.cov}）：χ²({int(w['df'])}) = {num(w['stat'], 2)}，"
+                       f"p = {num(w['p_value'], 3)}" + ("，区制间系数差异显著。" if w["p_value"] < 0.1 else
+                                                      "，区制间系数差异不显著。"))
+        else:
+            out.append(f"Wald test of equal coefficients across regimes ({self.cov}): chi2({int(w['df'])}) = "
+                       f"{num(w['stat'], 2)}, p = {num(w['p_value'], 3)}" + (": the regimes differ." if
+                       w["p_value"] < 0.1 else ": the coefficients are not distinguishable across regimes."))
         if not sig:
             out.append("各门槛检验均不显著：线性（无门槛）模型不能被拒绝。" if lang == "zh" else
                        "No threshold test is significant at 10%: the linear model is not rejected.")
@@ -682,6 +695,15 @@ def threshold_regression(
     if cov == "clustered":
         fit_opts["cluster_entity"] = True
     fit = PanelOLS(dep, exog, entity_effects=True, time_effects=time_effects).fit(**fit_opts)
+    names = list(fit.params.index)
+    R = np.zeros((len(rxs) * len(gam), len(names)))
+    for a, v in enumerate(rxs):
+        for j in range(len(gam)):
+            R[a * len(gam) + j, names.index(f"{v}_r{j + 1}")] = 1.0
+            R[a * len(gam) + j, names.index(f"{v}_r{j + 2}")] = -1.0
+    rb = R @ fit.params.to_numpy()
+    wald = float(rb @ np.linalg.solve(R @ fit.cov.to_numpy() @ R.T, rb))
+    equal = {"stat": wald, "df": float(len(rb)), "p_value": float(sps.chi2.sf(wald, len(rb)))}
     cov_text = {"clustered": "clustered by unit", "robust": "heteroskedasticity-robust",
                 "unadjusted": "conventional"}[cov]
     return ThresholdResult(
@@ -689,7 +711,8 @@ def threshold_regression(
         tstats=fit.tstats, pvalues=fit.pvalues, labels=labels, regimes=pd.DataFrame(reg_rows), nobs=int(fit.nobs),
         n_units=N, n_years=T, rsquared_within=float(fit.rsquared), cov=cov_text, time_effects=time_effects, y=y,
         x=xs, rx=rxs, q=q, grid=grid_text, trim=trims, level=level, c_alpha=c,
-        seed=None if isinstance(seed, np.random.Generator) else seed, dropped=dropped, notes=notes)
+        seed=None if isinstance(seed, np.random.Generator) else seed, dropped=dropped, notes=notes,
+        equal_slopes=equal)
 
 
 # =============================================================================================
