@@ -212,3 +212,17 @@ def test_equal_slopes_wald_test_equals_linearmodels():
     w = ref.wald_test(formula="r0_r1 = r0_r2")
     assert res.equal_slopes["stat"] == pytest.approx(w.stat, rel=1e-8) and res.equal_slopes["df"] == 1
     assert res.equal_slopes["p_value"] == pytest.approx(w.pval, rel=1e-6)
+
+
+def test_year_effects_equal_year_dummies():
+    df = synthetic(30, 6, seed=4, effect=(0.0, 1.0))
+    df["y"] = df["y"] + df["year"].map({2000 + t: 0.5 * t for t in range(6)})
+    a = threshold_regression(df, "y", "r0", "q", ["x1"], time_effects=True, bootstrap=0, grid="all")
+    for t in range(2001, 2006):
+        df[f"d{t}"] = (df["year"] == t).astype(float)
+    b = threshold_regression(df, "y", "r0", "q", ["x1", *(f"d{t}" for t in range(2001, 2006))], bootstrap=0,
+                             grid="all")
+    assert a.thresholds.loc["γ1", "estimate"] == b.thresholds.loc["γ1", "estimate"]
+    assert a.tests.loc["single", "F"] == pytest.approx(b.tests.loc["single", "F"], rel=1e-9)
+    assert a.params["r0_r2"] == pytest.approx(b.params["r0_r2"], rel=1e-9)
+    assert publication_table(a.estimates()).loc["Year FE"].iloc[0] == "Yes"
