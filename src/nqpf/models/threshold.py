@@ -354,7 +354,9 @@ class ThresholdResult(ModelResult):
                            f"{join(coefs, lang)}.")
         w = self.equal_slopes
         if lang == "zh":
-            out.append(f"各区制系数相等的 Wald 检验（{self.cov}）：χ²({int(w['df'])}) = {num(w['stat'], 2)}，"
+            cov_zh = {"clustered by unit": "按个体聚类", "heteroskedasticity-robust": "异方差稳健",
+                      "conventional": "常规标准误"}.get(self.cov, self.cov)
+            out.append(f"各区制系数相等的 Wald 检验（{cov_zh}）：χ²({int(w['df'])}) = {num(w['stat'], 2)}，"
                        f"p = {num(w['p_value'], 3)}" + ("，区制间系数差异显著。" if w["p_value"] < 0.1 else
                                                       "，区制间系数差异不显著。"))
         else:
