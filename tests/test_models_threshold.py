@@ -100,6 +100,12 @@ def test_recovers_a_planted_threshold_and_the_final_model_is_linearmodels():
     tab = publication_table(res.estimates())
     assert tab.loc["N"].iloc[0] == "480" and "F (single)" in tab.index
     assert any("0.6" in s for s in res.narrative("en")) and "门槛" in res.summary("zh")
+    assert "网格：门槛变量的全部不同取值" in res.summary("zh")
+    fig = res.plot(lang="zh")
+    assert fig.axes[0].get_ylabel() == "LR(γ)" and len(fig.axes[0].lines) == 2  # LR(γ1) and c(α)
+    assert len(res.figures("en")[0].data) == 1
+    tabs = res.tables()
+    assert set(tabs) == {"", "thresholds", "tests", "regimes", "lr"} and len(tabs["lr"]) > 100
 
 
 def test_bootstrap_is_seeded_and_no_threshold_is_not_rejected():

@@ -312,7 +312,7 @@ class ThresholdResult(ModelResult):
         if lang == "zh":
             head = (f"面板门槛回归（Hansen 1999，个体固定效应）：被解释变量 {self.y}，门槛变量 {self.q}，"
                     f"区制依赖变量 {join(self.rx, lang)}，{k} 个门槛，{self.n_units} 个单元 × {self.n_years} 年，"
-                    f"网格 {self.grid}，自助法 {int(self.tests['n_boot'].max())} 次。")
+                    f"网格：{_grid_zh(self.grid)}，自助法 {int(self.tests['n_boot'].max())} 次。")
         else:
             head = (f"Panel threshold regression (Hansen 1999, unit fixed effects): {self.y} on "
                     f"{join(self.rx, lang)} by regimes of {self.q}, {k} threshold(s), {self.n_units} units × "
@@ -466,6 +466,15 @@ def _grid(q: np.ndarray, grid: Grid, trim: float) -> tuple[np.ndarray, str]:
         idx = np.clip(np.floor(lev * n).astype(int), 0, n - 1)
         return np.unique(qs[idx]), f"{int(grid)} quantiles"
     raise MethodError(f"grid must be 'all', 'hansen' or a number of quantile points (≥ 3), got {grid!r}")
+
+
+def _grid_zh(text: str) -> str:
+    """The grid description in Chinese."""
+    if text == "all distinct values":
+        return "门槛变量的全部不同取值"
+    if text.startswith("Hansen"):
+        return "Hansen 网格（不同取值的 1%、1.25%、…、99% 分位点）"
+    return text.replace(" quantiles", " 个分位点")
 
 
 def _names(v: str | Sequence[str] | None) -> list[str]:
@@ -751,7 +760,7 @@ def _threshold_methods(res: ThresholdResult, opts: ThresholdOptions, lang: str) 
         return (f"采用 Hansen 面板门槛回归{c}检验 {join(res.rx, lang)} 对 {res.y} 的影响是否随门槛变量 {res.q} 变化："
                 "$y_{it} = \\mu_i + \\theta' x_{it} + \\beta_1' r_{it} I(q_{it} \\le \\gamma_1) + "
                 "\\beta_2' r_{it} I(q_{it} > \\gamma_1) + e_{it}$（个体固定效应经组内变换消去）。"
-                f"门槛值在{res.grid}的网格上以最小残差平方和 $S(\\gamma)$ 搜索"
+                f"门槛值在{_grid_zh(res.grid)}的网格上以最小残差平方和 $S(\\gamma)$ 搜索"
                 f"（每个区制至少 {res.trim[0]:.0%} 的观测），"
                 f"{k} 个门槛依次估计，第一个门槛在给定第二个门槛后重新估计{c2}；"
                 f"门槛效应用 $F = (S_0 - S_1)/\\hat\\sigma^2$ 检验，p 值和临界值来自 {boot} 次固定回归元残差自助法"
