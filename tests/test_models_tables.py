@@ -110,3 +110,9 @@ def test_docx_in_chinese(tmp_path):
     cells = [[c.text for c in r.cells] for r in doc.tables[0].rows]
     assert ["个体固定效应", "是", "是"] in cells and ["年份固定效应", "是", "否"] in cells
     assert doc.paragraphs[-1].text == "括号内为 t 值。" + STAR_NOTE[0]
+
+
+def test_numbered_column_names_are_not_repeated():
+    e = two_models()
+    e[0].name, e[1].name = "(1)", "(2)"
+    assert layout(e).header == [["", "(1)", "(2)"], ["", "hqd", "hqd"]]

@@ -141,7 +141,7 @@ def layout(models: Sequence[Any], lang: str = "en", stat: str = "se", digits: in
     header = [["", *(f"({i + 1})" for i in range(len(cols)))]]
     if any(e.dependent for e in cols):
         header.append(["", *(e.dependent for e in cols)])
-    if any(e.name and e.name != e.dependent for e in cols):
+    if any(e.name and e.name != e.dependent and not re.fullmatch(r"\(\d+\)", e.name) for e in cols):
         header.append(["", *(e.name for e in cols)])
     what = {("zh", "se"): "括号内为标准误。", ("en", "se"): "Standard errors in parentheses.",
             ("zh", "t"): "括号内为 t 值。", ("en", "t"): "t statistics in parentheses."}[(lang, stat)]
