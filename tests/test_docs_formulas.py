@@ -643,3 +643,63 @@ def test_did_formulas() -> None:
     draws = np.array([0.1, -0.5, 0.3, 0.6])
     beta = 0.5
     assert (1 + np.sum(np.abs(draws) >= abs(beta))) / (len(draws) + 1) == pytest.approx(0.6)
+# ---------------------------------------------------------------------------------------------
+# models: thresholds, instruments
+def test_threshold_ssr_and_lr() -> None:
+    """docs/methods/threshold.md: S(γ) = e0'e0 − b'A⁻¹b, F_k = (S_{k−1} − S_k)/σ̂², σ̂² = S_k/(N(T−1)), c(α)."""
+    from nqpf.models.threshold import c_alpha, ssr_path, threshold_regression
+
+    rng = np.random.default_rng(0)
+    N, T = 12, 5
+    n = N * T
+    D = np.kron(np.eye(N), np.ones((T, 1)))
+    M_D = np.eye(n) - D @ np.linalg.inv(D.T @ D) @ D.T
+    q, r, x = rng.random(n), rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
+    y = x[:, 0] + r[:, 0] * (q > 0.4) + rng.normal(size=n)
+    X0 = M_D @ np.hstack([x, r])
+    e0 = M_D @ y - X0 @ np.linalg.lstsq(X0, M_D @ y, rcond=None)[0]
+    page = []
+    for g in (0.3, 0.5, 0.7):
+        W = M_D @ (r * (q <= g)[:, None])
+        A = W.T @ W - W.T @ X0 @ np.linalg.inv(X0.T @ X0) @ X0.T @ W
+        b = W.T @ e0
+        page.append(e0 @ e0 - b @ np.linalg.solve(A, b))
+    got = ssr_path(M_D @ y, X0, r, q, np.repeat(np.arange(N), T), T, np.array([0.3, 0.5, 0.7]))[:, 0]
+    np.testing.assert_allclose(got, page, rtol=1e-10)
+    assert c_alpha(0.95) == pytest.approx(-2 * math.log(1 - math.sqrt(0.95)))
+    df = pd.DataFrame({"unit": np.repeat(np.arange(N), T), "year": np.tile(np.arange(T), N), "y": y, "x": x[:, 0],
+                       "r": r[:, 0], "q": q})
+    res = threshold_regression(df, "y", "r", "q", "x", grid="all", bootstrap=0, trim=0.1)
+    S0 = e0 @ e0
+    S1 = res.tests.loc["single", "ssr"]
+    assert res.tests.loc["single", "F"] == pytest.approx((S0 - S1) / (S1 / (N * (T - 1))), rel=1e-10)
+
+
+def test_iv_weak_instrument_statistics() -> None:
+    """docs/methods/robustness.md: partial F = ((SSR_r − SSR_u)/L)/(SSR_u/(n − L − k_c − k_fe)); Cragg–Donald =
+    min eig(Σvv^{-1/2} X̃'P_Z̃ X̃ Σvv^{-1/2})/L."""
+    from nqpf.models.robustness import iv_2sls
+
+    rng = np.random.default_rng(1)
+    N, T = 20, 6
+    n = N * T
+    z = rng.normal(size=(n, 2))
+    x = np.column_stack([z @ [0.5, 0.2] + rng.normal(size=n), z @ [0.1, 0.6] + rng.normal(size=n)])
+    y = x @ [0.3, -0.2] + rng.normal(size=n)
+    df = pd.DataFrame({"unit": np.repeat(np.arange(N), T), "year": np.tile(np.arange(T), N), "y": y,
+                       "x1": x[:, 0], "x2": x[:, 1], "z1": z[:, 0], "z2": z[:, 1]})
+    res = iv_2sls(df, "y", ["x1", "x2"], ["z1", "z2"], effects="unit")
+    D = np.kron(np.eye(N), np.ones((T, 1)))
+    M = np.eye(n) - D @ np.linalg.inv(D.T @ D) @ D.T
+    Zt, Xt = M @ z, M @ x
+    P = Zt @ np.linalg.inv(Zt.T @ Zt) @ Zt.T
+    V = Xt - P @ Xt
+    k_fe = N
+    S = V.T @ V / (n - 2 - 0 - k_fe)
+    w, U = np.linalg.eigh(S)
+    Sh = U @ np.diag(w ** -0.5) @ U.T
+    cd = np.linalg.eigvalsh(Sh @ Xt.T @ P @ Xt @ Sh).min() / 2
+    assert res.cragg_donald == pytest.approx(cd, rel=1e-9)
+    ssr_r, ssr_u = Xt[:, 0] @ Xt[:, 0], V[:, 0] @ V[:, 0]
+    F = ((ssr_r - ssr_u) / 2) / (ssr_u / (n - 2 - 0 - k_fe))
+    assert res.first_stage.loc["x1", "partial_F"] == pytest.approx(F, rel=1e-9)
