@@ -493,6 +493,7 @@ def _multiple_r(Z: np.ndarray, j: int) -> float:
 
 
 def test_independence_weights_equal_inverse_multiple_correlations():
+    """docs/methods/independence.md: R_j from a regression on the others, w_j = (1/R_j) / sum_k (1/R_k)."""
     from nqpf.methods.weights import independence
 
     rng = np.random.default_rng(3)
@@ -529,3 +530,14 @@ def test_independence_in_measure_and_the_registry(provinces_panel):
     spec = WEIGHTINGS["independence"]
     assert spec.label == ("复相关系数法", "independence (multiple-correlation) weighting")
     assert "R_j" in spec.text({}, "en") and "复相关系数" in spec.text({}, "zh")
+
+
+def test_standard_deviation_weights_by_hand():
+    """docs/methods/sd.md: w_j = sigma_j / sum_k sigma_k; a constant column gets 0; all constant is an error."""
+    from nqpf.methods.weights import sd
+
+    Z = np.array([[0.0, 0.2, 0.5], [0.5, 0.2, 0.5], [1.0, 0.8, 0.5]])
+    s0 = np.array([0.5, np.std([0.2, 0.2, 0.8], ddof=1), 0.0])
+    np.testing.assert_allclose(sd(Z), s0 / s0.sum(), rtol=1e-14)
+    with pytest.raises(MethodError):
+        sd(np.ones((3, 2)))

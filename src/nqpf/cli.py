@@ -73,10 +73,11 @@ def measure(
     kind: Annotated[str | None, typer.Option(help="'province' to match Chinese province names.")] = None,
     years: Annotated[str, typer.Option(help="'auto', 'all', or FIRST-LAST.")] = "auto",
     missing: Annotated[str, typer.Option(help="error, interpolate or drop (comma-chain allowed).")] = "interpolate",
-    normalization: Annotated[str, typer.Option()] = "minmax",
-    scope: Annotated[str, typer.Option(help="pooled (comparable across years) or per_year.")] = "pooled",
-    weighting: Annotated[str, typer.Option()] = "global_entropy",
-    aggregation: Annotated[str, typer.Option()] = "weighted_sum",
+    normalization: Annotated[str | None, typer.Option(help="minmax (default), zscore or vector.")] = None,
+    scope: Annotated[str | None, typer.Option(help="pooled (default; comparable across years) or per_year.")] = None,
+    weighting: Annotated[str | None, typer.Option(help="global_entropy (default), entropy, critic, cv, sd, "
+                                                       "independence, equal, ahp, combined.")] = None,
+    aggregation: Annotated[str | None, typer.Option(help="weighted_sum (default), topsis or gra.")] = None,
     outdir: Annotated[Path | None, typer.Option("-o", "--outdir")] = None,
 ) -> None:
     """Measure an index on your own data with your own (or a bundled) framework."""
@@ -85,13 +86,13 @@ def measure(
     from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
 
     yrs: str | list[int] | None = years  # 'auto', 'all' or 'FIRST-LAST', checked by the study
+    methods = {k: v for k, v in (("normalization", normalization), ("scope", scope), ("weighting", weighting),
+                                 ("aggregation", aggregation)) if v is not None}  # defaults: MeasureSettings
     try:
         spec = StudySpec(
             name=Path(data).stem, data=DataSpec(path=str(data), unit=unit, year=year, kind=kind),
             index=[IndexSpec(name="index", framework=framework, years=yrs,
-                             missing=missing.split(",") if "," in missing else missing,
-                             normalization=normalization, scope=scope, weighting=weighting,
-                             aggregation=aggregation)],
+                             missing=missing.split(",") if "," in missing else missing, **methods)],
         )
         run_ = run_study(spec, source=str(data))
         out = outdir or _default_outdir(spec.name)

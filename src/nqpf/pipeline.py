@@ -53,14 +53,14 @@ register("technique", "per_year", label=("逐年（截面）标准化", "per-yea
 
 
 def _tree_prose(facts: Mapping[str, Any], lang: str) -> str:
-    if facts.get("tree") == "hierarchical" and facts.get("weighting") not in ("ahp", "combined"):
+    if facts["tree"] == "hierarchical" and facts["weighting"] not in ("ahp", "combined"):
         if lang == "zh":
             return ("权重逐层计算：每个节点下级要素的权重由下级要素（指标或下级子指数）矩阵求得，"
                     "指标的全局权重为其到目标层路径上各级权重之积。")
         return ("Weights were computed level by level: the weights of a node's children come from the matrix of "
                 "the children (indicators, or the sub-indices of lower nodes), and an indicator's global weight is "
                 "the product of the weights on its path to the target.")
-    if facts.get("weighting") in ("ahp", "combined"):
+    if facts["weighting"] in ("ahp", "combined"):
         return ""
     return ("权重对全部指标一次性计算，各维度权重为其所含指标权重之和。" if lang == "zh" else
             "Weights were computed once over all indicators; the weight of a dimension is the sum of the weights "
@@ -95,28 +95,29 @@ def index_method_keys(settings: Mapping[str, Any], framework: Framework | None =
     ...                    "aggregation": "topsis", "tree": "flat"})
     ['minmax', 'pooled', 'critic', 'hierarchical', 'topsis', 'subindices']
     """
-    keys = [settings.get("normalization", "minmax")]
+    settings = {**MeasureSettings().to_dict(), **settings}  # the defaults, written once in MeasureSettings
+    keys = [settings["normalization"]]
     if keys[0] == "minmax" and framework is not None and any(i.direction == "interval"
                                                              for i in framework.indicators):
         keys.append("interval")
-    keys.append("per_year" if settings.get("scope") == "per_year" else "pooled")
-    weighting = settings.get("weighting", "global_entropy")
+    keys.append("per_year" if settings["scope"] == "per_year" else "pooled")
+    weighting = settings["weighting"]
     if weighting == "combined":
         comb = settings.get("combined") or {}
-        keys += ["ahp", comb.get("objective") or settings.get("objective", "global_entropy"), "combined"]
-        if (comb.get("how") or settings.get("combine")) == "game":
+        keys += ["ahp", comb.get("objective") or settings["objective"], "combined"]
+        if (comb.get("how") or settings["combine"]) == "game":
             keys.append("combined_game")
     else:
         keys.append(weighting)
     keys.append("hierarchical")  # its prose covers flat and level-by-level weighting alike
-    keys += [settings.get("aggregation", "weighted_sum"), "subindices"]
+    keys += [settings["aggregation"], "subindices"]
     return list(dict.fromkeys(keys))
 
 
 def methods_paragraphs(settings: Mapping[str, Any], lang: str, framework: Framework | None = None,
                        **facts: Any) -> list[str]:
     """The methods.md paragraphs of one measurement, from the method registry (``facts``: n_rows, …)."""
-    merged = {**settings, **facts}
+    merged = {**MeasureSettings().to_dict(), **settings, **facts}
     out = []
     for key in index_method_keys(settings, framework):
         text = method(key).text(merged, lang)

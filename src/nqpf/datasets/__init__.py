@@ -32,6 +32,14 @@ DATASETS = {
         "kind": "country",
         "title": "217 economies, 2000–2023 (World Bank WDI, CC BY 4.0)",
     },
+    "china-cities": {  # see CITIES.md; pilot lists in china_cities_pilots.csv (nqpf.datasets.cities)
+        "file": "china_cities_panel.csv",
+        "indicators": "china_cities_panel.indicators.csv",
+        "unit": "city",
+        "drop": ["city_code", "city_en", "province"],
+        "kind": "city",
+        "title": "338 prefecture-level cities, 2011–2023: PKU digital financial inclusion index (PKU-DFIIC)",
+    },
 }
 
 

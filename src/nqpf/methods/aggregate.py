@@ -140,7 +140,7 @@ _TOPSIS = Aggregator(reference=_topsis_reference, parts=_topsis_parts, scores=_t
 
 def _topsis_prose(facts: Mapping[str, Any], lang: str) -> str:
     c = cite(("hwang1981",), lang)
-    pooled = facts.get("scope", "pooled") == "pooled" and facts.get("weighting") != "entropy"
+    pooled = facts["scope"] == "pooled" and facts["weighting"] != "entropy"
     if lang == "zh":
         ref = "取自混合面板" if pooled else "逐年确定"
         return (f"综合指数采用 TOPSIS 贴近度{c}：$v_{{ij}} = w_j z_{{ij}}$，"
@@ -310,7 +310,7 @@ _GRA = Aggregator(reference=lambda Zref: (Zref.max(axis=-2),), parts=_gra_parts,
 
 def _gra_prose(facts: Mapping[str, Any], lang: str) -> str:
     c = cite(("deng1982", "deng1989"), lang)
-    rho = float(facts.get("rho", 0.5))
+    rho = float(facts["rho"])
     if lang == "zh":
         return (f"综合指数采用加权灰色关联度{c}，参考序列 $x^0_j = \\max_i z_{{ij}}$："
                 "$\\xi_{ij} = (\\Delta_{\\min} + \\rho\\Delta_{\\max})/(\\Delta_{ij} + \\rho\\Delta_{\\max})$，"

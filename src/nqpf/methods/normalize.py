@@ -282,7 +282,7 @@ def _check_weights(w: ArrayLike, m: int, name: str = "w") -> FloatArray:
 # methods.md prose (facts: the index's settings plus n_rows, n_units, n_years; see nqpf.methods.registry)
 # ----------------------------------------------------------------------------------------------------
 def _where(facts: Mapping[str, Any], lang: str) -> str:
-    pooled = facts.get("scope", "pooled") == "pooled"
+    pooled = facts["scope"] == "pooled"
     if lang == "zh":
         return "取全部单元和年份的混合面板（全局）计算，使各年得分可比" if pooled else \
             "在每一年内分别计算（截面），因此得分只能在年内比较，不能跨年比较"
@@ -294,7 +294,7 @@ def _where(facts: Mapping[str, Any], lang: str) -> str:
 def _minmax_prose(facts: Mapping[str, Any], lang: str) -> str:
     c = cite(("hwang1981",), lang)
     c2 = cite(("oecd2008",), lang)
-    shift = float(facts.get("shift", 1e-4))
+    shift = float(facts["shift"])
     if lang == "zh":
         return (f"采用极差标准化对指标进行无量纲化处理{c}：正向指标 "
                 "$z_{ij} = (x_{ij} - \\min_j)/(\\max_j - \\min_j) + s$，负向指标 "
@@ -319,7 +319,7 @@ def _interval_prose(facts: Mapping[str, Any], lang: str) -> str:
 
 def _zscore_prose(facts: Mapping[str, Any], lang: str) -> str:
     c = cite(("jain2005",), lang)
-    pooled = facts.get("scope", "pooled") == "pooled"
+    pooled = facts["scope"] == "pooled"
     if lang == "zh":
         return ("指标采用 Z-score 标准化 $z_{ij} = \\pm(x_{ij} - \\bar x_j)/s_j$（样本标准差，负向指标取反号）"
                 f"{c}，" + ("基于混合面板计算。" if pooled else "逐年计算。"))
@@ -330,7 +330,7 @@ def _zscore_prose(facts: Mapping[str, Any], lang: str) -> str:
 
 def _vector_prose(facts: Mapping[str, Any], lang: str) -> str:
     c = cite(("hwang1981",), lang)
-    pooled = facts.get("scope", "pooled") == "pooled"
+    pooled = facts["scope"] == "pooled"
     if lang == "zh":
         return ("指标采用向量归一化 $r_{ij} = x_{ij}/\\sqrt{\\sum_i x_{ij}^2}$（负向指标取 $1 - r_{ij}$）"
                 f"{c}，" + ("基于混合面板计算。" if pooled else "逐年计算。"))

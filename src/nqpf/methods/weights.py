@@ -221,7 +221,7 @@ def _entropy_prose(facts: Mapping[str, Any], lang: str) -> str:
     c = cite(("shannon1948", "zeleny1982"), lang)
     formula = ("$p_{ij} = z_{ij}/\\sum_i z_{ij}$, $e_j = -\\frac{1}{\\ln n}\\sum_i p_{ij}\\ln p_{ij}$, "
                "$d_j = 1 - e_j$, $w_j = d_j/\\sum_k d_k$")
-    if facts.get("weighting") == "entropy":
+    if facts["weighting"] == "entropy":
         if lang == "zh":
             return (f"采用熵值法确定指标权重{c}：{formula}，逐年计算（$n$ 为当年单元数），各年以当年权重集成，"
                     "报告的权重为各年权重的均值。")
@@ -735,14 +735,14 @@ def _combine_batch(s: FloatArray, o: FloatArray, how: str, alpha: float = 0.5
 
 def _combined_prose(facts: Mapping[str, Any], lang: str) -> str:
     comb = facts.get("combined") or {}
-    how = comb.get("how", facts.get("combine", "multiplicative"))
-    obj = WEIGHTINGS[comb.get("objective", facts.get("objective", "global_entropy"))]
+    how = comb.get("how", facts["combine"])
+    obj = WEIGHTINGS[comb.get("objective", facts["objective"])]
     obj_text, obj_refs = obj.label_in(lang), cite(obj.refs, lang)
     if how == "multiplicative":
         rule = ("乘法合成 $w_j = s_j o_j/\\sum_k s_k o_k$" if lang == "zh"
                 else "multiplicatively, $w_j = s_j o_j/\\sum_k s_k o_k$")
     elif how == "linear":
-        a = comb.get("alpha", facts.get("alpha", 0.5))
+        a = comb.get("alpha", facts["alpha"])
         rule = (f"线性加权 $w_j = \\alpha s_j + (1 - \\alpha) o_j$，$\\alpha = {a:g}$" if lang == "zh"
                 else f"linearly, $w_j = \\alpha s_j + (1 - \\alpha) o_j$ with $\\alpha = {a:g}$")
     else:

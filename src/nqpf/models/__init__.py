@@ -7,8 +7,23 @@ Every model result derives from :class:`nqpf.models.base.ModelResult` (the commo
 
 from __future__ import annotations
 
+from nqpf.models import did, mechanism  # noqa: F401  (register did, mediation, moderation, heterogeneity)
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
-from nqpf.models.tables import publication_table
+from nqpf.models.robustness import IVResult, RobustnessResult, iv_2sls, remeasure, robustness
+from nqpf.models.tables import export_table, publication_table
+from nqpf.models.threshold import ThresholdResult, threshold_regression
 
-__all__ = ["Estimates", "ModelResult", "publication_table"]
+__all__ = [
+    "Estimates",
+    "IVResult",
+    "ModelResult",
+    "RobustnessResult",
+    "ThresholdResult",
+    "export_table",
+    "iv_2sls",
+    "publication_table",
+    "remeasure",
+    "robustness",
+    "threshold_regression",
+]

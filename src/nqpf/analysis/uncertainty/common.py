@@ -192,7 +192,7 @@ def point_weights(result: IndexResult, lay: ResultRows) -> tuple[np.ndarray, np.
 
 def aggregation_groups(result: IndexResult, lay: ResultRows, per_year_weights: bool) -> list[np.ndarray]:
     """Rows that share TOPSIS ideals / the GRA reference (as measure(): per year, or all rows)."""
-    if result.settings.get("scope") == "per_year" or per_year_weights:
+    if result.settings_object().scope == "per_year" or per_year_weights:
         return lay.rows
     return [np.arange(len(lay.units))]
 

@@ -339,9 +339,8 @@ def monte_carlo_weights(
     ks = tuple(int(k) for k in ks)
     if batch is not None:
         batch = check_int("batch", batch, 1)
-    s = result.settings
-    aggregation = s.get("aggregation", "weighted_sum")
-    rho = float(s.get("rho", 0.5))
+    so = result.settings_object()
+    aggregation, rho = so.aggregation, so.rho
     fit = result.fitted()
     Z = fit.Z
     N, m = Z.shape
@@ -423,7 +422,7 @@ def monte_carlo_weights(
         rank_high=pd.Series(high, index=lay.index, name="rank_high"),
         counts=counts, n_units=n_year[np.searchsorted(lay.year_list, lay.years)], draws=draws,
         concentration=conc, scheme=scheme, seed=seed, level=lv, top_k=ks,
-        weighting=str(s.get("weighting", "?")), aggregation=aggregation, weight_summary=wsum_tab,
+        weighting=so.weighting, aggregation=aggregation, weight_summary=wsum_tab,
         top_share=shares, notes=notes,
     )
 
