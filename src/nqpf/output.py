@@ -98,7 +98,7 @@ def _summary(run: StudyRun, lang: str, full: bool) -> tuple[str, list[str]]:
                 text = f"[{_w('failed', lang)}: {msg}]"
             parts.append(f"== {rec.heading(lang)} ==\n" + text)
     cells = run.provenance.counts()
-    parts.append(f"{_w('changed_cells', lang)}: "
+    parts.append(_w("changed_cells", lang) + ("：" if lang == "zh" else ": ")
                  + ((", " if lang == "en" else "，").join(f"{t(k, lang)} {v}" for k, v in cells.items())
                     or _w("none", lang)))
     return "\n\n".join(parts), notes
