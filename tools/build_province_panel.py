@@ -37,6 +37,7 @@ import io
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -253,8 +254,11 @@ def province_names() -> dict[str, str]:
     return out
 
 
+@cache
 def read_table(shared: Path, key: str) -> pd.DataFrame:
-    """A raw table as strings, indexed by (panel province, year); flags joined as '<column> imputed'."""
+    """A raw table as strings, indexed by (panel province, year); flags joined as '<column> imputed'.
+
+    Cached: callers must not modify the frame."""
     t = TABLES[key]
     df = pd.read_csv(shared / "raw" / t.path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     names = province_names()
@@ -420,8 +424,10 @@ def build(shared: Path = SHARED) -> dict[str, str]:
                 f"{m.overlap[0]}-{m.overlap[1]} to the coarser of the two precisions" if m.mode == "extend"
                 else "new column")
         rule += "; value string copied verbatim"
-        if t.flags:
+        if t.flags and f"{m.raw} imputed" in read_table(shared, m.table).columns:
             rule += f"; only cells whose '{m.raw} imputed' flag is False in {t.flags}"
+        elif t.flags:
+            rule += f"; {t.flags} has no flag for this column (variable_dictionary.csv: never imputed)"
         if m.note:
             rule += f"; {m.note}"
         src.append({"column": m.column, "province": "", "first_year": m.years[0], "last_year": m.years[1],
