@@ -170,8 +170,8 @@ def datasets_show(
         typer.echo(pd.DataFrame(rows, columns=heads).to_csv(index=False, lineterminator="\n"), nl=False)
         return
     t = Table(title=name)
-    for c in heads:
-        t.add_column(c, overflow="fold")
+    for c in heads:  # names, years and counts whole; the text columns wrap
+        t.add_column(c, no_wrap=c in ("name", "years", heads[4]), overflow="fold")
     for r in rows:
         t.add_row(*r)
     console.print(t)
