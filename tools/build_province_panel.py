@@ -134,6 +134,7 @@ def new(column, table, raw, zh, unit, years=(2016, 2024), note=""):
     return Merge(column, table, raw, "new", years, zh, unit, note=note)
 
 
+MKT = "the source's 2020-2024 rows repeat 2019 (copied forward by the compiler) and are not used"
 NOT_2024 = ("2024 not merged: the 2024 row of this GDP table is a different release of the 2024 accounts from the "
             "bundled gdp (every province differs, up to 0.9 %), so shares of gdp would mix releases")
 
@@ -223,17 +224,17 @@ MERGES: tuple[Merge, ...] = (
               "重庆 2015-2018")),
     # --- marketization index (1997-2019 in the source; 2020+ rows are copies of 2019 and are not used) ---------
     new("marketization_index", "marketization", "market", "市场化总指数(樊纲/王小鲁)", "index score (0-10 scale, "
-        "NERI)", (2010, 2019)),
+        "NERI)", (2010, 2019), note=MKT),
     new("marketization_gov_market", "marketization", "政府与市场关系", "市场化指数: 政府与市场关系",
-        "index score (NERI)", (2010, 2019)),
+        "index score (NERI)", (2010, 2019), note=MKT),
     new("marketization_nonstate", "marketization", "非国有经济发展", "市场化指数: 非国有经济发展",
-        "index score (NERI)", (2010, 2019)),
+        "index score (NERI)", (2010, 2019), note=MKT),
     new("marketization_product_market", "marketization", "产品市场的发育程度", "市场化指数: 产品市场的发育程度",
-        "index score (NERI)", (2010, 2019)),
+        "index score (NERI)", (2010, 2019), note=MKT),
     new("marketization_factor_market", "marketization", "要素市场的发育程度", "市场化指数: 要素市场的发育程度",
-        "index score (NERI)", (2010, 2019)),
+        "index score (NERI)", (2010, 2019), note=MKT),
     new("marketization_intermediaries_law", "marketization", "市场中介组织的发育和法律制度环境",
-        "市场化指数: 市场中介组织的发育和法律制度环境", "index score (NERI)", (2010, 2019)),
+        "市场化指数: 市场中介组织的发育和法律制度环境", "index score (NERI)", (2010, 2019), note=MKT),
 )
 
 #: Raw cells deliberately not merged although they are in a merged year range and not flagged.
