@@ -153,12 +153,13 @@ def datasets_show(
 
     try:
         meta = indicator_table(name)
-        cov = load_dataset(name).coverage()
+        panel = load_dataset(name)
         sources = series_sources(name)
     except NqpfError as exc:
         _fail(exc)
+    cov = panel.coverage()
     second = "chinese_name" if "chinese_name" in meta.columns else "description"
-    heads = ("name", second, "unit", "years", PLURAL.get(load_dataset(name).kind, "units"), "source")
+    heads = ("name", second, "unit", "years", PLURAL.get(panel.kind, "units"), "source")
     rows = []
     for row in meta.itertuples(index=False):
         c = cov.loc[row.name]
