@@ -24,11 +24,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from nqpf import load_dataset, load_framework, measure, read_panel
 from nqpf.cli import app
-from nqpf.datasets import data_path, indicator_table, load_dataset, match_province, source_table
-from nqpf.framework import load_framework
-from nqpf.measure import measure
-from nqpf.panel import read_panel
+from nqpf.datasets import data_path, indicator_table, match_province, source_table
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RAW = SHARED / "raw"

@@ -20,10 +20,9 @@ import pytest
 import tomllib
 from scipy.stats import spearmanr
 
+from nqpf import load_dataset, load_framework, measure
 from nqpf.analysis import dagum_gini_by_year
-from nqpf.datasets import load_dataset, province_regions
-from nqpf.framework import load_framework
-from nqpf.measure import measure
+from nqpf.datasets import province_regions
 
 
 def study(name: str) -> dict:
