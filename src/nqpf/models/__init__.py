@@ -7,6 +7,7 @@ Every model result derives from :class:`nqpf.models.base.ModelResult` (the commo
 
 from __future__ import annotations
 
+from nqpf.models import spatial_panel  # noqa: F401  (registers "spatial_panel")
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.models.tables import publication_table
