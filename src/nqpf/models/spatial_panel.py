@@ -1141,8 +1141,8 @@ class SpatialRobustnessResult(ModelResult):
         for k, r in self.results.items():
             c = r.fit.table().rename_axis("variable").reset_index()
             c = c.rename(columns={"coef": "estimate"}).assign(weights=k, kind="coefficient")
-            e = r.effects.rename(columns={"mean": "estimate", "z": "z"}).assign(weights=k)
-            e = e.assign(kind=e["effect"], variable=e["variable"])
+            e = r.effects.drop(columns="estimate").rename(columns={"mean": "estimate"})
+            e = e.assign(weights=k, kind=e["effect"])
             out += [c[["weights", "kind", "variable", "estimate", "std_error", "p_value", "stars"]],
                     e[["weights", "kind", "variable", "estimate", "std_error", "p_value", "stars"]]]
         return pd.concat(out, ignore_index=True)
