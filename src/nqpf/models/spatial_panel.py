@@ -32,6 +32,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +50,7 @@ from nqpf.core.interface import ReportContext
 from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
+from nqpf.core.threads import one_blas_thread
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.viz.style import OKABE_ITO, figure_axes
@@ -178,6 +180,12 @@ class _Spectrum:
         return out - float(np.log(1.0 - r)) if drop_unit else out
 
 
+def _blas_for(n: int) -> AbstractContextManager[Any]:
+    """One BLAS thread below 1,000 units: the O(N³) calls then take milliseconds and a multithreaded BLAS
+    mostly waits for the other thread (several-fold slower when the cores are busy)."""
+    return one_blas_thread() if n < 1000 else nullcontext()
+
+
 def _traces(w: np.ndarray, r: float, drop_unit: bool) -> tuple[float, float, float]:
     """tr(G), tr(G²), tr(G'G) for G = W(I − rW)⁻¹ (on the transformed space for Lee–Yu time effects)."""
     n = w.shape[0]
@@ -209,6 +217,7 @@ class SpatialFit:
     n, t : units and periods; n_eff : the sample size of the likelihood (N T, or fewer with Lee–Yu).
     x_names : the regressors (β); wx_names : the lagged regressors (θ, SDM only).
     residuals : (T, N) structural residuals ε̂ on the demeaned data.
+    spectrum : the eigenvalues of W the fit used (reused by :func:`spatial_effects`).
     """
 
     model: str
@@ -225,6 +234,7 @@ class SpatialFit:
     x_names: list[str]
     wx_names: list[str]
     residuals: np.ndarray = field(repr=False)
+    spectrum: _Spectrum | None = field(default=None, repr=False)
 
     @property
     def spatial(self) -> str:
@@ -342,6 +352,12 @@ def fit_spatial_panel(y: np.ndarray, x: np.ndarray, w: np.ndarray, model: str = 
     >>> round(float(fit.params["x1"]), 1), bool(abs(fit.params["rho"] - 0.4) < 0.1)
     (2.0, True)
     """
+    with _blas_for(np.shape(w)[0]):
+        return _fit(y, x, w, model, effects, lee_yu, x_names, spectrum)
+
+
+def _fit(y: Any, x: Any, w: Any, model: str, effects: str, lee_yu: bool, x_names: Sequence[str] | None,
+         spectrum: _Spectrum | None) -> SpatialFit:
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -446,7 +462,7 @@ def fit_spatial_panel(y: np.ndarray, x: np.ndarray, w: np.ndarray, model: str = 
     return SpatialFit(model=model, effects=effects, lee_yu=bool(lee_yu and effects != "none"),
                       params=params.loc[order], cov=cov_df, loglik=float(loglik),
                       r2=1.0 - float(eps @ eps) / sst if sst > 0 else np.nan, corr2=corr2, n=n, t=t, n_eff=n_eff,
-                      x_names=names, wx_names=wx, residuals=eps.reshape(t, n))
+                      x_names=names, wx_names=wx, residuals=eps.reshape(t, n), spectrum=spec)
 
 
 # =============================================================================================
@@ -566,18 +582,19 @@ def spatial_effects(fit: SpatialFit, w: np.ndarray | None = None, draws: int = 1
 
     Parameters
     ----------
-    fit : a SAR, SDM or SEM fit; w : its weights (or ``spectrum``); draws : simulations (0: point estimates
-        only); seed : random seed.
+    fit : a SAR, SDM or SEM fit; w : its weights (default: the eigenvalues the fit kept); draws :
+        simulations (0: point estimates only); seed : random seed.
 
     Returns
     -------
     DataFrame with columns variable, effect (direct / indirect / total), estimate (at the point estimate),
     mean, std_error, z, p_value, stars, ci_low, ci_high.
     """
-    if spectrum is None:
-        if w is None:
-            raise MethodError("spatial_effects needs the weights w")
+    if spectrum is None and w is not None:
         spectrum = _Spectrum.of(np.asarray(w, dtype=float))
+    spectrum = spectrum or fit.spectrum
+    if spectrum is None:
+        raise MethodError("spatial_effects needs the weights w")
     xs = fit.x_names
     rows = []
     if fit.model == "sem":
@@ -795,15 +812,15 @@ def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.Dat
         raise MethodError(f"draws must be 0 or more, got {draws}")
     prep = _prepare(data, y, x, controls)
     wm, wname = _resolve_weights(w, prep.units, knn)
-    spec = _Spectrum.of(wm)
     names = [*prep.x_names, *prep.controls]
     fits: dict[str, SpatialFit] = {}
-    for m in (("sar", "sem", "sdm") if tests else (model,)):
-        fits[m] = fit_spatial_panel(prep.y, prep.x, wm, model=m, effects=effects, lee_yu=lee_yu, x_names=names,
-                                    spectrum=spec)
-    lm = lm_tests(prep.y, prep.x, wm, effects) if tests else None
-    sdm_t = _sdm_tests(fits["sdm"], fits.get("sar"), fits.get("sem")) if "sdm" in fits else None
-    eff = spatial_effects(fits[model], draws=draws, seed=seed, spectrum=spec)
+    with _blas_for(len(prep.units)):
+        spec = _Spectrum.of(wm)
+        for m in (("sar", "sem", "sdm") if tests else (model,)):
+            fits[m] = _fit(prep.y, prep.x, wm, m, effects, lee_yu, names, spec)
+        lm = lm_tests(prep.y, prep.x, wm, effects) if tests else None
+        sdm_t = _sdm_tests(fits["sdm"], fits.get("sar"), fits.get("sem")) if "sdm" in fits else None
+        eff = spatial_effects(fits[model], draws=draws, seed=seed, spectrum=spec)
     return SpatialPanelResult(model=model, fits=fits, effects=eff, lm=lm, sdm_tests=sdm_t, y_name=prep.y_name,
                               x_names=prep.x_names, controls=prep.controls, units=prep.units, years=prep.years,
                               weights=wname, draws=draws, notes=prep.notes, w=wm)
