@@ -368,6 +368,8 @@ def test_result_interface_and_publication_table():
     assert table.loc["W·x1", "SAR (two-way FE)"] == ""
     assert {"σ²", "unit FE", "year FE", "Lee–Yu", "N", "log-likelihood"} <= set(table.index)
     assert table.loc["N"].tolist() == ["240"] * 3
+    zh = res.publication_table("zh")
+    assert zh.loc["个体固定效应"].tolist() == ["是"] * 3 and zh.columns[2] == "空间杜宾模型 SDM（双向固定效应）"
     assert set(res.tables()) == {"", "effects", "table", "tests"}
     assert set(res.effects["variable"]) == {"x1", "lx2"}
     for lang in ("en", "zh"):

@@ -79,6 +79,7 @@ MODEL_NAMES = {"sar": ("空间滞后模型 SAR", "SAR"), "sem": ("空间误差�
                "sdm": ("空间杜宾模型 SDM", "SDM")}
 EFFECT_NAMES = {"unit": ("个体固定效应", "unit FE"), "time": ("时间固定效应", "time FE"),
                 "twoway": ("双向固定效应", "two-way FE"), "none": ("混合（无固定效应）", "pooled")}
+WEIGHT_NAMES_ZH = {"contiguity": "邻接", "knn": "k 近邻", "inverse_distance": "反距离", "user": "自定义"}
 _EFFECT_KINDS = ("direct", "indirect", "total")
 _EFFECT_WORDS = {"direct": ("直接效应", "direct"), "indirect": ("间接效应（溢出）", "indirect (spillover)"),
                  "total": ("总效应", "total")}
@@ -254,8 +255,9 @@ class SpatialFit:
         return pd.Series(2 * stats.norm.sf(np.abs(self.zstats.to_numpy())), index=self.params.index)
 
     def title(self, lang: str = "en") -> str:
-        i = 0 if lang == "zh" else 1
-        return f"{MODEL_NAMES[self.model][i]} ({EFFECT_NAMES[self.effects][i]})"
+        if lang == "zh":
+            return f"{MODEL_NAMES[self.model][0]}（{EFFECT_NAMES[self.effects][0]}）"
+        return f"{MODEL_NAMES[self.model][1]} ({EFFECT_NAMES[self.effects][1]})"
 
     def table(self) -> pd.DataFrame:
         """Coefficients with standard errors, z and p (σ² included)."""
@@ -881,6 +883,17 @@ def _shown(table: pd.DataFrame, head: str) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({head: labels}), table.reset_index(drop=True)], axis=1)
 
 
+_ROWS_ZH = {"σ²": "σ²", "unit FE": "个体固定效应", "year FE": "时间固定效应", "Lee–Yu": "Lee–Yu 修正",
+            "R2": "R²（组内）", "corr2": "corr²", "log-likelihood": "对数似然值", "yes": "是", "no": "否"}
+
+
+def _table_in(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The publication table with its yes/no and statistic rows in Chinese for ``lang="zh"``."""
+    if lang != "zh":
+        return table
+    return table.rename(index=lambda r: _ROWS_ZH.get(r, r)).replace({"yes": "是", "no": "否"})
+
+
 def _row_order(fits: Sequence[SpatialFit]) -> list[str]:
     """The rows of models side by side: ρ, λ, then β and θ (W·x) in the order of the regressors."""
     sp = [s for s in ("rho", "lambda") if any(f.spatial == s for f in fits)]
@@ -1001,6 +1014,13 @@ class SpatialPanelResult(ModelResult):
         fits = [self.fits[m] for m in MODELS if m in self.fits]
         return [f.estimates(dependent=self.y_name, order=_row_order(fits)) for f in fits]
 
+    def publication_table(self, lang: str = "en", stat: str = "se", digits: int = 3) -> pd.DataFrame:
+        """SAR, SEM and SDM side by side (see :func:`nqpf.models.tables.publication_table`); zh row labels."""
+        table = _table_in(super().publication_table(lang=lang, stat=stat, digits=digits), lang)
+        if lang == "zh":
+            table = table.rename(columns={f.title("en"): f.title("zh") for f in self.fits.values()})
+        return table
+
     def to_frame(self) -> pd.DataFrame:
         """Coefficients of every fitted model: model, variable, coef, std_error, z, p_value, stars."""
         out = []
@@ -1036,7 +1056,7 @@ class SpatialPanelResult(ModelResult):
             return (f"{MODEL_NAMES[self.model][0]}（{EFFECT_NAMES[f.effects][0]}{ly}）：被解释变量 {self.y_name}，"
                     f"核心解释变量 {join(self.x_names, lang)}，{n} 个地区 × {t_} 年"
                     f"（{self.years[0]}–{self.years[-1]}），"
-                    f"{self.weights} 空间权重（行标准化）。")
+                    f"{WEIGHT_NAMES_ZH.get(self.weights, self.weights)}空间权重（行标准化）。")
         return (f"{MODEL_NAMES[self.model][i]} ({EFFECT_NAMES[f.effects][i]}{ly}) of {self.y_name} on "
                 f"{join(self.x_names, lang)}: {n} units × {t_} years ({self.years[0]}–{self.years[-1]}), "
                 f"{self.weights} weights (row-standardised).")
@@ -1108,17 +1128,19 @@ class SpatialPanelResult(ModelResult):
                            f"间接效应（空间溢出）为 {num(ind['mean'], 4)}{ind['stars']}"
                            f"（{_sig_words(ind['p_value'], lang)}），"
                            f"总效应为 {num(tot['mean'], 4)}{tot['stars']}：{v} 每提高 1 个单位，本地区 {self.y_name} "
-                           f"{'提高' if d['mean'] > 0 else '降低'} {num(abs(d['mean']), 4)}，并通过空间关联使其他地区"
-                           f"{'提高' if ind['mean'] > 0 else '降低'} {num(abs(ind['mean']), 4)}"
+                           f"{'提高' if d['mean'] > 0 else '降低'} {num(abs(d['mean']), 4)}，"
+                           + (f"并通过空间关联使其他地区{'提高' if ind['mean'] > 0 else '降低'} "
+                              f"{num(abs(ind['mean']), 4)}" if ind["p_value"] < 0.1 else "对其他地区的空间溢出不显著")
                            + (f"（{self.draws} 次模拟）。" if self.draws and self.model != "sem" else "。"))
             else:
                 out.append(f"Direct effect of {v}: {num(d['mean'], 4)}{d['stars']} ({_sig_words(d['p_value'], lang)}); "
                            f"indirect (spillover) effect: {num(ind['mean'], 4)}{ind['stars']} "
                            f"({_sig_words(ind['p_value'], lang)}); total: {num(tot['mean'], 4)}{tot['stars']}. "
                            f"A one-unit rise of {v} in a unit {'raises' if d['mean'] > 0 else 'lowers'} its own "
-                           f"{self.y_name} by {num(abs(d['mean']), 4)} and, through the spatial links, "
-                           f"{'raises' if ind['mean'] > 0 else 'lowers'} that of the others by "
-                           f"{num(abs(ind['mean']), 4)}"
+                           f"{self.y_name} by {num(abs(d['mean']), 4)}"
+                           + (f" and, through the spatial links, {'raises' if ind['mean'] > 0 else 'lowers'} that of "
+                              f"the others by {num(abs(ind['mean']), 4)}" if ind["p_value"] < 0.1 else
+                              "; its spillover to the others is not significant")
                            + (f" ({self.draws} simulations)." if self.draws and self.model != "sem" else "."))
         if f.lee_yu:
             what = ("σ²" if f.effects == "unit" else ("ρ、β 与 σ²" if zh else "ρ, β and σ²"))
@@ -1174,6 +1196,13 @@ class SpatialRobustnessResult(ModelResult):
         """One column per weight matrix."""
         order = _row_order([r.fit for r in self.results.values()])
         return [r.fit.estimates(name=f"{k}", dependent=r.y_name, order=order) for k, r in self.results.items()]
+
+    def publication_table(self, lang: str = "en", stat: str = "se", digits: int = 3) -> pd.DataFrame:
+        """One column per weight matrix; zh row labels."""
+        table = _table_in(super().publication_table(lang=lang, stat=stat, digits=digits), lang)
+        if lang == "zh":
+            table = table.rename(columns={f.title("en"): f.title("zh") for f in self.fits.values()})
+        return table
 
     def to_frame(self) -> pd.DataFrame:
         """Coefficients and effects by weight matrix (long)."""
@@ -1273,7 +1302,8 @@ def _methods(res: SpatialPanelResult, opts: SpatialPanelOptions, lang: str) -> s
                 f"以去均值数据的极大似然估计{c}：集中对数似然仅含空间参数，$\\ln|I-\\rho W|$ 由 $W$ 的特征值一次算出，"
                 "渐近方差取信息矩阵之逆。"
                 + (f"采用 Lee 与 Yu 的变换法修正固定效应带来的偏误{ly}，{corr}。" if f.lee_yu else "")
-                + f"空间权重为{res.weights}矩阵（行标准化）。模型选择先报告固定效应 OLS 残差的 LM 与稳健 LM 检验{lm}，"
+                + f"空间权重为{WEIGHT_NAMES_ZH.get(res.weights, res.weights)}矩阵（行标准化）。"
+                f"模型选择先报告固定效应 OLS 残差的 LM 与稳健 LM 检验{lm}，"
                 "再以 LR 与 Wald 检验 SDM 能否退化为 SAR（$\\theta=0$）或 SEM（$\\theta+\\rho\\beta=0$）。"
                 f"直接、间接（溢出）与总效应按偏导数矩阵分解{lp}，"
                 f"其标准误由参数渐近正态分布的 {res.draws} 次模拟得到（种子 {opts.seed}）。")
