@@ -444,8 +444,10 @@ def province_sdm():
     from nqpf.study import load_study, run_study
 
     spec, source = load_study()
-    spec = spec.model_copy(update={"analyses": {}, "models": {"sdm_hqd": {"model": "spatial_panel",
-                                                                           "robustness": ["knn"]}}})
+    spec = spec.model_copy(update={"analyses": {}, "models": {
+        "sdm_hqd": {"model": "spatial_panel", "robustness": ["knn"]},
+        "sem_ctrl": {"model": "spatial_panel", "kind": "sem", "effects": "unit", "x": ["nqpf", "log(gdp)"],
+                     "controls": {"gov": "gov_expenditure_total / gdp"}, "draws": 0}}})
     return run_study(spec, source)
 
 
@@ -466,3 +468,20 @@ def test_worked_example_on_the_province_data(province_sdm):
     assert {"sdm_hqd_hqd_nqpf", "sdm_hqd_hqd_nqpf_effects", "sdm_hqd_hqd_nqpf_tests",
             "sdm_hqd_hqd_nqpf_robustness"} <= set(province_sdm.tables)
     assert province_sdm.provenance.settings["model.sdm_hqd"]["model"] == "spatial_panel"
+    sem = province_sdm.records["sem_ctrl"].result
+    assert list(sem.fits) == ["sar", "sem", "sdm"] and sem.model == "sem"
+    assert sem.fit.x_names == ["nqpf", "log(gdp)", "gov"] and sem.fit.effects == "unit"
+    assert sem.effects.set_index(["variable", "effect"]).loc[("gov", "indirect"), "estimate"] == 0.0
+
+
+def test_study_file_options_are_validated():
+    from nqpf.core.errors import StudyError
+    from nqpf.study import load_study, run_study
+
+    spec, source = load_study()
+    bad = spec.model_copy(update={"analyses": {}, "models": {"m": {"model": "spatial_panel", "model_kind": "sdm"}}})
+    with pytest.raises(StudyError, match="unknown option 'model_kind'"):
+        run_study(bad, source)
+    bad = spec.model_copy(update={"analyses": {}, "models": {"m": {"model": "spatial_panel", "effects": "random"}}})
+    with pytest.raises(StudyError, match="effects"):
+        run_study(bad, source)

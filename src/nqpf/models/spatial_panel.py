@@ -1261,7 +1261,7 @@ class SpatialPanelOptions(Options):
 
     y : an index name or a panel column / expression (default: the study's hqd index); x : index names or
     expressions (default: the study's nqpf index); controls : expressions, or {name = expression};
-    model : sar, sem, sdm; effects : unit, time, twoway; weights : contiguity, knn, inverse_distance (+ knn);
+    kind : sar, sem, sdm (``model`` itself names the registry entry, "spatial_panel"); effects : unit, time, twoway; weights : contiguity, knn, inverse_distance (+ knn);
     lee_yu : the Lee & Yu (2010) correction; draws, seed : the effects simulation; robustness : other weight
     kinds to re-estimate the model with (one extra table).
     """
@@ -1269,7 +1269,7 @@ class SpatialPanelOptions(Options):
     y: str | None = None
     x: str | list[str] | None = None
     controls: list[str] | dict[str, str] | None = None
-    model: Literal["sar", "sem", "sdm"] = "sdm"
+    kind: Literal["sar", "sem", "sdm"] = "sdm"
     effects: Literal["unit", "time", "twoway"] = "twoway"
     weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
     knn: int = 4
@@ -1336,12 +1336,12 @@ def _study_spatial_panel(ctx: StudyContext, opts: SpatialPanelOptions) -> Spatia
     y = _resolve(ctx, opts.y, "hqd")
     xs = opts.x if isinstance(opts.x, list) else [opts.x]
     x = pd.concat([_resolve(ctx, v, "nqpf") for v in xs], axis=1)
-    res = spatial_panel(ctx.panel.data, y, x, w=opts.weights, model=opts.model, effects=opts.effects,
+    res = spatial_panel(ctx.panel.data, y, x, w=opts.weights, model=opts.kind, effects=opts.effects,
                         controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed, knn=opts.knn)
     extra = [k for k in opts.robustness if k != opts.weights]
     if extra:
         res.robustness = spatial_panel_robustness(
-            ctx.panel.data, y, x, weights={k: k for k in [opts.weights, *extra]}, model=opts.model,
+            ctx.panel.data, y, x, weights={k: k for k in [opts.weights, *extra]}, model=opts.kind,
             effects=opts.effects, controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed,
             knn=opts.knn)
     return res
