@@ -1261,7 +1261,8 @@ class SpatialPanelOptions(Options):
 
     y : an index name or a panel column / expression (default: the study's hqd index); x : index names or
     expressions (default: the study's nqpf index); controls : expressions, or {name = expression};
-    kind : sar, sem, sdm (``model`` itself names the registry entry, "spatial_panel"); effects : unit, time, twoway; weights : contiguity, knn, inverse_distance (+ knn);
+    kind : sar, sem, sdm (``model`` itself names the registry entry, "spatial_panel"); effects : unit, time,
+    twoway; weights : contiguity, knn, inverse_distance (+ knn);
     lee_yu : the Lee & Yu (2010) correction; draws, seed : the effects simulation; robustness : other weight
     kinds to re-estimate the model with (one extra table).
     """
