@@ -33,8 +33,6 @@ from nqpf.models.spatial_panel import (
     weights_matrix,
 )
 
-spreg = pytest.importorskip("spreg")
-
 
 # ---------------------------------------------------------------------------------------------
 # data
@@ -210,6 +208,7 @@ def test_traces_on_the_transformed_space():
 @pytest.mark.parametrize(("model", "cls", "slx"), [("sar", "ML_LagFE", 0), ("sdm", "ML_LagFE", 1),
                                                    ("sem", "ML_ErrorFE", 0)])
 def test_unit_fe_equals_spreg(model, cls, slx):
+    spreg = pytest.importorskip("spreg")
     w, pw = _lattice()
     y, x = _simulate(w, theta=(0.3, 0.2) if model == "sdm" else (0.0, 0.0), time_fe=False)
     t, n, k = x.shape
@@ -229,6 +228,7 @@ def test_unit_fe_equals_spreg(model, cls, slx):
 
 
 def test_lm_tests_equal_spreg_and_the_formula(monkeypatch):
+    spreg = pytest.importorskip("spreg")
     w, pw = _lattice()
     y, x = _simulate(w, rho=0.25, time_fe=False)
     t, n, k = x.shape
