@@ -366,7 +366,7 @@ def test_result_interface_and_publication_table():
     table = res.publication_table("en")
     assert list(table.index[:4]) == ["ρ (W·y)", "ρ (W·y) ", "λ (W·u)", "λ (W·u) "]
     assert table.loc["W·x1", "SAR (two-way FE)"] == ""
-    assert {"σ²", "Unit FE", "Year FE", "Lee–Yu", "N", "log-likelihood"} <= set(table.index)
+    assert {"σ²", "Unit FE", "Year FE", "Lee–Yu", "N", "Log likelihood"} <= set(table.index)
     assert table.loc["N"].tolist() == ["240"] * 3
     zh = res.publication_table("zh")
     assert zh.loc["个体固定效应"].tolist() == ["是"] * 3 and zh.columns[2] == "空间杜宾模型 SDM（双向固定效应）"

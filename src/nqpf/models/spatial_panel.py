@@ -883,17 +883,6 @@ def _shown(table: pd.DataFrame, head: str) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({head: labels}), table.reset_index(drop=True)], axis=1)
 
 
-_ROWS_ZH = {"σ²": "σ²", "unit FE": "个体固定效应", "year FE": "时间固定效应", "Lee–Yu": "Lee–Yu 修正",
-            "R2": "R²（组内）", "corr2": "corr²", "log-likelihood": "对数似然值", "yes": "是", "no": "否"}
-
-
-def _table_in(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The publication table with its yes/no and statistic rows in Chinese for ``lang="zh"``."""
-    if lang != "zh":
-        return table
-    return table.rename(index=lambda r: _ROWS_ZH.get(r, r)).replace({"yes": "是", "no": "否"})
-
-
 def _row_order(fits: Sequence[SpatialFit]) -> list[str]:
     """The rows of models side by side: ρ, λ, then β and θ (W·x) in the order of the regressors."""
     sp = [s for s in ("rho", "lambda") if any(f.spatial == s for f in fits)]
@@ -1016,7 +1005,7 @@ class SpatialPanelResult(ModelResult):
 
     def publication_table(self, lang: str = "en", stat: str = "se", digits: int = 3) -> pd.DataFrame:
         """SAR, SEM and SDM side by side (see :func:`nqpf.models.tables.publication_table`); zh row labels."""
-        table = _table_in(super().publication_table(lang=lang, stat=stat, digits=digits), lang)
+        table = super().publication_table(lang=lang, stat=stat, digits=digits)
         if lang == "zh":
             table = table.rename(columns={f.title("en"): f.title("zh") for f in self.fits.values()})
         return table
@@ -1199,7 +1188,7 @@ class SpatialRobustnessResult(ModelResult):
 
     def publication_table(self, lang: str = "en", stat: str = "se", digits: int = 3) -> pd.DataFrame:
         """One column per weight matrix; zh row labels."""
-        table = _table_in(super().publication_table(lang=lang, stat=stat, digits=digits), lang)
+        table = super().publication_table(lang=lang, stat=stat, digits=digits)
         if lang == "zh":
             table = table.rename(columns={f.title("en"): f.title("zh") for f in self.fits.values()})
         return table
