@@ -12,17 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.weights import W, lag_spatial
 
-from nqpf.analysis.spatial import (
-    EARTH_RADIUS_KM,
-    LisaResult,
-    MoranResult,
-    lisa,
-    moran,
-    spatial_weights,
-)
+from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, local_moran, moran
 from nqpf.core.errors import DataError
 from nqpf.datasets import data_path, provinces
 from nqpf.geo.geometry import province_centroids
+from nqpf.geo.weights import EARTH_RADIUS_KM, spatial_weights
 from nqpf.result import IndexResult
 
 PROV = list(provinces()["name_zh"])
@@ -334,3 +328,69 @@ def test_lisa_results_views(panel):
         lisa(panel, year=1999)
     with pytest.raises(DataError, match="alpha"):
         lisa(panel, alpha=1.5)
+
+
+# ==============================================================================================
+# the LISA kernel against esda.Moran_Local (same permutations from the same seed)
+# ==============================================================================================
+def _esda_local(y: np.ndarray, w: W, seed: int, permutations: int = 999) -> Moran_Local:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
+
+
+def _same_as_esda(lm, ml) -> None:
+    np.testing.assert_array_equal(lm.Is, ml.Is)
+    np.testing.assert_array_equal(lm.q, ml.q)
+    np.testing.assert_array_equal(lm.p_sim, ml.p_sim)  # bit for bit: the same draws, the same rounding
+    np.testing.assert_allclose(lm.rlisas, ml.rlisas, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(lm.z_sim, ml.z_sim, rtol=1e-9)
+    np.testing.assert_allclose(lm.p_z_sim, ml.p_z_sim, rtol=1e-9, atol=1e-15)
+    for alpha in (0.01, 0.05, 0.1):
+        np.testing.assert_array_equal(lm.p_sim < alpha, ml.p_sim < alpha)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_local_moran_equals_esda_on_random_data(case):
+    """Random points, k-nearest-neighbour weights with k = 1…5 (k = 1 makes exact ties frequent: a draw of
+    the one real neighbour gives the observed I_i), row-standardised or binary, 999 permutations."""
+    import libpysal
+
+    rng = np.random.default_rng(100 + case)
+    n = int(rng.integers(12, 60))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.KNN.from_array(rng.random((n, 2)), k=1 + case % 5)
+    w.transform = "b" if case == 4 else "r"
+    y = rng.lognormal(size=n)
+    seed = int(rng.integers(0, 2**31))
+    _same_as_esda(local_moran(y, w, permutations=999, seed=seed), _esda_local(y, w, seed))
+
+
+def test_local_moran_equals_esda_on_the_default_study(default_run):
+    """The default study's LISA (nqpf_core, queen contiguity of 30 provinces, 999 permutations, seed 0):
+    every year equals esda.Moran_Local, and so do the cluster labels the report shows."""
+    li = default_run.analyses["lisa"]
+    res = default_run.results["nqpf_core"]
+    w = spatial_weights(res.units)
+    assert li.permutations == 999 and li.seed == 0
+    for y in li.years:
+        ml = _esda_local(_y(res.scores, w, y), w, 0)
+        _same_as_esda(li.stats[y], ml)
+        ty = li.table[li.table["year"] == y]
+        expect = np.where(ml.p_sim < li.alpha, [{1: "HH", 2: "LH", 3: "LL", 4: "HL"}[q] for q in ml.q],
+                          "not significant")
+        assert list(ty["cluster"]) == list(expect)
+
+
+def test_local_moran_islands_and_no_permutations():
+    """An island (no neighbours) gets I_i = 0 and esda's p_sim; permutations=0 gives NaN p-values."""
+    w = W({"a": ["b"], "b": ["a", "c"], "c": ["b"], "d": []}, id_order=list("abcd"), silence_warnings=True)
+    w.transform = "r"
+    y = np.array([1.0, 2.0, 4.0, 3.0])
+    lm = local_moran(y, w, permutations=99, seed=5)
+    assert lm.Is[3] == 0.0
+    _same_as_esda(lm, _esda_local(y, w, 5, permutations=99))
+    none = local_moran(y, w, permutations=0)
+    assert np.isnan(none.p_sim).all() and none.rlisas is None
+    np.testing.assert_array_equal(none.Is, lm.Is)
