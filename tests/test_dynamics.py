@@ -11,10 +11,12 @@ import pytest
 from giddy.ergodic import steady_state
 from giddy.markov import Markov, Spatial_Markov
 from libpysal.weights import W, lat2W
+from result_checks import check_interface, check_methods
 from scipy import stats
 
 from nqpf.analysis.dynamics import kernel_density, markov, spatial_markov
 from nqpf.core.errors import DataError
+from nqpf.core.interface import ReportContext
 from nqpf.datasets import data_path
 from nqpf.geo.weights import spatial_weights
 from nqpf.result import IndexResult
@@ -256,3 +258,46 @@ def test_spatial_markov_default_weights_on_bundled_provinces():
     ref = Spatial_Markov(y, w, k=4, m=4)
     np.testing.assert_array_equal(res.T, ref.T)
     assert res.T.sum() == 31 * 14
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface: bilingual summaries, narrative, figures, report blocks, methods paragraph
+# ---------------------------------------------------------------------------------------------
+def test_markov_interface_report_and_methods():
+    res = markov(_panel(), k=4)
+    p, counts = res.p.to_numpy(), res.transitions.to_numpy()
+    tot = counts.sum()
+    up = counts[np.triu_indices(4, 1)].sum() / tot
+    stay = np.trace(counts) / tot
+    check_interface(res, [f"{np.diag(p).min():.3f}", f"{res.initial.iloc[0]:.3f}"])
+    en, zh = " ".join(res.narrative("en")), " ".join(res.narrative("zh"))
+    for s in (en, zh):
+        assert f"{100 * up:.1f}%" in s and f"{100 * stay:.1f}%" in s
+        assert f"{100 * res.steady_state[0]:.1f}%" in s and f"{100 * res.final.iloc[-1]:.1f}%" in s
+    assert "稳态分布" in res.summary("zh") and "steady state" in res.summary("en")
+    fig = res.figures("en")[0]
+    np.testing.assert_allclose(np.asarray(fig.data[0].z, dtype=float), p)
+    assert fig.data[0].y[0] == f"C1 (n={int(counts[0].sum())})"
+    img = res.plot().axes[0].images[0].get_array()
+    np.testing.assert_allclose(np.asarray(img), p)
+    assert [type(b).__name__ for b in res.report(ReportContext("zh"))] == ["Text", "Figure"]
+    text = check_methods("markov", res, ["$p_{ij} = n_{ij}/n_i$"])
+    assert "4 classes, pooled quantiles" in text["en"] and "4 类，混合面板分位数" in text["zh"]
+
+
+def test_spatial_markov_interface_report_and_methods():
+    raw = pd.read_csv(data_path("china_provinces_panel.csv"))
+    frame = raw.rename(columns={"province": "unit", "gdp": "score"})[["unit", "year", "score"]]
+    res = spatial_markov(frame, k=4)
+    check_interface(res, [f"Q = {res.Q:.3f}", f"LR = {res.LR:.3f}"])
+    T0 = res.T[0]
+    up0 = T0[np.triu_indices(4, 1)].sum() / T0.sum()
+    for lang in ("en", "zh"):
+        s = " ".join(res.narrative(lang))
+        assert f"{res.Q:.2f}" in s and f"{100 * up0:.1f}%" in s and f"{int(T0.sum())}" in s
+    fig = res.figures("zh")[0]
+    assert len(fig.data) == 4 and fig.layout.annotations[0].text == "邻域类型: L1"
+    np.testing.assert_allclose(np.asarray(fig.data[2].z, dtype=float), res.P[2])
+    img = np.asarray(res.plot().axes[0].images[0].get_array())
+    np.testing.assert_allclose(img, res.P.reshape(16, 4))
+    check_methods("spatial_markov", res, ["Q", "LR"])

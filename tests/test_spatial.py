@@ -11,9 +11,11 @@ from esda.moran import Moran, Moran_Local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.weights import W, lag_spatial
+from result_checks import check_interface, check_methods
 
 from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, local_moran, moran
 from nqpf.core.errors import DataError
+from nqpf.core.interface import ReportContext
 from nqpf.datasets import data_path, provinces
 from nqpf.geo.geometry import province_centroids
 from nqpf.geo.weights import EARTH_RADIUS_KM, spatial_weights
@@ -394,3 +396,50 @@ def test_local_moran_islands_and_no_permutations():
     none = local_moran(y, w, permutations=0)
     assert np.isnan(none.p_sim).all() and none.rlisas is None
     np.testing.assert_array_equal(none.Is, lm.Is)
+
+
+# ==============================================================================================
+# the result interface: bilingual summaries, narrative, figures, report blocks, methods paragraph
+# ==============================================================================================
+def test_moran_interface_report_and_methods(panel):
+    res = moran(panel, permutations=99, seed=0)
+    check_interface(res, [f"{res.I[0]:.4f}", f"{res.I[-1]:.4f}", f"{res.p_sim[-1]:.4f}"])
+    assert "全局莫兰指数" in res.summary("zh") and "年份" in res.summary("zh")
+    for lang in ("en", "zh"):
+        s = " ".join(res.narrative(lang))
+        assert f"{res.I[0]:.4f}" in s and f"{res.I.max():.4f}" in s and "5" in s
+    assert "significant at 5% in 5 of 5 years" in res.narrative("en")[0]
+    fig = res.figures("en")[0]
+    np.testing.assert_allclose(np.asarray(fig.data[0].y, dtype=float), res.I)
+    line = res.plot().axes[0].lines[0]
+    np.testing.assert_allclose(line.get_ydata(), res.I)
+    assert [type(b).__name__ for b in res.report(ReportContext("zh"))] == ["Text", "Figure"]
+    text = check_methods("moran", res, ["E[I] = -1/(n-1)", "99"])
+    assert "31 units" in text["en"]
+
+
+def test_lisa_interface_report_and_methods(panel):
+    res = lisa(panel, permutations=99, seed=0)
+    last = res.table[res.table["year"] == 2020]
+    hh = list(last.loc[last["cluster"] == "HH", "unit"])
+    assert hh  # R&D intensity clusters on the east coast
+    check_interface(res, ["2020"])
+    en, zh = res.narrative("en")[0], res.narrative("zh")[0]
+    assert f"{int(last['significant'].sum())} of 31 units" in en and EN[hh[0]] in en
+    assert f"有 {int(last['significant'].sum())} 个" in zh and hh[0] in zh and "高-高集聚" in zh
+    blocks = res.report(ReportContext("zh"))
+    assert [type(b).__name__ for b in blocks] == ["Text", "Heading", "Figure", "Figure"]
+    assert blocks[1].text == "莫兰散点图 (2020)"
+    scatter, cmap = blocks[2].figure, blocks[3].figure
+    assert sum(len(tr.x) for tr in scatter.data[:-1]) == 31
+    assert len(cmap.data[0].locations) == 31 and [s["label"] for s in cmap.layout.sliders[0].steps] == [
+        str(y) for y in YEARS]
+    # units that are not provinces: the scatter plot only, no map
+    w = W({"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}, id_order=list("abcd"))
+    w.transform = "r"
+    line = lisa(pd.DataFrame({"unit": list("abcd"), "year": 2020, "score": [1.0, 2.0, 3.0, 4.0]}), w,
+                permutations=9)
+    assert [type(b).__name__ for b in line.report(ReportContext("en"))] == ["Text", "Heading", "Figure"]
+    ax = line.plot().axes[0]
+    assert ax.collections and "I = " in ax.get_legend().get_texts()[-1].get_text()
+    check_methods("lisa", res, ["0.05", "I_i"])
