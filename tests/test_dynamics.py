@@ -301,3 +301,19 @@ def test_spatial_markov_interface_report_and_methods():
     img = np.asarray(res.plot().axes[0].images[0].get_array())
     np.testing.assert_allclose(img, res.P.reshape(16, 4))
     check_methods("spatial_markov", res, ["Q", "LR"])
+
+
+def test_markov_does_not_compile_mapclassify_in_a_new_process():
+    """A cold run must not pay mapclassify's eager numba compile of Fisher–Jenks (unused by the chains)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, pandas as pd\n"
+            "from nqpf.analysis.dynamics import markov\n"
+            "f = pd.DataFrame({'unit': np.repeat(np.arange(8), 3), 'year': np.tile([1, 2, 3], 8),\n"
+            "                  'score': np.arange(24.0) % 7})\n"
+            "r = markov(f, k=2)\n"
+            "import mapclassify.classifiers as c\n"
+            "print(len(c._fisher_jenks_means.signatures), int(r.transitions.to_numpy().sum()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "16"]

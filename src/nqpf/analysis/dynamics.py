@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -272,8 +273,36 @@ def kernel_density(
 Classify = Literal["pooled", "per_year"]
 
 
+def _mapclassify() -> Any:
+    """mapclassify (imported by giddy too), without compiling its Fisher–Jenks kernel in every new process.
+
+    mapclassify compiles ``_fisher_jenks_means`` with numba when it is imported (``@njit`` with a signature
+    is compiled eagerly): 2–6 s of every cold run, though the chains use only quantile classes. The first
+    import runs with numba's ``njit`` turning a signature into a lazy decorator, so Fisher–Jenks still works
+    and compiles on its first use. Call this before importing giddy.
+    """
+    if "mapclassify" in sys.modules:
+        return sys.modules["mapclassify"]
+    import numba
+
+    eager = numba.njit
+
+    def lazy(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str):  # a signature: compile on the first call instead
+            return eager(**kwargs)
+        return eager(*args, **kwargs)
+
+    numba.njit = lazy
+    try:
+        import mapclassify
+    finally:
+        numba.njit = eager
+    return mapclassify
+
+
 def _steady(p: np.ndarray) -> np.ndarray:
     """giddy's steady state, rows of zeros filled with a 1 on the diagonal (absorbing empty classes)."""
+    _mapclassify()
     from giddy.ergodic import steady_state
 
     with warnings.catch_warnings():
@@ -472,7 +501,7 @@ def _classify(
     y: np.ndarray, k: int, cutoffs: Sequence[float] | None, classify: Classify
 ) -> tuple[np.ndarray, np.ndarray | None, int, str]:
     """Class ids as giddy's Spatial_Markov forms them (mapclassify quantiles or user cutoffs)."""
-    import mapclassify as mc
+    mc = _mapclassify()
 
     if cutoffs is not None:
         c = np.asarray(cutoffs, dtype=float)
@@ -496,6 +525,7 @@ def _markov_result(
     cutoffs: np.ndarray | None, scheme: str, column: str, giddy_obj: Any = None,
     transitions: np.ndarray | None = None, p: np.ndarray | None = None,
 ) -> MarkovResult:
+    _mapclassify()
     from giddy.markov import Markov
 
     k = len(labels)
@@ -747,6 +777,7 @@ def spatial_markov(
     quantiles by default, or per-year, or ``cutoffs`` / ``lag_cutoffs``); ``m`` lag classes
     (default ``k``). Needs a balanced panel.
     """
+    _mapclassify()
     from giddy.markov import Spatial_Markov
 
     frame = panel_frame(result_or_frame, column)
