@@ -57,3 +57,11 @@ def check_methods(name: str, res: Any, must: Iterable[str] = ()) -> dict[str, st
         out[lang] = text
     assert CJK.search(out["zh"]) and not CJK.search(out["en"])
     return out
+
+
+def run_doctests(module: Any) -> None:
+    """The module's docstring Examples run and give what they show."""
+    import doctest
+
+    res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert res.attempted and not res.failed, res

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from linearmodels import PanelOLS
-from result_checks import check_interface, check_methods
+from result_checks import check_interface, check_methods, run_doctests
 from scipy import stats
 
 from nqpf.analysis.convergence import ConvergenceBundle, beta_convergence, sigma_convergence
@@ -195,3 +195,9 @@ def test_sigma_beta_and_bundle_interface_report_and_methods():
     assert beta.loc[beta["term"] == "ln_y0", "coef"].tolist() == [ab.beta, co.beta]
     text = check_methods("convergence", bundle, ["CV_t", "\\lambda = -\\ln(1+\\beta)"])
     assert "absolute" in text["en"] and "条件β收敛" in text["zh"]
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.convergence
+
+    run_doctests(nqpf.analysis.convergence)

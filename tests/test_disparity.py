@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from result_checks import check_interface, check_methods
+from result_checks import check_interface, check_methods, run_doctests
 
 from nqpf.analysis.disparity import _pair_sums, dagum_gini, dagum_gini_by_year
 from nqpf.core.errors import DataError
@@ -364,3 +364,9 @@ def test_one_cross_section_summary_in_both_languages():
         assert f"G = {res.G:.4f}" in s and f"{res.within['a']:.4f}" in s
     assert "bootstrap CI" in en and "自助法置信区间" in zh and "组内基尼系数" in zh
     assert [type(b).__name__ for b in res.report(ReportContext("zh"))] == ["Text", "Table"]
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.disparity
+
+    run_doctests(nqpf.analysis.disparity)

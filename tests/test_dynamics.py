@@ -11,7 +11,7 @@ import pytest
 from giddy.ergodic import steady_state
 from giddy.markov import Markov, Spatial_Markov
 from libpysal.weights import W, lat2W
-from result_checks import check_interface, check_methods
+from result_checks import check_interface, check_methods, run_doctests
 from scipy import stats
 
 from nqpf.analysis.dynamics import kernel_density, markov, spatial_markov
@@ -317,3 +317,9 @@ def test_markov_does_not_compile_mapclassify_in_a_new_process():
             "print(len(c._fisher_jenks_means.signatures), int(r.transitions.to_numpy().sum()))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "16"]
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.dynamics
+
+    run_doctests(nqpf.analysis.dynamics)

@@ -11,7 +11,7 @@ from esda.moran import Moran, Moran_Local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.weights import W, lag_spatial
-from result_checks import check_interface, check_methods
+from result_checks import check_interface, check_methods, run_doctests
 
 from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, local_moran, moran
 from nqpf.core.errors import DataError
@@ -443,3 +443,12 @@ def test_lisa_interface_report_and_methods(panel):
     ax = line.plot().axes[0]
     assert ax.collections and "I = " in ax.get_legend().get_texts()[-1].get_text()
     check_methods("lisa", res, ["0.05", "I_i"])
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.spatial
+    import nqpf.geo.weights
+
+    run_doctests(nqpf.geo.weights)
+
+    run_doctests(nqpf.analysis.spatial)

@@ -166,6 +166,22 @@ def sigma_convergence(
 
     ``ddof`` = 0 (default) uses the population standard deviation √(Σ(x − x̄)²/n) as in the usual
     σ_t formula; ddof = 1 the sample one. The trend is an OLS of each measure on the year.
+
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a tidy frame (unit, year, ``column``).
+    column : the value column; ddof : see above.
+
+    Returns
+    -------
+    SigmaConvergenceResult : ``table`` (one row per year: n, mean, sd, cv, sd_log) and ``trend`` (cv, sd_log).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unit": np.repeat(list("abc"), 3), "year": np.tile([2020, 2021, 2022], 3),
+    ...                   "score": [1.0, 2, 3, 2, 2.5, 3.2, 4, 3.5, 3.4]})
+    >>> sigma_convergence(f).table["cv"].round(4).tolist()
+    [0.5345, 0.2339, 0.051]
     """
     frame = panel_frame(result_or_frame, column)
     rows = []
@@ -344,6 +360,23 @@ def beta_convergence(
     the fixed effects (linearmodels ``debiased=True, group_debias=True``; the same numbers as
     statsmodels OLS with unit and year dummies and ``cov_type="cluster"``). ``fit_options`` go to
     ``PanelOLS.fit`` and override these choices.
+
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a tidy frame (unit, year, ``column``), values > 0.
+    conditional, controls, column, cov_type, fit_options : see above.
+
+    Returns
+    -------
+    BetaConvergenceResult : β with se, t, p; λ and the half-life; the coefficient table.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unit": np.repeat(list("abc"), 3), "year": np.tile([2020, 2021, 2022], 3),
+    ...                   "score": [1.0, 2, 3, 2, 2.5, 3.2, 4, 3.5, 3.4]})
+    >>> b = beta_convergence(f)
+    >>> round(b.beta, 4), round(b.half_life, 2)
+    (-0.5873, 0.78)
     """
     from linearmodels import PanelOLS
 

@@ -562,6 +562,24 @@ def markov(
     takes quantiles within each year (relative position); ``cutoffs`` (the k−1 upper bounds of the
     lower classes, a value equal to a cutoff falls in the lower class) overrides both. Needs a balanced
     panel of at least two consecutive years.
+
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a tidy frame (unit, year, ``column``), balanced.
+    k, cutoffs, classify, labels : the classes (see above); ``labels`` names them (default C1…Ck).
+
+    Returns
+    -------
+    MarkovResult : transitions (k × k counts), p (k × k probabilities), steady_state (k,), class_ids
+    (n_units × n_years).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unit": np.repeat(list("abcd"), 3), "year": np.tile([2020, 2021, 2022], 4),
+    ...                   "score": [1.0, 2, 4, 2, 1, 1, 3, 4, 4, 4, 3, 2]})
+    >>> m = markov(f, k=2)
+    >>> m.p.round(2).to_numpy().tolist()
+    [[0.75, 0.25], [0.25, 0.75]]
     """
     frame = panel_frame(result_or_frame, column)
     mat = balanced_matrix(frame)
@@ -776,6 +794,27 @@ def spatial_markov(
     Classes of the value and of the spatial lag follow ``classify`` as in :func:`markov` (pooled
     quantiles by default, or per-year, or ``cutoffs`` / ``lag_cutoffs``); ``m`` lag classes
     (default ``k``). Needs a balanced panel.
+
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a tidy frame (unit, year, ``column``), balanced.
+    w : libpysal W on the units (default queen contiguity of provinces).
+    k, m, cutoffs, lag_cutoffs, classify, labels : the classes of the value and of its spatial lag.
+    fill_empty_classes : giddy's treatment of classes never left from (absorbing).
+
+    Returns
+    -------
+    SpatialMarkovResult : T and P (m, k, k), the aspatial chain, and the homogeneity tests Q and LR.
+
+    Examples
+    --------
+    >>> from libpysal.weights import lat2W
+    >>> rng = np.random.default_rng(0)
+    >>> f = pd.DataFrame({"unit": np.repeat(np.arange(16), 5), "year": np.tile(np.arange(2019, 2024), 16),
+    ...                   "score": rng.lognormal(size=80)})
+    >>> sm = spatial_markov(f, w=lat2W(4, 4), k=2)
+    >>> int(sm.T.sum()), sm.P.shape
+    (64, (2, 2, 2))
     """
     _mapclassify()
     from giddy.markov import Spatial_Markov

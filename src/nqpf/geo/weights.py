@@ -331,6 +331,16 @@ def spatial_weights(
         ``"v"``, ``"o"`` original.
     islands : units without neighbours: ``"raise"`` (DataError naming them) or ``"keep"`` (a warning;
         their spatial lag is 0).
+
+    Returns
+    -------
+    libpysal.weights.W : n × n weights with ``id_order`` = the given unit names.
+
+    Examples
+    --------
+    >>> w = spatial_weights(["北京", "天津", "河北", "山西"])
+    >>> sorted(w.neighbors["北京"]), w.transform
+    (['天津', '河北'], 'R')
     """
     names = _as_units(units, "spatial weights")
     kind = str(kind).lower().replace("-", "_")
