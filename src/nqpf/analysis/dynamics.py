@@ -663,27 +663,22 @@ class SpatialMarkovResult(Result):
                 f"LR = {self.LR:.3f}（p = {self.LR_p_value:.3g}），自由度 {self.dof}；"
                 + ("转移依赖邻域水平。" if dep else "5% 水平下与邻域水平无显著关系。"),
             ]
-            for lag in self.lag_classes:
-                if lag not in moves:
-                    lines.append(f"邻域为 {lag}：无转移。")
-                    continue
-                up, down, n = moves[lag]
-                lines.append(f"邻域为 {lag}：{n} 次转移，{pct(up)} 向上，{pct(down)} 向下。")
-            return lines
-        lines = [
-            f"Spatial Markov chain of {self.column!r}: {k} classes ({self.scheme}), {len(self.lag_classes)} "
-            f"classes of the neighbours' spatial lag (row-standardised W).",
-            f"Spatial homogeneity (Bickenbach & Bode 2003): Q = {self.Q:.3f} (p = {self.Q_p_value:.3g}), "
-            f"LR = {self.LR:.3f} (p = {self.LR_p_value:.3g}), dof {self.dof}; "
-            + ("transitions depend on the neighbours' level." if dep
-               else "no significant dependence on the neighbours' level at 5%."),
-        ]
+        else:
+            lines = [
+                f"Spatial Markov chain of {self.column!r}: {k} classes ({self.scheme}), {len(self.lag_classes)} "
+                f"classes of the neighbours' spatial lag (row-standardised W).",
+                f"Spatial homogeneity (Bickenbach & Bode 2003): Q = {self.Q:.3f} (p = {self.Q_p_value:.3g}), "
+                f"LR = {self.LR:.3f} (p = {self.LR_p_value:.3g}), dof {self.dof}; "
+                + ("transitions depend on the neighbours' level." if dep
+                   else "no significant dependence on the neighbours' level at 5%."),
+            ]
         for lag in self.lag_classes:
             if lag not in moves:
-                lines.append(f"neighbours in {lag}: no transitions.")
+                lines.append(f"邻域为 {lag}：无转移。" if lang == "zh" else f"neighbours in {lag}: no transitions.")
                 continue
             up, down, n = moves[lag]
-            lines.append(f"neighbours in {lag}: {n} transitions, {up:.1%} up, {down:.1%} down.")
+            lines.append(f"邻域为 {lag}：{n} 次转移，{pct(up)} 向上，{pct(down)} 向下。" if lang == "zh" else
+                         f"neighbours in {lag}: {n} transitions, {up:.1%} up, {down:.1%} down.")
         return lines
 
     def narrative(self, lang: str = "en") -> list[str]:
