@@ -21,6 +21,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -37,7 +38,7 @@ from nqpf.core.references import cite
 from nqpf.core.stars import stars
 from nqpf.core.units import unit_name
 from nqpf.geo.weights import match_ids, spatial_weights, weights_label
-from nqpf.viz.maps import is_province_panel
+from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale, is_province_panel
 from nqpf.viz.style import LISA_COLORS, LISA_ORDER, OKABE_ITO, figure_axes
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ class LocalMoran:
         return len(self.y)
 
 
+@lru_cache(maxsize=4)
 def _permuted_ids(n: int, max_card: int, permutations: int, seed: int) -> np.ndarray:
     """esda's ``vec_permutations``: row k = the first ``max_card`` of a permutation of 0..n−2.
 
@@ -199,6 +201,7 @@ def _permuted_ids(n: int, max_card: int, permutations: int, seed: int) -> np.nda
     out = np.empty((permutations, max_card), dtype=np.int64)
     for k in range(permutations):
         out[k] = rs.permutation(n - 1)[:max_card]
+    out.flags.writeable = False  # cached: every year of a panel with the same seed uses the same draws
     return out
 
 
@@ -635,8 +638,6 @@ class LisaResult(Result):
 
     def map_figure(self, lang: str = "en") -> Any:
         """LISA cluster map of the provinces with a year slider (HH, LL, LH, HL, not significant)."""
-        from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale
-
         order = list(LISA_ORDER)
         clusters = self.matrix("cluster")
         codes = category_codes(clusters, order)
