@@ -533,15 +533,15 @@ class DagumByYear(Result):
         g0, g1 = df["G"].iloc[0], df["G"].iloc[-1]
         if lang == "zh":
             names = {"share:Gw": "区域内差异（Gw）", "share:Gnb": "区域间净差异（Gnb）", "share:Gt": "超变密度（Gt）"}
+            groups = "、".join(region_label(str(g), lang) for g in self.groups)
             return [
-                f"{self.column!r} 按 {len(self.groups)} 组（{'、'.join(map(str, self.groups))}）的 Dagum 基尼系数分解，"
-                f"{y0}–{y1} 年。",
+                f"{self.column!r} 按 {len(self.groups)} 组（{groups}）的 Dagum 基尼系数分解，{y0}–{y1} 年。",
                 f"总体基尼系数由 {y0} 年的 {g0:.4f} {'下降' if g1 < g0 else '上升'}至 {y1} 年的 {g1:.4f}"
                 f"（范围 {df['G'].min():.4f}–{df['G'].max():.4f}）。",
                 "平均贡献率：" + "、".join(f"{names[c]} {pct(shares[c])}" for c in names)
                 + f"；差异的主要来源是{names[main]}。",
-                f"平均组内基尼系数最高：{w_mean.idxmax()[4:]}（{w_mean.max():.4f}）；"
-                f"最低：{w_mean.idxmin()[4:]}（{w_mean.min():.4f}）。",
+                f"平均组内基尼系数最高：{region_label(w_mean.idxmax()[4:], lang)}（{w_mean.max():.4f}）；"
+                f"最低：{region_label(w_mean.idxmin()[4:], lang)}（{w_mean.min():.4f}）。",
                 f"平均组间基尼系数最大：{b_mean.idxmax()[4:]}（{b_mean.max():.4f}）；"
                 f"最小：{b_mean.idxmin()[4:]}（{b_mean.min():.4f}）。",
             ]

@@ -328,6 +328,10 @@ def _bounds_text(labels: list[str], cutoffs: np.ndarray | None, lang: str = "en"
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
+#: the class schemes in Chinese running text
+_SCHEME_ZH = {"pooled": "混合面板分位数", "per_year": "逐年分位数", "cutoffs": "给定分界点"}
+
+
 def _transition_table(counts: np.ndarray, p: np.ndarray, labels: list[str]) -> pd.DataFrame:
     """Rows: from-class with n (number of transitions out); columns: to-class probabilities."""
     df = pd.DataFrame(p, index=pd.Index(labels, name="from"), columns=labels)
@@ -427,8 +431,8 @@ class MarkovResult(Result):
         shares1 = ", ".join(f"{c} {v:.3f}" for c, v in self.final.items())
         if lang == "zh":
             return [
-                f"{self.column!r} 的马尔可夫链：{self.k} 类（{self.scheme}），{self.class_ids.shape[0]} 个单位，"
-                f"{years[0]}–{years[-1]} 年，{int(counts.sum())} 次转移。",
+                f"{self.column!r} 的马尔可夫链：{self.k} 类（{_SCHEME_ZH.get(self.scheme, self.scheme)}），"
+                f"{self.class_ids.shape[0]} 个单位，{years[0]}–{years[-1]} 年，{int(counts.sum())} 次转移。",
                 "类型：" + _bounds_text(self.classes, self.cutoffs, lang) + "。",
                 _mobility_sentence(p, counts, lang),
                 f"{years[0]} 年占比：{shares0}；{years[-1]} 年：{shares1}；"
@@ -657,8 +661,8 @@ class SpatialMarkovResult(Result):
         moves = {lag: (up, down, n) for lag, up, down, n in self._up_shares()}
         if lang == "zh":
             lines = [
-                f"{self.column!r} 的空间马尔可夫链：{k} 类（{self.scheme}），邻域空间滞后 {len(self.lag_classes)} 类"
-                "（行标准化权重）。",
+                f"{self.column!r} 的空间马尔可夫链：{k} 类（{_SCHEME_ZH.get(self.scheme, self.scheme)}），"
+                f"邻域空间滞后 {len(self.lag_classes)} 类（行标准化权重）。",
                 f"空间同质性检验（Bickenbach & Bode 2003）：Q = {self.Q:.3f}（p = {self.Q_p_value:.3g}），"
                 f"LR = {self.LR:.3f}（p = {self.LR_p_value:.3g}），自由度 {self.dof}；"
                 + ("转移依赖邻域水平。" if dep else "5% 水平下与邻域水平无显著关系。"),
@@ -904,8 +908,7 @@ def _markov_methods(res: MarkovResult, opts: MarkovOptions, lang: str) -> str:
     c = cite(("quah1993",), lang)
     k, scheme = res.k, res.scheme
     if lang == "zh":
-        kind = {"pooled": "混合面板", "per_year": "逐年"}.get(scheme)
-        detail = f"（{k} 类，{kind}分位数）" if kind else f"（{k} 类）"
+        detail = f"（{k} 类，{_SCHEME_ZH[scheme]}）" if scheme in ("pooled", "per_year") else f"（{k} 类）"
         return (f"采用传统马尔可夫链{c}刻画等级转移{detail}：$p_{{ij}} = n_{{ij}}/n_i$，即 $t$ 年处于 $i$ 类的单元在 "
                 "$t+1$ 年转入 $j$ 类的比例。")
     detail = f" ({k} classes, {scheme} quantiles)" if scheme in ("pooled", "per_year") else f" ({k} classes)"

@@ -647,17 +647,20 @@ class LisaResult(Result):
                                  zmax=len(order) - 0.5, fmt=".0f", hover_extra=extra,
                                  tickvals=list(range(len(order))), ticktext=[t(c, lang) for c in order])
 
-    def figures(self, lang: str = "en", unit_kind: str | None = None) -> list[Any]:
-        """The Moran scatter plot of the last year and, when the units are provinces, the cluster map."""
+    def _figures(self, lang: str, unit_kind: str | None) -> list[Any]:
         figs = [self.scatter_figure(max(self.years), lang)]
         if is_province_panel(self.units, unit_kind):
             figs.append(self.map_figure(lang))
         return figs
 
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The Moran scatter plot of the last year and, when the units are provinces, the cluster map."""
+        return self._figures(lang, None)
+
     def report(self, ctx: ReportContext) -> list[Block]:
         """The clusters of the last year, its Moran scatter plot and (provinces) the cluster map by year."""
         year = max(self.years)
-        figs = self.figures(ctx.lang, ctx.unit_kind)
+        figs = self._figures(ctx.lang, ctx.unit_kind)
         return [Text(tuple(self.narrative(ctx.lang))), Heading(f"{t('moran_scatter', ctx.lang)} ({year})"),
                 *(Figure(f) for f in figs)]
 
