@@ -402,7 +402,8 @@ def test_markov_and_spatial_markov(province_result) -> None:
 
 def test_moran_and_lisa(province_result) -> None:
     """docs/methods/moran-lisa.md: I = (n/S0) Σ w (x-x̄)(x-x̄)/Σ(x-x̄)², E[I] = -1/(n-1), I_i = (n-1) z_i Σ w z / Σ z²."""
-    from nqpf.analysis.spatial import lisa, moran, spatial_weights
+    from nqpf.analysis.spatial import lisa, moran
+    from nqpf.geo.weights import spatial_weights
 
     w = spatial_weights(province_result.units)
     Wm, ids = w.full()
