@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from linearmodels import PanelOLS
+from result_checks import check_interface, check_methods, run_doctests
 from scipy import stats
 
-from nqpf.analysis.convergence import beta_convergence, sigma_convergence
+from nqpf.analysis.convergence import ConvergenceBundle, beta_convergence, sigma_convergence
 from nqpf.core.errors import DataError, MethodError
+from nqpf.core.interface import ReportContext
 from nqpf.result import IndexResult
 
 
@@ -158,3 +160,44 @@ def test_beta_errors():
     holed = frame.assign(x=np.where((frame["unit"] == "p01") & (frame["year"] == 2012), np.nan, frame["x"]))
     with pytest.raises(DataError, match="control 'x' is missing for unit 'p01', year 2012"):
         beta_convergence(holed, conditional=True, controls=["x"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface: bilingual summaries, narrative, figures, report blocks, methods paragraph
+# ---------------------------------------------------------------------------------------------
+def test_sigma_beta_and_bundle_interface_report_and_methods():
+    frame = _converging_panel()
+    sig = sigma_convergence(frame)
+    cv = sig.table["cv"]
+    tr = sig.trend.loc["cv"]
+    check_interface(sig, [f"{cv.iloc[0]:.4f}", f"{cv.iloc[-1]:.4f}", f"{tr['slope']:+.5f}"])
+    assert sig.narrative("en")[0].endswith(": σ-convergence.") and "存在 σ 收敛" in sig.narrative("zh")[0]
+    np.testing.assert_allclose(sig.plot().axes[0].lines[0].get_ydata(), cv)
+    np.testing.assert_allclose(np.asarray(sig.figures()[0].data[0].y, dtype=float), cv)
+
+    ab = beta_convergence(frame)
+    co = beta_convergence(frame, conditional=True, controls=["x"])
+    for b in (ab, co):
+        check_interface(b, [f"β = {b.beta:.4f}", f"R² = {b.r2:.3f}", f"{b.half_life:.1f}"], plot=False)
+        with pytest.raises(MethodError):
+            b.plot()
+    assert "绝对β收敛" in ab.summary("zh") and "条件β收敛" in co.summary("zh") and "x" in co.summary("zh")
+    assert "按个体聚类" in ab.summary("zh") and "half-life" in ab.summary("en")
+
+    bundle = ConvergenceBundle(sig, ab, co)
+    check_interface(bundle, [f"{cv.iloc[0]:.4f}", f"β = {ab.beta:.4f}", f"β = {co.beta:.4f}"])
+    blocks = bundle.report(ReportContext("zh"))
+    assert [type(b).__name__ for b in blocks] == ["Heading", "Text", "Figure", "Preformatted", "Table",
+                                                  "Preformatted", "Table"]
+    assert blocks[0].text == "σ 收敛:变异系数" and blocks[3].text == ab.summary("zh")
+    beta = bundle.tables()["beta"]
+    assert list(beta["model"].unique()) == ["absolute", "conditional"]
+    assert beta.loc[beta["term"] == "ln_y0", "coef"].tolist() == [ab.beta, co.beta]
+    text = check_methods("convergence", bundle, ["CV_t", "\\lambda = -\\ln(1+\\beta)"])
+    assert "absolute" in text["en"] and "条件β收敛" in text["zh"]
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.convergence
+
+    run_doctests(nqpf.analysis.convergence)

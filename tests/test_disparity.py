@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from result_checks import check_interface, check_methods, run_doctests
 
 from nqpf.analysis.disparity import _pair_sums, dagum_gini, dagum_gini_by_year
 from nqpf.core.errors import DataError
+from nqpf.core.interface import ReportContext
 from nqpf.core.shaping import panel_frame
 from nqpf.datasets import data_path, province_regions
 from nqpf.result import IndexResult
@@ -325,3 +327,46 @@ def test_panel_frame_accepts_multiindex_and_rejects_duplicates():
         panel_frame(df, "x")
     with pytest.raises(DataError, match="duplicated"):
         panel_frame(pd.concat([df, df.iloc[:1]]))
+
+
+# ---------------------------------------------------------------------------------------------
+# the result interface: bilingual summaries, narrative, figures, report blocks, methods paragraph
+# ---------------------------------------------------------------------------------------------
+def test_by_year_interface_report_and_methods():
+    res = dagum_gini_by_year(_index_result(_province_panel()))
+    df = res.to_frame()
+    g0, g1, gnb = f"{df['G'].iloc[0]:.4f}", f"{df['G'].iloc[-1]:.4f}", f"{100 * df['share:Gnb'].mean():.1f}%"
+    check_interface(res, [g0, g1, gnb])
+    # the report's sentences carry the numbers, in both languages
+    en, zh = " ".join(res.narrative("en")), " ".join(res.narrative("zh"))
+    assert g0 in en and g1 in en and gnb in en and "between" in en
+    assert g0 in zh and g1 in zh and gnb in zh and "总体基尼系数" in zh
+    b = df[[c for c in df.columns if c.startswith("Gjh:")]].mean()
+    assert f"{b.max():.4f}" in en and f"{b.max():.4f}" in zh  # the widest pair of regions
+    blocks = res.report(ReportContext("en"))
+    assert [type(x).__name__ for x in blocks] == ["Text", "Figure", "Figure"]
+    bars = res.figures("en")[0]
+    np.testing.assert_allclose(bars.data[0].y, 100 * df["share:Gw"])
+    np.testing.assert_allclose(bars.data[3].y, df["G"])
+    assert bars.data[0].name == "Within regions (Gw)" and res.figures("zh")[0].data[0].name == "区域内差异"
+    fig = res.plot()
+    stacked = sum(p.get_height() for p in fig.axes[0].patches[:: len(df)])  # first year, the three parts
+    assert stacked == pytest.approx(100.0)
+    text = check_methods("dagum", res, ["$G_w$", "East"])
+    assert "Dagum" in text["en"] and "区域内差异" in text["zh"]
+
+
+def test_one_cross_section_summary_in_both_languages():
+    rng = np.random.default_rng(4)
+    res = dagum_gini(rng.uniform(1, 3, 12), ["a"] * 6 + ["b"] * 6, bootstrap=50, seed=1)
+    en, zh = res.summary("en"), res.summary("zh")
+    for s in (en, zh):
+        assert f"G = {res.G:.4f}" in s and f"{res.within['a']:.4f}" in s
+    assert "bootstrap CI" in en and "自助法置信区间" in zh and "组内基尼系数" in zh
+    assert [type(b).__name__ for b in res.report(ReportContext("zh"))] == ["Text", "Table"]
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.disparity
+
+    run_doctests(nqpf.analysis.disparity)

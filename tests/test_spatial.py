@@ -11,18 +11,14 @@ from esda.moran import Moran, Moran_Local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.weights import W, lag_spatial
+from result_checks import check_interface, check_methods, run_doctests
 
-from nqpf.analysis.spatial import (
-    EARTH_RADIUS_KM,
-    LisaResult,
-    MoranResult,
-    lisa,
-    moran,
-    spatial_weights,
-)
+from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, local_moran, moran
 from nqpf.core.errors import DataError
+from nqpf.core.interface import ReportContext
 from nqpf.datasets import data_path, provinces
 from nqpf.geo.geometry import province_centroids
+from nqpf.geo.weights import EARTH_RADIUS_KM, spatial_weights
 from nqpf.result import IndexResult
 
 PROV = list(provinces()["name_zh"])
@@ -334,3 +330,125 @@ def test_lisa_results_views(panel):
         lisa(panel, year=1999)
     with pytest.raises(DataError, match="alpha"):
         lisa(panel, alpha=1.5)
+
+
+# ==============================================================================================
+# the LISA kernel against esda.Moran_Local (same permutations from the same seed)
+# ==============================================================================================
+def _esda_local(y: np.ndarray, w: W, seed: int, permutations: int = 999) -> Moran_Local:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
+
+
+def _same_as_esda(lm, ml) -> None:
+    np.testing.assert_array_equal(lm.Is, ml.Is)
+    np.testing.assert_array_equal(lm.q, ml.q)
+    np.testing.assert_array_equal(lm.p_sim, ml.p_sim)  # bit for bit: the same draws, the same rounding
+    np.testing.assert_allclose(lm.rlisas, ml.rlisas, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(lm.z_sim, ml.z_sim, rtol=1e-9)
+    np.testing.assert_allclose(lm.p_z_sim, ml.p_z_sim, rtol=1e-9, atol=1e-15)
+    for alpha in (0.01, 0.05, 0.1):
+        np.testing.assert_array_equal(lm.p_sim < alpha, ml.p_sim < alpha)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_local_moran_equals_esda_on_random_data(case):
+    """Random points, k-nearest-neighbour weights with k = 1…5 (k = 1 makes exact ties frequent: a draw of
+    the one real neighbour gives the observed I_i), row-standardised or binary, 999 permutations."""
+    import libpysal
+
+    rng = np.random.default_rng(100 + case)
+    n = int(rng.integers(12, 60))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.KNN.from_array(rng.random((n, 2)), k=1 + case % 5)
+    w.transform = "b" if case == 4 else "r"
+    y = rng.lognormal(size=n)
+    seed = int(rng.integers(0, 2**31))
+    _same_as_esda(local_moran(y, w, permutations=999, seed=seed), _esda_local(y, w, seed))
+
+
+def test_local_moran_equals_esda_on_the_default_study(default_run):
+    """The default study's LISA (nqpf_core, queen contiguity of 30 provinces, 999 permutations, seed 0):
+    every year equals esda.Moran_Local, and so do the cluster labels the report shows."""
+    li = default_run.analyses["lisa"]
+    res = default_run.results["nqpf_core"]
+    w = spatial_weights(res.units)
+    assert li.permutations == 999 and li.seed == 0
+    for y in li.years:
+        ml = _esda_local(_y(res.scores, w, y), w, 0)
+        _same_as_esda(li.stats[y], ml)
+        ty = li.table[li.table["year"] == y]
+        expect = np.where(ml.p_sim < li.alpha, [{1: "HH", 2: "LH", 3: "LL", 4: "HL"}[q] for q in ml.q],
+                          "not significant")
+        assert list(ty["cluster"]) == list(expect)
+
+
+def test_local_moran_islands_and_no_permutations():
+    """An island (no neighbours) gets I_i = 0 and esda's p_sim; permutations=0 gives NaN p-values."""
+    w = W({"a": ["b"], "b": ["a", "c"], "c": ["b"], "d": []}, id_order=list("abcd"), silence_warnings=True)
+    w.transform = "r"
+    y = np.array([1.0, 2.0, 4.0, 3.0])
+    lm = local_moran(y, w, permutations=99, seed=5)
+    assert lm.Is[3] == 0.0
+    _same_as_esda(lm, _esda_local(y, w, 5, permutations=99))
+    none = local_moran(y, w, permutations=0)
+    assert np.isnan(none.p_sim).all() and none.rlisas is None
+    np.testing.assert_array_equal(none.Is, lm.Is)
+
+
+# ==============================================================================================
+# the result interface: bilingual summaries, narrative, figures, report blocks, methods paragraph
+# ==============================================================================================
+def test_moran_interface_report_and_methods(panel):
+    res = moran(panel, permutations=99, seed=0)
+    check_interface(res, [f"{res.I[0]:.4f}", f"{res.I[-1]:.4f}", f"{res.p_sim[-1]:.4f}"])
+    assert "全局莫兰指数" in res.summary("zh") and "年份" in res.summary("zh")
+    for lang in ("en", "zh"):
+        s = " ".join(res.narrative(lang))
+        assert f"{res.I[0]:.4f}" in s and f"{res.I.max():.4f}" in s and "5" in s
+    assert "significant at 5% in 5 of 5 years" in res.narrative("en")[0]
+    fig = res.figures("en")[0]
+    np.testing.assert_allclose(np.asarray(fig.data[0].y, dtype=float), res.I)
+    line = res.plot().axes[0].lines[0]
+    np.testing.assert_allclose(line.get_ydata(), res.I)
+    assert [type(b).__name__ for b in res.report(ReportContext("zh"))] == ["Text", "Figure"]
+    text = check_methods("moran", res, ["E[I] = -1/(n-1)", "99"])
+    assert "31 units" in text["en"]
+
+
+def test_lisa_interface_report_and_methods(panel):
+    res = lisa(panel, permutations=99, seed=0)
+    last = res.table[res.table["year"] == 2020]
+    hh = list(last.loc[last["cluster"] == "HH", "unit"])
+    assert hh  # R&D intensity clusters on the east coast
+    check_interface(res, ["2020"])
+    en, zh = res.narrative("en")[0], res.narrative("zh")[0]
+    assert f"{int(last['significant'].sum())} of 31 units" in en and EN[hh[0]] in en
+    assert f"有 {int(last['significant'].sum())} 个" in zh and hh[0] in zh and "高-高集聚" in zh
+    blocks = res.report(ReportContext("zh"))
+    assert [type(b).__name__ for b in blocks] == ["Text", "Heading", "Figure", "Figure"]
+    assert blocks[1].text == "莫兰散点图 (2020)"
+    scatter, cmap = blocks[2].figure, blocks[3].figure
+    assert sum(len(tr.x) for tr in scatter.data[:-1]) == 31
+    assert len(cmap.data[0].locations) == 31 and [s["label"] for s in cmap.layout.sliders[0].steps] == [
+        str(y) for y in YEARS]
+    # units that are not provinces: the scatter plot only, no map
+    w = W({"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}, id_order=list("abcd"))
+    w.transform = "r"
+    line = lisa(pd.DataFrame({"unit": list("abcd"), "year": 2020, "score": [1.0, 2.0, 3.0, 4.0]}), w,
+                permutations=9)
+    assert [type(b).__name__ for b in line.report(ReportContext("en"))] == ["Text", "Heading", "Figure"]
+    ax = line.plot().axes[0]
+    assert ax.collections and "I = " in ax.get_legend().get_texts()[-1].get_text()
+    check_methods("lisa", res, ["0.05", "I_i"])
+
+
+def test_docstring_examples_run():
+    import nqpf.analysis.spatial
+    import nqpf.geo.weights
+
+    run_doctests(nqpf.geo.weights)
+
+    run_doctests(nqpf.analysis.spatial)

@@ -78,7 +78,7 @@ def test_tutorial_1_provinces() -> None:
     assert g == pytest.approx(G, abs=5e-5)
     assert gw + gnb + gt == pytest.approx(G, abs=2e-4)
     # global Moran's I of 2023 with queen contiguity, row-standardised
-    from nqpf.analysis.spatial import spatial_weights
+    from nqpf.geo.weights import spatial_weights
 
     w = spatial_weights(res.units)
     W, ids = w.full()

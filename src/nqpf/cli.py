@@ -146,22 +146,37 @@ def datasets(ctx: typer.Context) -> None:
 
 
 @datasets_app.command("show")
-def datasets_show(name: str) -> None:
-    """Print a dataset's indicator table: name, Chinese name or code, unit, years covered."""
-    from nqpf.datasets import indicator_table, load_dataset
+def datasets_show(
+    name: str,
+    csv: Annotated[bool, typer.Option("--csv", help="Print the table as CSV (one line per series).")] = False,
+) -> None:
+    """Print a dataset's series: name, Chinese name or code, unit, years, units with data, source."""
+    from nqpf.datasets import indicator_table, load_dataset, series_sources
 
     try:
         meta = indicator_table(name)
-        cov = load_dataset(name).coverage()
+        panel = load_dataset(name)
+        sources = series_sources(name)
     except NqpfError as exc:
         _fail(exc)
-    t = Table(title=name)
+    cov = panel.coverage()
     second = "chinese_name" if "chinese_name" in meta.columns else "description"
-    for c in ("name", second, "unit", "years", "units"):
-        t.add_column(c, overflow="fold")
+    heads = ("name", second, "unit", "years", PLURAL.get(panel.kind, "units"), "source")
+    rows = []
     for row in meta.itertuples(index=False):
         c = cov.loc[row.name]
-        t.add_row(row.name, getattr(row, second), row.unit, f"{c.first_year}–{c.last_year}", str(c.units))
+        rows.append((row.name, getattr(row, second), row.unit, f"{c.first_year}–{c.last_year}", str(c.units),
+                     sources.get(row.name, "")))
+    if csv:
+        import pandas as pd
+
+        typer.echo(pd.DataFrame(rows, columns=heads).to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    t = Table(title=name)
+    for c in heads:  # names, years and counts whole; the text columns wrap
+        t.add_column(c, no_wrap=c in ("name", "years", heads[4]), overflow="fold")
+    for r in rows:
+        t.add_row(*r)
     console.print(t)
 
 

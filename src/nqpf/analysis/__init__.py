@@ -30,7 +30,7 @@ from nqpf.analysis.dynamics import (
 from nqpf.analysis.obstacle import ObstacleResult, obstacle_degree, obstacle_shares
 from nqpf.analysis.regression import RegressionResult, panel_regression
 from nqpf.analysis.scenario import ScenarioResult, ScenarioWarning, parse_change, scenario
-from nqpf.analysis.spatial import LisaResult, MoranResult, lisa, moran, spatial_weights
+from nqpf.analysis.spatial import LisaResult, LocalMoran, MoranResult, lisa, local_moran, moran
 from nqpf.analysis.uncertainty import (
     BootstrapResult,
     LeaveOneOutResult,
@@ -55,6 +55,7 @@ __all__ = [
     "KernelDensityResult",
     "LeaveOneOutResult",
     "LisaResult",
+    "LocalMoran",
     "MarkovResult",
     "MethodSensitivity",
     "MonteCarloResult",
@@ -78,6 +79,7 @@ __all__ = [
     "kernel_density",
     "leave_one_out",
     "lisa",
+    "local_moran",
     "markov",
     "method_sensitivity",
     "monte_carlo_weights",
@@ -90,6 +92,5 @@ __all__ = [
     "scenario",
     "sigma_convergence",
     "spatial_markov",
-    "spatial_weights",
     "uncertainty_analysis",
 ]

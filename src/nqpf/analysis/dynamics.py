@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +24,13 @@ import pandas as pd
 from scipy import signal, stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
-from nqpf.analysis.spatial import spatial_weights
 from nqpf.core.blocks import Block, Figure, Text
 from nqpf.core.errors import DataError, MethodError
-from nqpf.core.i18n import join, num, t
+from nqpf.core.i18n import join, num, pct, t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
 from nqpf.core.shaping import balanced_matrix, panel_frame, plain
+from nqpf.geo.weights import spatial_weights
 from nqpf.viz.style import figure_axes
 
 if TYPE_CHECKING:
@@ -274,8 +275,36 @@ def kernel_density(
 Classify = Literal["pooled", "per_year"]
 
 
+def _mapclassify() -> Any:
+    """mapclassify (imported by giddy too), without compiling its Fisher–Jenks kernel in every new process.
+
+    mapclassify compiles ``_fisher_jenks_means`` with numba when it is imported (``@njit`` with a signature
+    is compiled eagerly): 2–6 s of every cold run, though the chains use only quantile classes. The first
+    import runs with numba's ``njit`` turning a signature into a lazy decorator, so Fisher–Jenks still works
+    and compiles on its first use. Call this before importing giddy.
+    """
+    if "mapclassify" in sys.modules:
+        return sys.modules["mapclassify"]
+    import numba
+
+    eager = numba.njit
+
+    def lazy(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str):  # a signature: compile on the first call instead
+            return eager(**kwargs)
+        return eager(*args, **kwargs)
+
+    numba.njit = lazy
+    try:
+        import mapclassify
+    finally:
+        numba.njit = eager
+    return mapclassify
+
+
 def _steady(p: np.ndarray) -> np.ndarray:
     """giddy's steady state, rows of zeros filled with a 1 on the diagonal (absorbing empty classes)."""
+    _mapclassify()
     from giddy.ergodic import steady_state
 
     with warnings.catch_warnings():
@@ -291,13 +320,18 @@ def _class_labels(k: int, labels: Sequence[str] | None) -> list[str]:
     return [str(s) for s in labels]
 
 
-def _bounds_text(labels: list[str], cutoffs: np.ndarray | None) -> str:
+def _bounds_text(labels: list[str], cutoffs: np.ndarray | None, lang: str = "en") -> str:
     if cutoffs is None:
-        return "per-year quantile classes " + ", ".join(labels)
+        return ("逐年分位数分类 " + "、".join(labels)) if lang == "zh" else (
+            "per-year quantile classes " + ", ".join(labels))
     parts = [f"{labels[0]} ≤ {cutoffs[0]:.4g}"]
     parts += [f"{cutoffs[i - 1]:.4g} < {labels[i]} ≤ {cutoffs[i]:.4g}" for i in range(1, len(cutoffs))]
     parts.append(f"{labels[-1]} > {cutoffs[-1]:.4g}")
-    return "; ".join(parts)
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+#: the class schemes in Chinese running text
+_SCHEME_ZH = {"pooled": "混合面板分位数", "per_year": "逐年分位数", "cutoffs": "给定分界点"}
 
 
 def _transition_table(counts: np.ndarray, p: np.ndarray, labels: list[str]) -> pd.DataFrame:
@@ -306,23 +340,50 @@ def _transition_table(counts: np.ndarray, p: np.ndarray, labels: list[str]) -> p
     return df.assign(n=counts.sum(axis=1).astype(int))[["n", *labels]]
 
 
-def _mobility_sentence(p: np.ndarray, counts: np.ndarray, labels: list[str]) -> str:
-    k = len(labels)
-    diag = np.diag(p)
-    used = counts.sum(axis=1) > 0
+def _moves(counts: np.ndarray) -> tuple[float, float, float]:
+    """Shares of all transitions that stay, move up and move down (NaN without transitions)."""
+    k = counts.shape[0]
     tot = counts.sum()
-    up = counts[np.triu_indices(k, 1)].sum() / tot if tot else np.nan
-    down = counts[np.tril_indices(k, -1)].sum() / tot if tot else np.nan
-    return (
-        f"Probability of staying in the same class {diag[used].min():.3f}–{diag[used].max():.3f}; "
-        f"of all transitions {up:.1%} moved up and {down:.1%} moved down."
-    )
+    if not tot:
+        return np.nan, np.nan, np.nan
+    return (float(np.trace(counts) / tot), float(counts[np.triu_indices(k, 1)].sum() / tot),
+            float(counts[np.tril_indices(k, -1)].sum() / tot))
 
 
-def _steady_text(s: np.ndarray, labels: list[str]) -> str:
+def _mobility_sentence(p: np.ndarray, counts: np.ndarray, lang: str = "en") -> str:
+    diag = np.diag(p)[counts.sum(axis=1) > 0]
+    _, up, down = _moves(counts)
+    if lang == "zh":
+        return (f"保持原类型的概率 {diag.min():.3f}–{diag.max():.3f}；全部转移中 {pct(up)} 向上、{pct(down)} 向下。")
+    return (f"Probability of staying in the same class {diag.min():.3f}–{diag.max():.3f}; "
+            f"of all transitions {up:.1%} moved up and {down:.1%} moved down.")
+
+
+def _steady_text(s: np.ndarray, labels: list[str], lang: str = "en") -> str:
     if s.ndim == 1:
+        if lang == "zh":
+            return "稳态分布：" + "、".join(f"{c} {v:.3f}" for c, v in zip(labels, s, strict=True))
         return "steady state: " + ", ".join(f"{c} {v:.3f}" for c, v in zip(labels, s, strict=True))
+    if lang == "zh":
+        return f"链可约，有 {s.shape[0]} 个常返类（无唯一稳态）"
     return f"the chain is reducible with {s.shape[0]} recurrent classes (no unique steady state)"
+
+
+def _heatmap_axes(ax: Any, p: np.ndarray, rows: list[str], cols: list[str], lang: str, fmt: str = ".2f") -> Any:
+    """An annotated heat map of transition probabilities (rows: class in t, columns: class in t+1)."""
+    im = ax.imshow(p, cmap="cividis", vmin=0, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(p):
+        ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
+                color="#ffffff" if v < 0.55 else "#000000")
+    ax.set_xticks(range(len(cols)), labels=cols)
+    ax.set_yticks(range(len(rows)), labels=rows)
+    ax.xaxis.set_ticks_position("top")
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel(t("class_to", lang))
+    ax.set_ylabel(t("class_from", lang))
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    return im
 
 
 @dataclass
@@ -341,6 +402,8 @@ class MarkovResult(Result):
     initial, final : class shares in the first and last year.
     giddy : the underlying giddy.markov.Markov object.
     """
+
+    label = ("马尔可夫链", "Markov chain")
 
     classes: list[str]
     cutoffs: np.ndarray | None
@@ -362,26 +425,89 @@ class MarkovResult(Result):
         """The transition probability matrix with the number of transitions out of each class (n)."""
         return _transition_table(self.transitions.to_numpy(), self.p.to_numpy(), self.classes)
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """Class bounds, persistence and mobility, and the steady state against the observed shares."""
         years = list(self.class_ids.columns)
-        lines = [
+        counts, p = self.transitions.to_numpy(), self.p.to_numpy()
+        shares0 = ", ".join(f"{c} {v:.3f}" for c, v in self.initial.items())
+        shares1 = ", ".join(f"{c} {v:.3f}" for c, v in self.final.items())
+        if lang == "zh":
+            return [
+                f"{self.column!r} 的马尔可夫链：{self.k} 类（{_SCHEME_ZH.get(self.scheme, self.scheme)}），"
+                f"{self.class_ids.shape[0]} 个单位，{years[0]}–{years[-1]} 年，{int(counts.sum())} 次转移。",
+                "类型：" + _bounds_text(self.classes, self.cutoffs, lang) + "。",
+                _mobility_sentence(p, counts, lang),
+                f"{years[0]} 年占比：{shares0}；{years[-1]} 年：{shares1}；"
+                + _steady_text(self.steady_state, self.classes, lang) + "。",
+            ]
+        return [
             f"Markov chain of {self.column!r}: {self.k} classes ({self.scheme}), {self.class_ids.shape[0]} "
-            f"units, {years[0]}–{years[-1]}, {int(self.transitions.to_numpy().sum())} transitions.",
+            f"units, {years[0]}–{years[-1]}, {int(counts.sum())} transitions.",
             "classes: " + _bounds_text(self.classes, self.cutoffs) + ".",
-            _mobility_sentence(self.p.to_numpy(), self.transitions.to_numpy(), self.classes),
-            f"shares in {years[0]}: " + ", ".join(f"{c} {v:.3f}" for c, v in self.initial.items())
-            + f"; in {years[-1]}: " + ", ".join(f"{c} {v:.3f}" for c, v in self.final.items())
-            + "; " + _steady_text(self.steady_state, self.classes) + ".",
+            _mobility_sentence(p, counts),
+            f"shares in {years[0]}: {shares0}; in {years[-1]}: {shares1}; "
+            + _steady_text(self.steady_state, self.classes) + ".",
         ]
-        return "\n".join(lines)
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """Persistence on the diagonal, the chance of moving up, and the steady state against the last year."""
+        p = self.p.to_numpy(dtype=float)
+        diag = np.diag(p)
+        stay, up, down = _moves(self.transitions.to_numpy(dtype=float))
+        ss = np.asarray(self.steady_state, dtype=float)
+        steady = final = ""
+        if ss.ndim == 1:
+            sep = "、" if lang == "zh" else ", "
+            steady = sep.join(f"{c} {pct(v)}" for c, v in zip(self.classes, ss, strict=True))
+            final = sep.join(f"{c} {pct(v)}" for c, v in self.final.items())
+        if lang == "zh":
+            out = [f"对角线上的留存概率为 {num(diag.min(), 3)}–{num(diag.max(), 3)}:{pct(stay)} 的年度转移保持原类型,"
+                   f"{pct(up)} 向上跃迁,{pct(down)} 向下。"]
+            if steady:
+                out.append(f"稳态分布:{steady};末年实际:{final}。")
+            return out
+        out = [f"Persistence on the diagonal ranges from {num(diag.min(), 3)} to {num(diag.max(), 3)}: "
+               f"{pct(stay)} of the yearly transitions stay in their class, {pct(up)} move up and {pct(down)} "
+               "move down."]
+        if steady:
+            out.append(f"Steady state: {steady}; observed in the last year: {final}.")
+        return out
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The transition probability matrix as an annotated heat map (rows: class in t, columns: t+1)."""
+        fig, ax = figure_axes(ax, (3.8, 3.2))
+        n = self.transitions.to_numpy().sum(axis=1)
+        rows = [f"{c} (n={int(k)})" for c, k in zip(self.classes, n, strict=True)]
+        im = _heatmap_axes(ax, self.p.to_numpy(dtype=float), rows, list(self.classes), lang, ".3f")
+        fig.colorbar(im, ax=ax, label=t("probability", lang), shrink=0.8)
+        return fig
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The transition probability matrix as an annotated heat map (rows: class in t, columns: t+1)."""
+        import plotly.graph_objects as go
+
+        p = self.p.to_numpy(dtype=float)
+        n = self.transitions.to_numpy(dtype=float).sum(axis=1)
+        rows = [f"{c} (n={int(k)})" for c, k in zip(self.classes, n, strict=True)]
+        fig = go.Figure(go.Heatmap(z=p, x=list(self.classes), y=rows, colorscale="Cividis", zmin=0, zmax=1,
+                                   text=np.round(p, 3), texttemplate="%{text:.3f}",
+                                   colorbar={"title": {"text": t("probability", lang)}},
+                                   hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>"))
+        fig.update_layout(height=380, xaxis={"title": t("class_to", lang), "side": "top"},
+                          yaxis={"title": t("class_from", lang), "autorange": "reversed"},
+                          margin={"l": 110, "r": 20, "t": 60, "b": 20})
+        return [fig]
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The sentences on persistence and the steady state, and the heat map (the matrix is in the workbook)."""
+        return [Text(tuple(self.narrative(ctx.lang))), *(Figure(f) for f in self.figures(ctx.lang))]
 
 
 def _classify(
     y: np.ndarray, k: int, cutoffs: Sequence[float] | None, classify: Classify
 ) -> tuple[np.ndarray, np.ndarray | None, int, str]:
     """Class ids as giddy's Spatial_Markov forms them (mapclassify quantiles or user cutoffs)."""
-    import mapclassify as mc
+    mc = _mapclassify()
 
     if cutoffs is not None:
         c = np.asarray(cutoffs, dtype=float)
@@ -405,6 +531,7 @@ def _markov_result(
     cutoffs: np.ndarray | None, scheme: str, column: str, giddy_obj: Any = None,
     transitions: np.ndarray | None = None, p: np.ndarray | None = None,
 ) -> MarkovResult:
+    _mapclassify()
     from giddy.markov import Markov
 
     k = len(labels)
@@ -441,6 +568,24 @@ def markov(
     takes quantiles within each year (relative position); ``cutoffs`` (the k−1 upper bounds of the
     lower classes, a value equal to a cutoff falls in the lower class) overrides both. Needs a balanced
     panel of at least two consecutive years.
+
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a tidy frame (unit, year, ``column``), balanced.
+    k, cutoffs, classify, labels : the classes (see above); ``labels`` names them (default C1…Ck).
+
+    Returns
+    -------
+    MarkovResult : transitions (k × k counts), p (k × k probabilities), steady_state (k,), class_ids
+    (n_units × n_years).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unit": np.repeat(list("abcd"), 3), "year": np.tile([2020, 2021, 2022], 4),
+    ...                   "score": [1.0, 2, 4, 2, 1, 1, 3, 4, 4, 4, 3, 2]})
+    >>> m = markov(f, k=2)
+    >>> m.p.round(2).to_numpy().tolist()
+    [[0.75, 0.25], [0.25, 0.75]]
     """
     frame = panel_frame(result_or_frame, column)
     mat = balanced_matrix(frame)
@@ -469,6 +614,8 @@ class SpatialMarkovResult(Result):
     w_transform : the transform of the w given (the chain uses a row-standardised copy).
     giddy : the giddy.markov.Spatial_Markov object.
     """
+
+    label = ("空间马尔可夫链", "Spatial Markov chain")
 
     classes: list[str]
     lag_classes: list[str]
@@ -499,27 +646,100 @@ class SpatialMarkovResult(Result):
         df = pd.concat(blocks, ignore_index=True)
         return df[["lag", "from", "n", *self.classes]]
 
-    def summary(self) -> str:
+    def _up_shares(self) -> list[tuple[str, float, float, int]]:
+        """Per lag class with transitions: (class, share up, share down, number of transitions)."""
+        out = []
+        for i, lag in enumerate(self.lag_classes):
+            T = np.asarray(self.T[i], dtype=float)
+            if T.sum():
+                _, up, down = _moves(T)
+                out.append((lag, up, down, int(T.sum())))
+        return out
+
+    def _summary_lines(self, lang: str) -> list[str]:
         """The homogeneity test, and how the neighbours' class changes the chance of moving up or down."""
         k = len(self.classes)
-        lines = [
-            f"Spatial Markov chain of {self.column!r}: {k} classes ({self.scheme}), {len(self.lag_classes)} "
-            f"classes of the neighbours' spatial lag (row-standardised W).",
-            f"Spatial homogeneity (Bickenbach & Bode 2003): Q = {self.Q:.3f} (p = {self.Q_p_value:.3g}), "
-            f"LR = {self.LR:.3f} (p = {self.LR_p_value:.3g}), dof {self.dof}; "
-            + ("transitions depend on the neighbours' level." if min(self.Q_p_value, self.LR_p_value) < 0.05
-               else "no significant dependence on the neighbours' level at 5%."),
-        ]
-        for i, lag in enumerate(self.lag_classes):
-            T = self.T[i]
-            tot = T.sum()
-            if tot == 0:
-                lines.append(f"neighbours in {lag}: no transitions.")
+        dep = min(self.Q_p_value, self.LR_p_value) < 0.05
+        moves = {lag: (up, down, n) for lag, up, down, n in self._up_shares()}
+        if lang == "zh":
+            lines = [
+                f"{self.column!r} 的空间马尔可夫链：{k} 类（{_SCHEME_ZH.get(self.scheme, self.scheme)}），"
+                f"邻域空间滞后 {len(self.lag_classes)} 类（行标准化权重）。",
+                f"空间同质性检验（Bickenbach & Bode 2003）：Q = {self.Q:.3f}（p = {self.Q_p_value:.3g}），"
+                f"LR = {self.LR:.3f}（p = {self.LR_p_value:.3g}），自由度 {self.dof}；"
+                + ("转移依赖邻域水平。" if dep else "5% 水平下与邻域水平无显著关系。"),
+            ]
+        else:
+            lines = [
+                f"Spatial Markov chain of {self.column!r}: {k} classes ({self.scheme}), {len(self.lag_classes)} "
+                f"classes of the neighbours' spatial lag (row-standardised W).",
+                f"Spatial homogeneity (Bickenbach & Bode 2003): Q = {self.Q:.3f} (p = {self.Q_p_value:.3g}), "
+                f"LR = {self.LR:.3f} (p = {self.LR_p_value:.3g}), dof {self.dof}; "
+                + ("transitions depend on the neighbours' level." if dep
+                   else "no significant dependence on the neighbours' level at 5%."),
+            ]
+        for lag in self.lag_classes:
+            if lag not in moves:
+                lines.append(f"邻域为 {lag}：无转移。" if lang == "zh" else f"neighbours in {lag}: no transitions.")
                 continue
-            up = T[np.triu_indices(k, 1)].sum() / tot
-            down = T[np.tril_indices(k, -1)].sum() / tot
-            lines.append(f"neighbours in {lag}: {int(tot)} transitions, {up:.1%} up, {down:.1%} down.")
-        return "\n".join(lines)
+            up, down, n = moves[lag]
+            lines.append(f"邻域为 {lag}：{n} 次转移，{pct(up)} 向上，{pct(down)} 向下。" if lang == "zh" else
+                         f"neighbours in {lag}: {n} transitions, {up:.1%} up, {down:.1%} down.")
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """The homogeneity test and the chance of moving up by the neighbours' class."""
+        ups = self._up_shares()
+        sig = min(self.Q_p_value, self.LR_p_value) < 0.05
+        if lang == "zh":
+            out = [f"空间同质性检验:Q = {num(self.Q, 2)}(p = {num(self.Q_p_value, 3)}),LR = {num(self.LR, 2)}"
+                   f"(p = {num(self.LR_p_value, 3)});"
+                   f"{'转移概率显著依赖邻域水平' if sig else '5% 水平下转移与邻域水平无显著关系'}。"]
+            if ups:
+                out.append("按邻域类型的向上跃迁比例:" + "、".join(f"{lag} {pct(u)}(n={n})" for lag, u, _, n in ups)
+                           + "。")
+            return out
+        out = [f"Spatial homogeneity: Q = {num(self.Q, 2)} (p = {num(self.Q_p_value, 3)}), LR = {num(self.LR, 2)} "
+               f"(p = {num(self.LR_p_value, 3)}); "
+               + ("transitions depend on the neighbours' class." if sig else
+                  "no significant dependence on the neighbours' class at 5%.")]
+        if ups:
+            out.append("Share of upward moves by the neighbours' class: " + ", ".join(
+                f"{lag} {pct(u)} (n = {n})" for lag, u, _, n in ups) + ".")
+        return out
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The conditional matrices stacked in one heat map: a block of k rows per class of the neighbours."""
+        k, m = len(self.classes), len(self.lag_classes)
+        fig, ax = figure_axes(ax, (3.8, 0.45 * k * m + 1.2))
+        rows = [f"{lag}: {c}" for lag in self.lag_classes for c in self.classes]
+        im = _heatmap_axes(ax, np.asarray(self.P, dtype=float).reshape(m * k, k), rows, list(self.classes), lang)
+        for b in range(1, m):
+            ax.axhline(b * k - 0.5, color="#ffffff", lw=2)
+        ax.set_ylabel(f"{t('neighbours', lang)}: {t('class_from', lang)}")
+        fig.colorbar(im, ax=ax, label=t("probability", lang), shrink=0.8)
+        return fig
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """One transition matrix per class of the neighbours (spatial lag)."""
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        m = len(self.lag_classes)
+        fig = make_subplots(rows=1, cols=m, horizontal_spacing=0.04,
+                            subplot_titles=[f"{t('neighbours', lang)}: {c}" for c in self.lag_classes])
+        for i in range(m):
+            P = np.asarray(self.P[i], dtype=float)
+            fig.add_trace(go.Heatmap(z=P, x=list(self.classes), y=list(self.classes), colorscale="Cividis", zmin=0,
+                                     zmax=1, showscale=i == m - 1, text=np.round(P, 2), texttemplate="%{text:.2f}",
+                                     hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>"), 1, i + 1)
+            fig.update_yaxes(autorange="reversed", row=1, col=i + 1)
+        fig.update_layout(height=340, margin={"l": 40, "r": 20, "t": 50, "b": 30})
+        return [fig]
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The homogeneity test, upward moves by the neighbours' class, and the conditional matrices."""
+        return [Text(tuple(self.narrative(ctx.lang))), *(Figure(f) for f in self.figures(ctx.lang))]
 
 
 def _prepare_w(w: Any, units: list[Hashable]) -> tuple[Any, str]:
@@ -570,12 +790,34 @@ def spatial_markov(
     Rey, S. J. (2001), Geographical Analysis 33:195-214; giddy.markov.Spatial_Markov.
 
     ``w`` is a libpysal W whose ids are the units (default:
-    ``nqpf.analysis.spatial.spatial_weights(units, kind="contiguity")``); it is checked against the
+    ``nqpf.geo.weights.spatial_weights(units, kind="contiguity")``); it is checked against the
     units (each unit in w and each id of w in the data, no islands) and row-standardised on a copy.
     Classes of the value and of the spatial lag follow ``classify`` as in :func:`markov` (pooled
     quantiles by default, or per-year, or ``cutoffs`` / ``lag_cutoffs``); ``m`` lag classes
     (default ``k``). Needs a balanced panel.
+
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a tidy frame (unit, year, ``column``), balanced.
+    w : libpysal W on the units (default queen contiguity of provinces).
+    k, m, cutoffs, lag_cutoffs, classify, labels : the classes of the value and of its spatial lag.
+    fill_empty_classes : giddy's treatment of classes never left from (absorbing).
+
+    Returns
+    -------
+    SpatialMarkovResult : T and P (m, k, k), the aspatial chain, and the homogeneity tests Q and LR.
+
+    Examples
+    --------
+    >>> from libpysal.weights import lat2W
+    >>> rng = np.random.default_rng(0)
+    >>> f = pd.DataFrame({"unit": np.repeat(np.arange(16), 5), "year": np.tile(np.arange(2019, 2024), 16),
+    ...                   "score": rng.lognormal(size=80)})
+    >>> sm = spatial_markov(f, w=lat2W(4, 4), k=2)
+    >>> int(sm.T.sum()), sm.P.shape
+    (64, (2, 2, 2))
     """
+    _mapclassify()
     from giddy.markov import Spatial_Markov
 
     frame = panel_frame(result_or_frame, column)
@@ -584,13 +826,6 @@ def spatial_markov(
     if mat.shape[1] < 2:
         raise DataError(f"a Markov chain needs at least two years; got {list(mat.columns)}")
     if w is None:
-        try:
-            from nqpf.analysis.spatial import spatial_weights  # type: ignore[import-not-found]
-        except ImportError:
-            raise MethodError(
-                "no default spatial weights available (nqpf.analysis.spatial not found); pass w= a libpysal W "
-                "whose ids are the units"
-            ) from None
         w = spatial_weights(units, kind="contiguity")
     if not hasattr(w, "id_order") or not hasattr(w, "transform"):
         raise DataError(f"w must be a libpysal.weights.W, got {type(w).__name__}")
@@ -671,8 +906,21 @@ class MarkovOptions(Options):
     classify: Literal["pooled", "per_year"] = "pooled"
 
 
+def _markov_methods(res: MarkovResult, opts: MarkovOptions, lang: str) -> str:
+    c = cite(("quah1993",), lang)
+    k, scheme = res.k, res.scheme
+    if lang == "zh":
+        detail = f"（{k} 类，{_SCHEME_ZH[scheme]}）" if scheme in ("pooled", "per_year") else f"（{k} 类）"
+        return (f"采用传统马尔可夫链{c}刻画等级转移{detail}：$p_{{ij}} = n_{{ij}}/n_i$，即 $t$ 年处于 $i$ 类的单元在 "
+                "$t+1$ 年转入 $j$ 类的比例。")
+    detail = f" ({k} classes, {scheme} quantiles)" if scheme in ("pooled", "per_year") else f" ({k} classes)"
+    return (f"Transitions between levels were described by a Markov chain{c}{detail}: "
+            "$p_{ij} = n_{ij}/n_i$, the share of units in class $i$ in year $t$ that are in class $j$ in $t+1$.")
+
+
 @register_analysis("markov", options=MarkovOptions, result=MarkovResult, section="disparity", order=30,
-                   label=("马尔可夫链：等级转移", "Markov chain of class transitions"), refs=("quah1993",))
+                   label=("马尔可夫链：等级转移", "Markov chain of class transitions"), refs=("quah1993",),
+                   methods=_markov_methods)
 def _study_markov(ctx: StudyContext, opts: MarkovOptions) -> MarkovResult:
     _, res = ctx.index(opts.index)
     return markov(res, k=opts.k, classify=opts.classify)
@@ -685,8 +933,19 @@ class SpatialMarkovOptions(MarkovOptions):
     knn: int = 4
 
 
+def _spatial_markov_methods(res: SpatialMarkovResult, opts: SpatialMarkovOptions, lang: str) -> str:
+    c = cite(("rey2001", "bickenbach2003"), lang)
+    if lang == "zh":
+        return (f"采用空间马尔可夫链{c}，以邻域空间滞后值所属类型为条件刻画转移概率（行标准化权重），"
+                "并以 Bickenbach & Bode 的 Q 与 LR 统计量检验空间同质性。")
+    return (f"A spatial Markov chain{c} conditioned these transitions on the class of the neighbours' spatial lag "
+            "(row-standardised weights); spatial homogeneity was tested with the Q and LR statistics of "
+            "Bickenbach & Bode.")
+
+
 @register_analysis("spatial_markov", options=SpatialMarkovOptions, result=SpatialMarkovResult, section="disparity",
-                   order=40, label=("空间马尔可夫链", "Spatial Markov chain"), refs=("rey2001", "bickenbach2003"))
+                   order=40, label=("空间马尔可夫链", "Spatial Markov chain"), refs=("rey2001", "bickenbach2003"),
+                   methods=_spatial_markov_methods)
 def _study_spatial_markov(ctx: StudyContext, opts: SpatialMarkovOptions) -> SpatialMarkovResult:
     _, res = ctx.index(opts.index)
     w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)

@@ -1,9 +1,11 @@
-"""Spatial autocorrelation of index scores: spatial weights, global Moran's I (全局莫兰指数) and LISA (局部莫兰指数).
+"""Spatial autocorrelation of index scores: global Moran's I (全局莫兰指数) and LISA (局部莫兰指数).
 
-The statistics are computed by PySAL (``esda.Moran``, ``esda.Moran_Local``) on ``libpysal.weights.W``
-objects; this module only builds the weights for China's provinces (or user geometry / weights files) and
-wires panel data onto them: unit order of the data to ``w.id_order``, one cross-section per year, the
-weights' own transformation (row standardisation by default), reproducible permutation seeds.
+Global Moran's I is computed by PySAL's ``esda.Moran``; local Moran's I (LISA) by :func:`local_moran`, an
+exact numpy re-implementation of ``esda.Moran_Local`` with its conditional permutations (the same draws
+from the same seed, so ``Is``, ``q``, ``p_sim`` and the cluster labels equal esda's bit for bit) that needs
+no numba compilation in a new process. The weights come from :mod:`nqpf.geo.weights`; this module wires
+panel data onto them: unit order of the data to ``w.id_order``, one cross-section per year, the weights'
+own transformation (row standardisation by default), reproducible permutation seeds.
 
 References
 ----------
@@ -16,385 +18,48 @@ References
 
 from __future__ import annotations
 
-import difflib
-import json
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from libpysal.weights import W
+from libpysal.weights import W, lag_spatial
+from scipy import stats as sstats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
+from nqpf.core.blocks import Block, Figure, Heading, Text
 from nqpf.core.errors import DataError
-from nqpf.core.interface import Result
+from nqpf.core.i18n import join, num, t
+from nqpf.core.interface import ReportContext, Result
+from nqpf.core.references import cite
 from nqpf.core.stars import stars
-from nqpf.datasets import match_province
+from nqpf.core.units import unit_name
+from nqpf.geo.weights import match_ids, spatial_weights, weights_label
+from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale, is_province_panel
+from nqpf.viz.style import LISA_COLORS, LISA_ORDER, OKABE_ITO, figure_axes
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
+
     from nqpf.result import IndexResult
 
 __all__ = [
-    "EARTH_RADIUS_KM",
     "LisaResult",
+    "LocalMoran",
     "MoranResult",
     "lisa",
+    "local_moran",
     "moran",
-    "spatial_weights",
 ]
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), for great-circle distances
-WEIGHT_KINDS = ("contiguity", "knn", "inverse_distance", "file")
-TRANSFORMS = ("r", "b", "d", "v", "o")
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}  # esda.Moran_Local.q with geoda_quads=False
 QUADRANTS_ZH = {"HH": "高-高", "LH": "低-高", "LL": "低-低", "HL": "高-低"}
 NOT_SIGNIFICANT = "not significant"
 NOT_SIGNIFICANT_ZH = "不显著"
-_ID_PROPERTIES = ("name_zh", "name", "NAME", "name_en", "code", "adcode", "id", "ID")
-
-
-# ==============================================================================================
-# unit matching
-# ==============================================================================================
-def _as_units(units: Iterable[Any], where: str) -> list[str]:
-    out = [str(u) for u in units]
-    if not out:
-        raise DataError(f"{where}: no units given")
-    dup = sorted({u for u in out if out.count(u) > 1})
-    if dup:
-        raise DataError(f"{where}: units listed more than once: {', '.join(dup)}")
-    return out
-
-
-def _province_keys(units: Sequence[str], where: str) -> list[str]:
-    """Short province names for ``units`` (any alias); unknown names raise DataError with near matches."""
-    keys = []
-    for u in units:
-        try:
-            keys.append(match_province(u, where=where))
-        except DataError as e:
-            raise DataError(
-                f"{e}. The bundled geometry covers China's 31 mainland provinces; for other units pass "
-                "geojson= (your outlines) or weights_file= (a GAL/GWT/CSV weights file)"
-            ) from None
-    seen: dict[str, str] = {}
-    for u, k in zip(units, keys, strict=True):
-        if k in seen:
-            raise DataError(f"{where}: {seen[k]!r} and {u!r} are the same province ({k})")
-        seen[k] = u
-    return keys
-
-
-def _try_province(name: str) -> str | None:
-    try:
-        return match_province(name)
-    except DataError:
-        return None
-
-
-def _match_ids(units: Sequence[str], available: Sequence[str], what: str) -> list[str]:
-    """For each unit the id in ``available`` it refers to: exact match, else the same province."""
-    avail = [str(a) for a in available]
-    exact = set(avail)
-    by_prov: dict[str, str] = {}
-    for a in avail:
-        k = _try_province(a)
-        if k is not None:
-            by_prov.setdefault(k, a)
-    out, missing = [], []
-    for u in units:
-        if u in exact:
-            out.append(u)
-            continue
-        k = _try_province(u)
-        if k is not None and k in by_prov:
-            out.append(by_prov[k])
-        else:
-            missing.append(u)
-    if missing:
-        hints = []
-        for m in missing:
-            near = difflib.get_close_matches(m, avail, n=3, cutoff=0.5)
-            hints.append(f"{m!r}" + (f" (near: {', '.join(near)})" if near else ""))
-        raise DataError(
-            f"{len(missing)} unit(s) not in {what}: {', '.join(hints)}; {what} has {len(avail)} ids "
-            f"({', '.join(avail[:8])}{' …' if len(avail) > 8 else ''})"
-        )
-    dup = sorted({a for a in out if out.count(a) > 1})
-    if dup:
-        raise DataError(f"several units refer to the same id of {what}: {', '.join(dup)}")
-    return out
-
-
-# ==============================================================================================
-# weights
-# ==============================================================================================
-def _load_geojson(geojson: str | Path | dict[str, Any]) -> list[dict[str, Any]]:
-    if isinstance(geojson, dict):
-        obj = geojson
-    else:
-        path = Path(geojson)
-        if not path.exists():
-            raise DataError(f"GeoJSON file {str(path)!r} not found")
-        with open(path, encoding="utf-8") as f:
-            obj = json.load(f)
-    if obj.get("type") == "FeatureCollection":
-        return list(obj.get("features", []))
-    if obj.get("type") == "Feature":
-        return [obj]
-    raise DataError("geojson must be a GeoJSON FeatureCollection (a dict or a file path)")
-
-
-def _feature_ids(features: list[dict[str, Any]], id_field: str | None) -> list[str]:
-    if id_field is not None:
-        ids = []
-        for k, f in enumerate(features):
-            v = f.get("id") if id_field == "id" else (f.get("properties") or {}).get(id_field)
-            if v is None:
-                raise DataError(f"geojson feature {k} has no property {id_field!r}")
-            ids.append(str(v))
-        return ids
-    if all(f.get("id") is not None for f in features):
-        return [str(f["id"]) for f in features]
-    for key in _ID_PROPERTIES:
-        vals = [(f.get("properties") or {}).get(key) for f in features]
-        if all(v is not None for v in vals) and len(set(map(str, vals))) == len(vals):
-            return [str(v) for v in vals]
-    raise DataError("cannot tell which GeoJSON property names the units; pass id_field='<property>'")
-
-
-def _geojson_geometries(
-    units: list[str], geojson: str | Path | dict[str, Any], id_field: str | None
-) -> list[Any]:
-    from shapely.geometry import shape
-
-    feats = _load_geojson(geojson)
-    ids = _feature_ids(feats, id_field)
-    hit = _match_ids(units, ids, "the GeoJSON")
-    pos = {i: k for k, i in enumerate(ids)}
-    geoms = []
-    for u, i in zip(units, hit, strict=True):
-        g = feats[pos[i]].get("geometry")
-        if not g:
-            raise DataError(f"GeoJSON feature for unit {u!r} has no geometry")
-        geoms.append(shape(g))
-    return geoms
-
-
-def _coords(units: list[str], geojson: Any, id_field: str | None) -> np.ndarray:
-    """(lon, lat) per unit: the bundled province centroids, or centroids of the user's GeoJSON shapes."""
-    if geojson is not None:
-        geoms = _geojson_geometries(units, geojson, id_field)
-        return np.array([[g.centroid.x, g.centroid.y] for g in geoms], dtype=float)
-    from nqpf.geo.geometry import province_centroids
-
-    keys = _province_keys(units, "spatial weights")
-    c = province_centroids().set_index("name_zh")
-    return c.loc[keys, ["lon", "lat"]].to_numpy(dtype=float)
-
-
-def _great_circle_km(lonlat: np.ndarray) -> np.ndarray:
-    """Haversine distances (km) between all pairs of (lon, lat) points."""
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def _w_from(units: list[str], neighbors: dict[str, list[str]], weights: dict[str, list[float]] | None) -> W:
-    nb = {u: [str(n) for n in neighbors.get(u, [])] for u in units}
-    wt = None if weights is None else {u: [float(x) for x in weights.get(u, [])] for u in units}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return W(nb, wt, id_order=list(units), silence_warnings=True)
-
-
-def _contiguity_bundled(units: list[str]) -> W:
-    from nqpf.geo.geometry import province_contiguity
-
-    keys = _province_keys(units, "spatial weights")
-    back = dict(zip(keys, units, strict=True))
-    edges = province_contiguity()
-    nb: dict[str, list[str]] = {u: [] for u in units}
-    for a, b in zip(edges["unit"], edges["neighbor"], strict=True):
-        if a in back and b in back:
-            nb[back[a]].append(back[b])
-    return _w_from(units, nb, None)
-
-
-def _contiguity_geojson(units: list[str], geojson: Any, id_field: str | None) -> W:
-    from libpysal.weights import Queen
-
-    geoms = _geojson_geometries(units, geojson, id_field)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        q = Queen.from_iterable(geoms, ids=list(units), silence_warnings=True)
-    return _w_from(units, {str(k): v for k, v in q.neighbors.items()}, None)
-
-
-def _knn(units: list[str], k: int, coords: np.ndarray) -> W:
-    from libpysal.weights import KNN
-
-    n = len(units)
-    if not isinstance(k, (int, np.integer)) or k < 1 or k >= n:
-        raise DataError(f"knn weights: k must be an integer between 1 and {n - 1} for {n} units, got {k!r}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kw = KNN.from_array(coords, k=int(k), ids=list(units), distance_metric="arc", radius=EARTH_RADIUS_KM,
-                            silence_warnings=True)
-    return _w_from(units, {str(a): v for a, v in kw.neighbors.items()}, None)
-
-
-def _inverse_distance(units: list[str], power: float, threshold: float | None, coords: np.ndarray) -> W:
-    from libpysal.weights import DistanceBand
-
-    if not np.isfinite(power) or power <= 0:
-        raise DataError(f"inverse_distance weights: power must be a positive number, got {power!r}")
-    d = _great_circle_km(coords)
-    off = d[~np.eye(len(units), dtype=bool)]
-    if np.any(off <= 0):
-        i, j = np.argwhere((d <= 0) & ~np.eye(len(units), dtype=bool))[0]
-        raise DataError(f"inverse_distance weights: units {units[i]!r} and {units[j]!r} share a centroid")
-    band = float(off.max()) * 1.001 if threshold is None else float(threshold)
-    if band <= 0:
-        raise DataError(f"inverse_distance weights: threshold must be positive (km), got {threshold!r}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        db = DistanceBand(coords, threshold=band, binary=False, alpha=-float(power), ids=list(units),
-                          distance_metric="arc", radius=EARTH_RADIUS_KM, silence_warnings=True)
-    return _w_from(units, {str(a): v for a, v in db.neighbors.items()},
-                   {str(a): v for a, v in db.weights.items()})
-
-
-def _read_edge_csv(path: Path) -> tuple[dict[str, list[str]], dict[str, list[float]]]:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    cols = {c.lower(): c for c in df.columns}
-    focal = next((cols[c] for c in ("unit", "focal", "origin", "source", "from", "id") if c in cols), None)
-    nbr = next((cols[c] for c in ("neighbor", "neighbour", "destination", "target", "to") if c in cols), None)
-    if focal is None or nbr is None:
-        if df.shape[1] < 2:
-            raise DataError(f"weights file {path.name}: needs two columns (unit, neighbor[, weight])")
-        focal, nbr = df.columns[0], df.columns[1]
-    wcol = cols.get("weight")
-    nb: dict[str, list[str]] = {}
-    wt: dict[str, list[float]] = {}
-    for r, (a, b) in enumerate(zip(df[focal], df[nbr], strict=True), start=2):
-        try:
-            x = 1.0 if wcol is None else float(df[wcol].iat[r - 2])
-        except ValueError:
-            raise DataError(f"weights file {path.name}, line {r}: weight {df[wcol].iat[r - 2]!r} "
-                            "is not a number") from None
-        nb.setdefault(a, []).append(b)
-        wt.setdefault(a, []).append(x)
-        nb.setdefault(b, [])
-        wt.setdefault(b, [])
-    return nb, wt
-
-
-def _from_file(units: list[str], weights_file: str | Path) -> W:
-    path = Path(weights_file)
-    if not path.exists():
-        raise DataError(f"weights file {str(path)!r} not found")
-    ext = path.suffix.lower()
-    if ext in (".gal", ".gwt"):
-        import libpysal
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = libpysal.io.open(str(path), "r")
-            try:
-                wf = f.read()
-            finally:
-                f.close()
-        nb = {str(k): [str(n) for n in v] for k, v in wf.neighbors.items()}
-        wt = {str(k): list(v) for k, v in wf.weights.items()}
-    elif ext in (".csv", ".txt"):
-        nb, wt = _read_edge_csv(path)
-    else:
-        raise DataError(f"weights file {path.name}: unknown format {ext!r}; use .gal, .gwt or a .csv edge list")
-    ids = _match_ids(units, list(nb), f"weights file {path.name}")
-    back = dict(zip(ids, units, strict=True))
-    sub_nb: dict[str, list[str]] = {}
-    sub_wt: dict[str, list[float]] = {}
-    for u, i in zip(units, ids, strict=True):
-        pairs = [(back[n], x) for n, x in zip(nb[i], wt[i], strict=True) if n in back and n != i]
-        sub_nb[u] = [p[0] for p in pairs]
-        sub_wt[u] = [p[1] for p in pairs]
-    return _w_from(units, sub_nb, sub_wt)
-
-
-def spatial_weights(
-    units: Iterable[str],
-    kind: str = "contiguity",
-    k: int = 4,
-    power: float = 1.0,
-    threshold: float | None = None,
-    geojson: str | Path | dict[str, Any] | None = None,
-    weights_file: str | Path | None = None,
-    transform: str = "r",
-    *,
-    id_field: str | None = None,
-    islands: str = "raise",
-) -> W:
-    """Spatial weights (空间权重矩阵) for ``units``, as a ``libpysal.weights.W`` whose ids are the given names.
-
-    Moran (1950) and Cliff & Ord (1981) weights; built with libpysal (Rey & Anselin 2007, RRS 37(1)).
-
-    Parameters
-    ----------
-    units : unit names in the order the weights should have (``w.id_order``). Province names are matched
-        through ``nqpf.datasets.match_province`` (内蒙古自治区, Inner Mongolia, 150000 … all work).
-    kind : ``"contiguity"`` — queen contiguity: the neighbour list shipped with nqpf (computed on
-        full-resolution boundaries; Hainan joined to Guangdong), or, with ``geojson``, libpysal's
-        ``Queen`` on your shapes; ``"knn"`` — the ``k`` nearest units by great-circle distance between
-        centroids; ``"inverse_distance"`` — ``1 / d**power`` (d in km) for every pair within
-        ``threshold`` km (all pairs if None); ``"file"`` — read ``weights_file`` (GAL, GWT, or a CSV edge
-        list with columns unit, neighbor[, weight]).
-    geojson : a FeatureCollection (dict or path) for units other than the bundled provinces; features
-        are matched by ``id_field`` (default: feature ``id``, else name_zh / name / NAME / code …).
-    transform : libpysal transformation: ``"r"`` row-standardised (default), ``"b"`` binary, ``"d"``,
-        ``"v"``, ``"o"`` original.
-    islands : units without neighbours: ``"raise"`` (DataError naming them) or ``"keep"`` (a warning;
-        their spatial lag is 0).
-    """
-    names = _as_units(units, "spatial weights")
-    kind = str(kind).lower().replace("-", "_")
-    if kind not in WEIGHT_KINDS:
-        raise DataError(f"spatial weights: unknown kind {kind!r}; choose one of {', '.join(WEIGHT_KINDS)}")
-    if str(transform).lower() not in TRANSFORMS:
-        raise DataError(f"spatial weights: unknown transform {transform!r}; choose one of {', '.join(TRANSFORMS)}")
-    if islands not in ("raise", "keep"):
-        raise DataError(f"spatial weights: islands must be 'raise' or 'keep', got {islands!r}")
-    if len(names) < 2:
-        raise DataError("spatial weights need at least two units")
-
-    if weights_file is not None and kind not in ("file", "contiguity"):
-        raise DataError(f"spatial weights: weights_file is read with kind='file', not kind={kind!r}")
-    if kind == "file" or weights_file is not None:
-        if weights_file is None:
-            raise DataError("spatial weights: kind='file' needs weights_file=<path to .gal/.gwt/.csv>")
-        w = _from_file(names, weights_file)
-        kind = "file"
-    elif kind == "contiguity":
-        w = _contiguity_bundled(names) if geojson is None else _contiguity_geojson(names, geojson, id_field)
-    elif kind == "knn":
-        w = _knn(names, k, _coords(names, geojson, id_field))
-    else:
-        w = _inverse_distance(names, power, threshold, _coords(names, geojson, id_field))
-
-    if w.islands:
-        msg = (f"spatial weights ({kind}): {len(w.islands)} unit(s) without neighbours: "
-               f"{', '.join(map(str, w.islands))}")
-        if islands == "raise":
-            hint = ("use kind='knn', a larger threshold, or islands='keep'" if kind != "knn" else "")
-            raise DataError(f"{msg}; {hint}" if hint else msg)
-        warnings.warn(msg + "; their spatial lag is 0", stacklevel=2)
-    w.transform = str(transform).lower()
-    return w
 
 
 # ==============================================================================================
@@ -440,7 +105,7 @@ def _panel_matrix(
     """Values as an (n_units, n_years) array with rows in ``w.id_order``; the data's unit names per row."""
     data_units = list(dict.fromkeys(data["unit"]))
     ids = [str(i) for i in w.id_order]
-    hit = _match_ids(data_units, ids, "the spatial weights")
+    hit = match_ids(data_units, ids, "the spatial weights")
     to_w = dict(zip(data_units, hit, strict=True))
     lacking = [i for i in ids if i not in set(hit)]
     if lacking:
@@ -490,8 +155,143 @@ class _seeded:
         np.random.set_state(self.state)  # noqa: NPY002
 
 
-def _weights_label(w: W) -> str:
-    return f"{w.n} units, {w.nonzero} links, mean neighbours {w.mean_neighbors:.2f}, transform {w.transform}"
+# ==============================================================================================
+# local Moran's I: the conditional-permutation kernel
+# ==============================================================================================
+@dataclass
+class LocalMoran:
+    """Local Moran's I of one cross-section (局部莫兰指数), with esda's attribute names (Anselin 1995).
+
+    Attributes (arrays of length n in ``w.id_order``)
+    ----------
+    y, z : the values and their standardisation (population sd, as esda).
+    Is : local I_i = (n − 1) z_i (Wz)_i / Σ z².    q : quadrant 1 HH, 2 LH, 3 LL, 4 HL.
+    p_sim : pseudo p-value of the conditional permutations (esda's folded, "directed" rule).
+    EI_sim, seI_sim, z_sim, p_z_sim : mean and sd of the permutation distribution, z and its normal p.
+    rlisas : (n, permutations) simulated local I.    seed : the seed the permutations were drawn from.
+    """
+
+    y: np.ndarray
+    z: np.ndarray
+    Is: np.ndarray
+    q: np.ndarray
+    permutations: int
+    seed: int | None
+    p_sim: np.ndarray
+    EI_sim: np.ndarray
+    seI_sim: np.ndarray
+    z_sim: np.ndarray
+    p_z_sim: np.ndarray
+    rlisas: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+
+@lru_cache(maxsize=4)
+def _permuted_ids(n: int, max_card: int, permutations: int, seed: int) -> np.ndarray:
+    """esda's ``vec_permutations``: row k = the first ``max_card`` of a permutation of 0..n−2.
+
+    esda draws them in numba from ``np.random.seed(seed)`` with ``np.random.choice(n − 1, max_card,
+    replace=False)``, which numba implements as the first entries of ``np.random.permutation(n − 1)``
+    — the same Mersenne-Twister stream and Fisher–Yates shuffle as NumPy's legacy ``RandomState``.
+    """
+    rs = np.random.RandomState(seed)
+    out = np.empty((permutations, max_card), dtype=np.int64)
+    for k in range(permutations):
+        out[k] = rs.permutation(n - 1)[:max_card]
+    out.flags.writeable = False  # cached: every year of a panel with the same seed uses the same draws
+    return out
+
+
+def local_moran(y: Any, w: W, permutations: int = 999, seed: int | None = None) -> LocalMoran:
+    """Local Moran's I (局部莫兰指数, LISA) with conditional permutation inference, as ``esda.Moran_Local``.
+
+    Anselin, L. (1995), Local indicators of spatial association — LISA, Geographical Analysis 27(2):93-115;
+    permutation scheme of esda (Rey & Anselin 2007, PySAL).
+
+    The same numbers as ``esda.Moran_Local(y, w, transformation=w.transform, permutations=permutations,
+    seed=seed)`` (``Is``, ``q``, ``p_sim`` bit for bit, ``z_sim`` to rounding), without numba: esda's
+    draws are reproduced from NumPy's legacy generator (:func:`_permuted_ids`), and each unit's simulated
+    statistics are one small matrix–vector product. Time and memory are O(permutations × Σ_i k_i) plus
+    O(permutations × n) for the draws.
+
+    Parameters
+    ----------
+    y : (n,) values in the order of ``w.id_order``.
+    w : a libpysal W; its own transformation is used (row-standardised by default).
+    permutations : number of conditional permutations (0: none, the p-values are NaN).
+    seed : seed of the permutations (None: drawn from NumPy's global generator, as esda does).
+
+    Returns
+    -------
+    LocalMoran : Is, q, z, p_sim, z_sim, p_z_sim (n,), rlisas (n, permutations).
+
+    Examples
+    --------
+    >>> from libpysal.weights import lat2W
+    >>> w = lat2W(3, 3)
+    >>> w.transform = "r"
+    >>> lm = local_moran(np.arange(9.0), w, permutations=99, seed=1)
+    >>> np.round(lm.Is[:3], 4)
+    array([1.0667, 0.8   , 0.2667])
+    >>> lm.q[:3]
+    array([3, 3, 3])
+    """
+    y = np.asarray(y, dtype=float).flatten()
+    n = len(y)
+    if n < 3:
+        raise DataError(f"local Moran's I needs at least 3 units, got {n}")
+    z = y - y.mean()
+    with np.errstate(all="ignore"):
+        z /= y.std()
+    zl = lag_spatial(w, z)
+    Is = (n - 1) * z * zl / (z * z).sum()
+    # quadrants exactly as esda (geoda_quads=False): 1 HH, 2 LH, 3 LL, 4 HL
+    zp, lp = z > 0, zl > 0
+    q = 1 * (zp * lp) + 2 * ((1 - zp) * lp) + 3 * ((1 - zp) * (1 - lp)) + 4 * (zp * (1 - lp))
+    if not permutations:
+        nan = np.full(n, np.nan)
+        return LocalMoran(y=y, z=z, Is=Is, q=q, permutations=0, seed=seed, p_sim=nan, EI_sim=nan, seI_sim=nan,
+                          z_sim=nan, p_z_sim=nan)
+    if seed is None:
+        seed = int(np.random.randint(12345, 12345000))  # noqa: NPY002 - esda's default seed draw
+    # esda.crand: shuffle only the other sites; the self-weight (if any) stays with site i
+    adj = w.sparse.tocsr(copy=True)
+    self_w = adj.diagonal()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adj.setdiag(0)
+        adj.eliminate_zeros()
+    other_w = adj.data.astype(z.dtype)
+    card = np.diff(adj.indptr)
+    ids = _permuted_ids(n, max(int(card.max()), 1), int(permutations), int(seed))
+    scaling = (n - 1) / (z * z).sum()
+    rlisas = np.empty((n, int(permutations)))
+    for i in range(n):
+        c = int(card[i])
+        if c == 0:  # an island: one "fake" neighbour of weight 0 (esda's island_weight), so I_i = 0
+            wi, sw = np.zeros(1), 0.0
+            c = 1
+        else:
+            wi, sw = other_w[adj.indptr[i]:adj.indptr[i + 1]], float(self_w[i])
+        pick = ids[:, :c]
+        zrand = z[pick + (pick >= i)]  # the others' z: index k skips site i
+        # (z_i · scaling) · (Σ_j w_ij z_rand_j + w_ii z_i): the operation order of esda's compiled kernel,
+        # so ties (a draw of exactly the real neighbours) round the same way
+        rlisas[i] = (z[i] * scaling) * (zrand @ wi + sw * z[i])
+    sim = rlisas.T
+    larger = (sim >= Is).sum(0)
+    low = (permutations - larger) < larger
+    larger[low] = permutations - larger[low]
+    p_sim = (larger + 1.0) / (permutations + 1.0)
+    EI_sim = sim.mean(axis=0)
+    seI_sim = sim.std(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_sim = (Is - EI_sim) / seI_sim
+    return LocalMoran(y=y, z=z, Is=Is, q=q, permutations=int(permutations), seed=seed, p_sim=p_sim, EI_sim=EI_sim,
+                      seI_sim=seI_sim, z_sim=z_sim, p_z_sim=sstats.norm.sf(np.abs(z_sim)), rlisas=rlisas)
 
 
 # ==============================================================================================
@@ -509,6 +309,8 @@ class MoranResult(Result):
     EI_sim, z_sim, p_z_sim : mean of the permutation distribution, z and p based on it.
     n : units; column : the variable; weights : a description of W; stats : the esda.Moran objects.
     """
+
+    label = ("全局莫兰指数", "Global Moran's I")
 
     years: list[int]
     I: np.ndarray
@@ -536,20 +338,72 @@ class MoranResult(Result):
             "p_z_sim": self.p_z_sim, "n": self.n,
         })
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """A text table of Moran's I by year with significance stars (p_norm; * 10%, ** 5%, *** 1%)."""
-        lines = [
-            f"Global Moran's I (全局莫兰指数) of {self.column!r}",
-            f"weights: {self.weights}; permutations: {self.permutations} (seed {self.seed})",
-            f"{'year':>6} {'I':>9} {'E[I]':>9} {'z':>8} {'p_norm':>8} {'p_sim':>8}",
-        ]
+        if lang == "zh":
+            lines = [f"{self.column!r} 的全局莫兰指数（Global Moran's I）",
+                     f"空间权重：{self.weights}；置换次数：{self.permutations}（种子 {self.seed}）",
+                     f"{'年份':>4} {'I':>9} {'E[I]':>9} {'z':>8} {'p_norm':>8} {'p_sim':>8}"]
+        else:
+            lines = [f"Global Moran's I (全局莫兰指数) of {self.column!r}",
+                     f"weights: {self.weights}; permutations: {self.permutations} (seed {self.seed})",
+                     f"{'year':>6} {'I':>9} {'E[I]':>9} {'z':>8} {'p_norm':>8} {'p_sim':>8}"]
         for k, y in enumerate(self.years):
             p = self.p_norm[k]
-            star = stars(p)
             ps = f"{self.p_sim[k]:8.4f}" if self.permutations else f"{'–':>8}"
-            lines.append(f"{y:>6} {self.I[k]:9.4f} {self.EI[k]:9.4f} {self.z_norm[k]:8.3f} "
-                         f"{p:8.4f} {ps} {star}")
-        return "\n".join(lines)
+            lines.append(f"{y:>6} {self.I[k]:9.4f} {self.EI[k]:9.4f} {self.z_norm[k]:8.3f} {p:8.4f} {ps} {stars(p)}")
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """Moran's I from the first to the last year, its range, and in how many years it is significant."""
+        I = np.asarray(self.I, dtype=float)
+        p = np.asarray(self.p_norm, dtype=float)
+        years = list(self.years)
+        nsig = int((p < 0.05).sum())
+        if lang == "zh":
+            return [f"全局莫兰指数由 {years[0]} 年的 {num(I[0])} 变为 {years[-1]} 年的 {num(I[-1])}"
+                    f"(范围 {num(I.min())}–{num(I.max())});{len(years)} 年中有 {nsig} 年在 5% 水平显著"
+                    f"{'为正,存在空间正相关(集聚)' if np.mean(I) > 0 else ''}。"]
+        return [f"Global Moran's I went from {num(I[0])} in {years[0]} to {num(I[-1])} in {years[-1]} "
+                f"(range {num(I.min())}–{num(I.max())}); it is significant at 5% in {nsig} of {len(years)} years"
+                + (", i.e. positive spatial autocorrelation (clustering)." if np.mean(I) > 0 and nsig else ".")]
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """Moran's I by year (filled markers where p_norm < 0.05) with its expectation E[I] dotted."""
+        fig, ax = figure_axes(ax, (4.8, 3.0))
+        I = np.asarray(self.I, dtype=float)
+        sig = np.asarray(self.p_norm, dtype=float) < 0.05
+        years = np.asarray(self.years)
+        ax.plot(years, I, color=OKABE_ITO[4], lw=1.4)
+        ax.scatter(years[sig], I[sig], color=OKABE_ITO[4], s=22, zorder=3, label="p < 0.05")
+        ax.scatter(years[~sig], I[~sig], facecolor="white", edgecolor=OKABE_ITO[4], s=22, zorder=3,
+                   label="p ≥ 0.05")
+        ax.axhline(float(np.mean(self.EI)), color="#888888", ls=":", lw=1, label="E[I]")
+        ax.set_xlabel(t("year", lang))
+        ax.set_ylabel(t("moran", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(loc="best")
+        return fig
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """Global Moran's I by year; filled markers where p < 0.05, E[I] dotted."""
+        import plotly.graph_objects as go
+
+        I = np.asarray(self.I, dtype=float)
+        p = np.asarray(self.p_norm, dtype=float)
+        fig = go.Figure(go.Scatter(
+            x=list(self.years), y=I, mode="lines+markers", name="I",
+            marker={"size": 9, "symbol": ["circle" if v < 0.05 else "circle-open" for v in p],
+                    "color": OKABE_ITO[4]},
+            customdata=p, hovertemplate="%{x}: I = %{y:.4f}, p = %{customdata:.3f}<extra></extra>"))
+        fig.add_hline(y=float(np.mean(self.EI)), line_dash="dot", line_color="#888")
+        fig.update_layout(height=340, xaxis={"title": t("year", lang), "dtick": 1},
+                          yaxis={"title": t("moran", lang)}, margin={"l": 60, "r": 20, "t": 20, "b": 50})
+        return [fig]
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The sentence on Moran's I and its figure by year (the table is in the workbook)."""
+        return [Text(tuple(self.narrative(ctx.lang))), *(Figure(f) for f in self.figures(ctx.lang))]
 
     def __repr__(self) -> str:
         return f"MoranResult({self.column!r}, years={self.years[0]}-{self.years[-1]}, n={self.n})"
@@ -576,11 +430,25 @@ def moran(
 
     Moran (1950, Biometrika 37(1/2)); inference Cliff & Ord (1981); engine esda (Rey & Anselin 2007).
 
-    ``result_or_frame`` is an IndexResult (its ``scores``) or a DataFrame with columns unit, year and
-    ``column``. ``w`` defaults to queen contiguity of the data's units (``spatial_weights(units)``); its own
-    transformation is used (row-standardised unless you set another). Every unit of ``w`` needs a value in
-    every year analysed. Permutations use NumPy's global generator seeded with ``seed`` for each year (and
-    restored afterwards), so a year gives the same p_sim whichever other years are analysed.
+    Parameters
+    ----------
+    result_or_frame : an IndexResult (its ``scores``) or a DataFrame with columns unit, year and ``column``.
+    w : libpysal W; default queen contiguity of the data's units (:func:`nqpf.geo.weights.spatial_weights`);
+        its own transformation is used (row-standardised unless you set another). Every unit of ``w``
+        needs a value in every year analysed.
+    permutations, seed : random permutations use NumPy's global generator seeded with ``seed`` for each
+        year (and restored afterwards), so a year gives the same p_sim whichever other years are analysed.
+    years : the years to analyse (default all).
+
+    Returns
+    -------
+    MoranResult : I, EI, z_norm, p_norm, p_sim … as arrays of length n_years.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unit": ["北京", "天津", "河北", "山西"], "year": 2020, "score": [4.0, 3.0, 2.0, 1.0]})
+    >>> round(float(moran(df, permutations=0).I[0]), 4)
+    0.1833
     """
     from esda.moran import Moran
 
@@ -588,20 +456,20 @@ def moran(
     w = _weights_for(data, w)
     arr, yrs, units = _panel_matrix(data, w, years, column)
     tr = w.transform
-    stats: dict[int, Any] = {}
+    st: dict[int, Any] = {}
     for c, y in enumerate(yrs):
         with _seeded(seed), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            stats[y] = Moran(arr[:, c], w, transformation=tr, permutations=permutations)
+            st[y] = Moran(arr[:, c], w, transformation=tr, permutations=permutations)
 
     def col(attr: str) -> np.ndarray:
-        return np.array([float(getattr(stats[y], attr, np.nan)) for y in yrs])
+        return np.array([float(getattr(st[y], attr, np.nan)) for y in yrs])
 
     return MoranResult(
         years=yrs, I=col("I"), EI=col("EI"), VI_norm=col("VI_norm"), z_norm=col("z_norm"),
         p_norm=col("p_norm"), p_sim=col("p_sim"), EI_sim=col("EI_sim"), z_sim=col("z_sim"),
         p_z_sim=col("p_z_sim"), n=int(w.n), column=column, permutations=int(permutations), seed=seed,
-        weights=_weights_label(w), units=units, stats=stats,
+        weights=weights_label(w), units=units, stats=st,
     )
 
 
@@ -616,8 +484,10 @@ class LisaResult(Result):
     lag, W z), Is (local I), q (esda quadrant code 1–4), quadrant (HH/LH/LL/HL), quadrant_zh
     (高-高/低-高/低-低/高-低), p_sim (pseudo p-value, conditional permutations), z_sim, p_z_sim,
     significant (p_sim < alpha), cluster / cluster_zh (the quadrant if significant, else
-    "not significant" / 不显著).
+    "not significant" / 不显著). ``stats``: the :class:`LocalMoran` of each year.
     """
+
+    label = ("局部莫兰指数（LISA）", "Local Moran's I (LISA)")
 
     table: pd.DataFrame
     years: list[int]
@@ -633,10 +503,13 @@ class LisaResult(Result):
         """Local I as a unit × year table."""
         return self.matrix("Is")
 
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(self.table["unit"]))
+
     def matrix(self, value: str = "cluster") -> pd.DataFrame:
         """A unit × year table of one column of ``table`` (e.g. cluster labels for a map per year)."""
-        units = list(dict.fromkeys(self.table["unit"]))
-        return self.table.pivot(index="unit", columns="year", values=value).reindex(units)
+        return self.table.pivot(index="unit", columns="year", values=value).reindex(self.units)
 
     def scatter(self, year: int | None = None) -> pd.DataFrame:
         """Moran scatter plot data for one year: unit, z, lag_z, quadrant, cluster.
@@ -650,8 +523,8 @@ class LisaResult(Result):
             year = self.years[0]
         if int(year) not in self.years:
             raise DataError(f"scatter: year {year} not in this LISA result ({self.years})")
-        t = self.table[self.table["year"] == int(year)]
-        out = t[["unit", "z", "lag_z", "quadrant", "cluster"]].reset_index(drop=True)
+        tb = self.table[self.table["year"] == int(year)]
+        out = tb[["unit", "z", "lag_z", "quadrant", "cluster"]].reset_index(drop=True)
         z, lz = out["z"].to_numpy(), out["lag_z"].to_numpy()
         out.attrs["slope"] = float(np.dot(z - z.mean(), lz - lz.mean()) / np.dot(z - z.mean(), z - z.mean()))
         out.attrs["year"] = int(year)
@@ -667,26 +540,129 @@ class LisaResult(Result):
         c = self.table.groupby(["year", "cluster"]).size().unstack(fill_value=0)
         return c.reindex(columns=order, fill_value=0)
 
-    def summary(self) -> str:
+    def _summary_lines(self, lang: str) -> list[str]:
         """Cluster counts per year and the members of significant clusters in each year."""
-        lines = [
-            f"LISA (局部莫兰指数) of {self.column!r}: alpha {self.alpha}, permutations {self.permutations} "
-            f"(seed {self.seed})",
-            f"weights: {self.weights}",
-            f"{'year':>6} {'HH':>4} {'LL':>4} {'LH':>4} {'HL':>4} {'n.s.':>5}",
-        ]
-        counts = self.counts()
-        for y, r in counts.iterrows():
+        zh = lang == "zh"
+        if zh:
+            lines = [f"{self.column!r} 的局部莫兰指数（LISA）：显著性水平 {self.alpha}，置换 {self.permutations} 次"
+                     f"（种子 {self.seed}）",
+                     f"空间权重：{self.weights}",
+                     f"{'年份':>4} {'HH':>4} {'LL':>4} {'LH':>4} {'HL':>4} {'不显著':>3}"]
+        else:
+            lines = [f"LISA (局部莫兰指数) of {self.column!r}: alpha {self.alpha}, permutations {self.permutations} "
+                     f"(seed {self.seed})",
+                     f"weights: {self.weights}",
+                     f"{'year':>6} {'HH':>4} {'LL':>4} {'LH':>4} {'HL':>4} {'n.s.':>5}"]
+        for y, r in self.counts().iterrows():
             lines.append(f"{y:>6} {r['HH']:>4} {r['LL']:>4} {r['LH']:>4} {r['HL']:>4} {r[NOT_SIGNIFICANT]:>5}")
         for y in self.years:
-            t = self.table[(self.table["year"] == y) & self.table["significant"]]
-            if t.empty:
-                lines.append(f"{y}: no significant local clusters")
+            tb = self.table[(self.table["year"] == y) & self.table["significant"]]
+            if tb.empty:
+                lines.append(f"{y} 年：无显著的局部集聚" if zh else f"{y}: no significant local clusters")
                 continue
-            parts = [f"{lab} ({QUADRANTS_ZH[lab]}): {', '.join(t.loc[t['cluster'] == lab, 'unit'])}"
-                     for lab in ("HH", "LL", "LH", "HL") if (t["cluster"] == lab).any()]
-            lines.append(f"{y}: " + "; ".join(parts))
-        return "\n".join(lines)
+            if zh:
+                members = {lab: [unit_name(u, lang) for u in tb.loc[tb["cluster"] == lab, "unit"]]
+                           for lab in ("HH", "LL", "LH", "HL")}
+                parts = [QUADRANTS_ZH[lab] + "：" + "、".join(m) for lab, m in members.items() if m]
+                lines.append(f"{y} 年：" + "；".join(parts))
+            else:
+                parts = [f"{lab} ({QUADRANTS_ZH[lab]}): {', '.join(tb.loc[tb['cluster'] == lab, 'unit'])}"
+                         for lab in ("HH", "LL", "LH", "HL") if (tb["cluster"] == lab).any()]
+                lines.append(f"{y}: " + "; ".join(parts))
+        return lines
+
+    def narrative(self, lang: str = "en") -> list[str]:
+        """Members of the significant clusters in the last year."""
+        year = max(self.years)
+        tb = self.table[(self.table["year"] == int(year))]
+        parts = []
+        for lab in ("HH", "LL", "LH", "HL"):
+            members = tb.loc[tb["cluster"] == lab, "unit"].tolist()
+            if members:
+                parts.append(f"{t(lab, lang)}: {join([unit_name(u, lang) for u in members], lang)}")
+        nsig = int(tb["significant"].sum())
+        if lang == "zh":
+            s = f"{year} 年 {len(tb)} 个地区中有 {nsig} 个局部集聚显著(α = {self.alpha})"
+            return [s + (":" + ";".join(parts) + "。" if parts else "。")]
+        s = f"In {year}, {nsig} of {len(tb)} units are in a significant local cluster (α = {self.alpha})"
+        return [s + (": " + "; ".join(parts) + "." if parts else ".")]
+
+    def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
+        """The Moran scatter plot of the last year (z against Wz), coloured by LISA cluster."""
+        year = max(self.years)
+        sc = self.scatter(year)
+        fig, ax = figure_axes(ax, (4.6, 4.0))
+        for lab in LISA_ORDER:
+            sub = sc[sc["cluster"] == lab]
+            if len(sub):
+                ax.scatter(sub["z"], sub["lag_z"], color=LISA_COLORS[lab], edgecolor="#333333", linewidth=0.4,
+                           s=26, label=t(lab, lang), zorder=3)
+        z = sc["z"].to_numpy(dtype=float)
+        xs = np.array([z.min(), z.max()])
+        slope = float(sc.attrs["slope"])
+        ax.plot(xs, slope * xs, color="#000000", ls="--", lw=1, label=f"I = {slope:.3f}")
+        ax.axhline(0, color="#aaaaaa", lw=0.6)
+        ax.axvline(0, color="#aaaaaa", lw=0.6)
+        ax.set_xlabel(t("z_value", lang))
+        ax.set_ylabel(t("lag_z", lang))
+        ax.set_title(f"{t('moran_scatter', lang)} ({year})")
+        ax.legend(loc="best")
+        return fig
+
+    def scatter_figure(self, year: int, lang: str = "en") -> Any:
+        """Moran scatter plot of one year (z against its spatial lag), coloured by LISA cluster (plotly)."""
+        import plotly.graph_objects as go
+
+        sc = self.scatter(year)
+        fig = go.Figure()
+        for lab in LISA_ORDER:
+            sub = sc[sc["cluster"] == lab]
+            if sub.empty:
+                continue
+            fig.add_trace(go.Scatter(
+                x=sub["z"], y=sub["lag_z"], mode="markers+text", name=t(lab, lang),
+                text=[unit_name(u, lang) for u in sub["unit"]], textposition="top center", textfont={"size": 10},
+                marker={"color": LISA_COLORS[lab], "size": 10, "line": {"color": "#333", "width": 0.5}},
+                hovertemplate="%{text}: z = %{x:.3f}, Wz = %{y:.3f}<extra></extra>"))
+        z = sc["z"].to_numpy(dtype=float)
+        xs = np.array([z.min(), z.max()])
+        slope = float(sc.attrs.get("slope", np.nan))
+        fig.add_trace(go.Scatter(x=xs, y=slope * xs, mode="lines", line={"color": "#000", "dash": "dash"},
+                                 name=f"I = {slope:.3f}", hoverinfo="skip"))
+        fig.add_hline(y=0, line_color="#aaa", line_width=1)
+        fig.add_vline(x=0, line_color="#aaa", line_width=1)
+        fig.update_layout(height=480, xaxis={"title": t("z_value", lang), "zeroline": False},
+                          yaxis={"title": t("lag_z", lang), "zeroline": False},
+                          margin={"l": 60, "r": 20, "t": 20, "b": 50})
+        return fig
+
+    def map_figure(self, lang: str = "en") -> Any:
+        """LISA cluster map of the provinces with a year slider (HH, LL, LH, HL, not significant)."""
+        order = list(LISA_ORDER)
+        clusters = self.matrix("cluster")
+        codes = category_codes(clusters, order)
+        extra = clusters.apply(lambda col: col.map(lambda c: t(c, lang)))
+        return choropleth_figure(codes, lang=lang, title=t("lisa", lang), colorbar_title="",
+                                 colorscale=discrete_colorscale([LISA_COLORS[c] for c in order]), zmin=-0.5,
+                                 zmax=len(order) - 0.5, fmt=".0f", hover_extra=extra,
+                                 tickvals=list(range(len(order))), ticktext=[t(c, lang) for c in order])
+
+    def _figures(self, lang: str, unit_kind: str | None) -> list[Any]:
+        figs = [self.scatter_figure(max(self.years), lang)]
+        if is_province_panel(self.units, unit_kind):
+            figs.append(self.map_figure(lang))
+        return figs
+
+    def figures(self, lang: str = "en") -> list[Any]:
+        """The Moran scatter plot of the last year and, when the units are provinces, the cluster map."""
+        return self._figures(lang, None)
+
+    def report(self, ctx: ReportContext) -> list[Block]:
+        """The clusters of the last year, its Moran scatter plot and (provinces) the cluster map by year."""
+        year = max(self.years)
+        figs = self._figures(ctx.lang, ctx.unit_kind)
+        return [Text(tuple(self.narrative(ctx.lang))), Heading(f"{t('moran_scatter', ctx.lang)} ({year})"),
+                *(Figure(f) for f in figs)]
 
     def __repr__(self) -> str:
         return f"LisaResult({self.column!r}, years={self.years}, alpha={self.alpha})"
@@ -703,44 +679,54 @@ def lisa(
 ) -> LisaResult:
     """Local Moran's I (LISA, 局部莫兰指数) and cluster map labels for one year, several, or all (None).
 
-    Anselin (1995, Geographical Analysis 27(2)); engine ``esda.Moran_Local`` (conditional permutations,
-    ``seed`` passed to esda for every year). Quadrants: HH 高-高, LH 低-高, LL 低-低, HL 高-低 (value vs
+    Anselin (1995, Geographical Analysis 27(2)); engine :func:`local_moran` (esda's conditional
+    permutations, ``seed`` used for every year). Quadrants: HH 高-高, LH 低-高, LL 低-低, HL 高-低 (value vs
     the spatial lag of the standardised value); a unit is in a significant cluster when p_sim < alpha.
-    """
-    from esda.moran import Moran_Local
-    from libpysal.weights import lag_spatial
 
+    Parameters
+    ----------
+    result_or_frame : an IndexResult or a DataFrame with columns unit, year and ``column``.
+    w : libpysal W (default queen contiguity of the data's units).
+    year : one year, several, or None for all.
+    permutations, seed : conditional permutations and their seed (the same draws as esda.Moran_Local).
+    alpha : significance level of the cluster labels.
+
+    Returns
+    -------
+    LisaResult : ``table`` with one row per unit-year (n_units × n_years rows).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unit": ["北京", "天津", "河北", "山西"], "year": 2020, "score": [4.0, 3.0, 2.0, 1.0]})
+    >>> list(lisa(df, permutations=0).table["quadrant"])
+    ['HL', 'HH', 'LH', 'LL']
+    """
     if not 0 < alpha < 1:
         raise DataError(f"lisa: alpha must be between 0 and 1, got {alpha!r}")
     data = _long_frame(result_or_frame, column)
     w = _weights_for(data, w)
-    years = None if year is None else ([int(year)] if np.isscalar(year) else [int(y) for y in year])
+    years = None if year is None else ([int(year)] if np.isscalar(year) else [int(y) for y in year])  # type: ignore[arg-type]
     arr, yrs, units = _panel_matrix(data, w, years, column)
-    tr = w.transform
-    frames, stats = [], {}
+    frames, st = [], {}
     for c, y in enumerate(yrs):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ml = Moran_Local(arr[:, c], w, transformation=tr, permutations=permutations, seed=seed,
-                             n_jobs=1, keep_simulations=True)
-        stats[y] = ml
+        ml = local_moran(arr[:, c], w, permutations=permutations, seed=seed)
+        st[y] = ml
         z = np.asarray(ml.z, dtype=float)
         quad = [QUADRANTS[int(q)] for q in ml.q]
-        p_sim = np.asarray(ml.p_sim, dtype=float) if permutations else np.full(len(units), np.nan)
+        p_sim = np.asarray(ml.p_sim, dtype=float)
         sig = p_sim < alpha
         cluster = [q if s else NOT_SIGNIFICANT for q, s in zip(quad, sig, strict=True)]
         frames.append(pd.DataFrame({
             "unit": units, "year": y, "value": arr[:, c], "z": z, "lag_z": lag_spatial(w, z),
             "Is": np.asarray(ml.Is, dtype=float), "q": np.asarray(ml.q, dtype=int), "quadrant": quad,
             "quadrant_zh": [QUADRANTS_ZH[q] for q in quad], "p_sim": p_sim,
-            "z_sim": np.asarray(ml.z_sim, dtype=float) if permutations else np.nan,
-            "p_z_sim": np.asarray(ml.p_z_sim, dtype=float) if permutations else np.nan,
+            "z_sim": np.asarray(ml.z_sim, dtype=float), "p_z_sim": np.asarray(ml.p_z_sim, dtype=float),
             "significant": sig, "cluster": cluster,
             "cluster_zh": [QUADRANTS_ZH.get(k, NOT_SIGNIFICANT_ZH) for k in cluster],
         }))
     table = pd.concat(frames, ignore_index=True)
     return LisaResult(table=table, years=yrs, alpha=alpha, column=column, permutations=int(permutations),
-                      seed=seed, weights=_weights_label(w), stats=stats)
+                      seed=seed, weights=weights_label(w), stats=st)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -756,9 +742,26 @@ class MoranOptions(Options):
     seed: int = 0
 
 
+MORAN_REFS = ("moran1950", "cliff1981", "rey2007")
+LISA_REFS = ("anselin1995", "rey2007")
+_MORAN_I = ("$I = \\frac{n}{S_0}\\frac{\\sum_i\\sum_j w_{ij}(x_i - \\bar x)(x_j - \\bar x)}"
+            "{\\sum_i (x_i - \\bar x)^2}$")
+
+
+def _moran_methods(res: MoranResult, opts: MoranOptions, lang: str) -> str:
+    c = cite(MORAN_REFS, lang)
+    if lang == "zh":
+        extra = f"空间权重：{res.weights}。" + (f"显著性基于 {res.permutations} 次随机置换。"
+                                            if res.permutations else "")
+        return f"采用全局莫兰指数{c}测度空间自相关，{_MORAN_I}，$E[I] = -1/(n-1)$。" + extra
+    extra = f" Weights: {res.weights}." + (f" Inference: {res.permutations} random permutations."
+                                           if res.permutations else "")
+    return f"Spatial autocorrelation was measured by global Moran's I{c}, {_MORAN_I}, with $E[I] = -1/(n-1)$." + extra
+
+
 @register_analysis("moran", options=MoranOptions, result=MoranResult, section="disparity", order=50,
                    label=("全局空间自相关：Moran's I", "Global spatial autocorrelation: Moran's I"),
-                   refs=("moran1950", "cliff1981", "rey2007"))
+                   refs=MORAN_REFS, methods=_moran_methods)
 def _study_moran(ctx: StudyContext, opts: MoranOptions) -> MoranResult:
     _, res = ctx.index(opts.index)
     w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
@@ -771,9 +774,19 @@ class LisaOptions(MoranOptions):
     alpha: float = 0.05
 
 
+def _lisa_methods(res: LisaResult, opts: LisaOptions, lang: str) -> str:
+    c = cite(LISA_REFS, lang)
+    if lang == "zh":
+        return (f"采用局部莫兰指数（LISA）{c}识别局部集聚，$I_i = (n-1) z_i\\sum_j w_{{ij}} z_j/\\sum_k z_k^2$，"
+                f"划分为高-高、低-低、低-高、高-低四类（显著性水平 {res.alpha}）（条件置换检验）。")
+    return (f"Local clusters were identified by local Moran's I (LISA){c}, "
+            "$I_i = (n-1) z_i\\sum_j w_{ij} z_j/\\sum_k z_k^2$, classified as high–high, low–low, low–high or "
+            f"high–low at significance level {res.alpha} (conditional permutations).")
+
+
 @register_analysis("lisa", options=LisaOptions, result=LisaResult, section="disparity", order=60,
                    label=("局部空间自相关：LISA", "Local spatial autocorrelation: LISA"),
-                   refs=("anselin1995", "rey2007"))
+                   refs=LISA_REFS, methods=_lisa_methods)
 def _study_lisa(ctx: StudyContext, opts: LisaOptions) -> LisaResult:
     _, res = ctx.index(opts.index)
     w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)

@@ -22,7 +22,9 @@ DATASETS = {
         "unit": "province",
         "drop": ["province_en"],
         "kind": "province",
-        "title": "China's 31 provinces, 2010–2024 (NBS, MOST S&T yearbook, CEADs, PKU-DFIIC)",
+        "title": "China's 31 provinces, 2010–2024 (NBS, MOST S&T yearbook, CEADs, PKU-DFIIC, NERI)",
+        # one row per (column, block of years): where every non-empty cell comes from (PROVENANCE.md)
+        "sources": "china_provinces_panel.sources.csv",
     },
     "wdi-countries": {
         "file": "wdi_panel.csv",
@@ -52,6 +54,37 @@ def indicator_table(name: str) -> pd.DataFrame:
     """The indicator metadata table of a bundled dataset (name, Chinese name or WDI code, unit, source …)."""
     spec = _spec(name)
     return pd.read_csv(data_path(spec["indicators"]), dtype=str, keep_default_na=False)
+
+
+def source_table(name: str) -> pd.DataFrame | None:
+    """The per-series source table of a bundled dataset (``china-provinces``), or None if it has none.
+
+    One row per column and block of years: ``column, province, first_year, last_year, pass, repository, commit,
+    raw_file, raw_column, rule``. A blank ``province`` means every province; ``rule`` starting with "excluded"
+    names a raw cell deliberately left empty. Together the rows say where every non-empty cell comes from.
+    """
+    spec = _spec(name)
+    if "sources" not in spec:
+        return None
+    return pd.read_csv(data_path(spec["sources"]), dtype={"province": str, "raw_file": str, "raw_column": str},
+                       keep_default_na=False)
+
+
+def series_sources(name: str) -> dict[str, str]:
+    """Per column of a bundled dataset, a short statement of its source, e.g.
+    ``"3112944976/National-Visualization-Web-Application 2010–2019; lanyuanzhe1/tongjimodule 2020–2024"``."""
+    table = source_table(name)
+    if table is not None:
+        out: dict[str, list[tuple[int, str]]] = {}
+        for r in table.itertuples(index=False):
+            if r.rule.startswith("excluded"):
+                continue
+            repo = r.repository.split(" (")[0]
+            out.setdefault(r.column, []).append((r.first_year, f"{repo} {r.first_year}–{r.last_year}"))
+        return {k: "; ".join(text for _, text in sorted(v)) for k, v in out.items()}
+    meta = indicator_table(name)
+    col = "source" if "source" in meta.columns else "source_repository"
+    return dict(zip(meta["name"], meta[col].str.split(" : ").str[0], strict=True))
 
 
 def _spec(name: str) -> dict:

@@ -7,7 +7,11 @@ Every model result derives from :class:`nqpf.models.base.ModelResult` (the commo
 
 from __future__ import annotations
 
-from nqpf.models import did, mechanism  # noqa: F401  (register did, mediation, moderation, heterogeneity)
+from nqpf.models import (  # noqa: F401  (register did, mediation, moderation, heterogeneity)
+    did,
+    mechanism,
+    spatial_panel,
+)
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.models.robustness import IVResult, RobustnessResult, iv_2sls, remeasure, robustness

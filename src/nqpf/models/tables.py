@@ -46,6 +46,9 @@ ROW_LABELS: dict[str, tuple[str, str]] = {
     "cragg_donald_F": ("Cragg-Donald Wald F", "Cragg-Donald Wald F"),
     "kleibergen_paap_F": ("Kleibergen-Paap rk Wald F", "Kleibergen-Paap rk Wald F"),
     "stock_yogo_10": ("Stock-Yogo 10% 临界值", "Stock-Yogo 10% critical value"),
+    "Lee–Yu": ("Lee–Yu 修正", "Lee–Yu"),
+    "corr2": ("corr²", "corr²"),
+    "log-likelihood": ("对数似然值", "Log likelihood"),
 }
 _YES = {"yes": ("是", "Yes"), "no": ("否", "No")}
 
