@@ -10,9 +10,10 @@ Layout of a table sheet (documented in the README sheet too):
 
 Number formats: scores, weights, normalised values and statistics ``0.0000``; ranks, years, counts ``0``;
 shares (Dagum contributions, ``share…``, ``p_j``, ``s_j``) ``0.00%``; obstacle degrees (already in percent)
-``0.00``; raw indicator values and provenance cells ``General``. Sheet names are the table names cut to
-Excel's 31 characters (the README lists sheet → table, and for an analysis's table the analysis's name from
-the analysis registry, in the report language).
+``0.00``; raw indicator values and provenance cells ``General``. Excel has no infinity: ±inf (e.g. the open
+end of a threshold regime) is written as the text ``inf`` / ``-inf``, which pandas reads back as a number.
+Sheet names are the table names cut to Excel's 31 characters (the README lists sheet → table, and for an
+analysis's table the analysis's name from the analysis registry, in the report language).
 """
 
 from __future__ import annotations
@@ -205,8 +206,8 @@ def _cell(v: object) -> object:
             return None
     except (TypeError, ValueError):
         return str(v)
-    if isinstance(v, (np.floating, float)) and not np.isfinite(v):
-        return None
+    if isinstance(v, (np.floating, float)) and np.isinf(v):
+        return "inf" if v > 0 else "-inf"  # Excel has no infinity: kept as text (pandas reads it back as ±inf)
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if hasattr(v, "item"):
