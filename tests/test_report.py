@@ -275,6 +275,16 @@ def test_report_of_the_default_study(default_run):
         assert f">{html.escape(rec.heading('zh'))}</h3>" in zh
 
 
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="models/spatial_panel.py: SpatialRobustnessResult.publication_table(lang='zh') reads "
+                          "self.fits, an attribute of SpatialPanelResult; remove this marker once fixed")
+def test_the_default_study_report_renders_in_both_languages_without_an_error(default_run):
+    from nqpf.report.html import render_report
+
+    for lang in ("en", "zh"):
+        assert render_report(default_run, lang, strict=True).notes == []
+
+
 def test_css_and_js_are_package_assets_inlined_once(mini_run):
     from nqpf.core.paths import asset_path
     from nqpf.report.html import render_report
