@@ -2,7 +2,7 @@
 
 Times, in one process (a cold run: the first run of the process pays imports and compiles):
 
-1. measuring the three indices alone (``run_study`` with no analyses) — the baseline of the run;
+1. measuring the indices alone (``run_study`` with no analyses) — the baseline of the run;
 2. the full run (measurement + every analysis), as a ratio to 1;
 3. rendering report.html (``render_report``) and writing the static figures (``write_figures``), with the
    report's size and the peak Python memory of the rendering (tracemalloc, a separate pass);
@@ -56,7 +56,7 @@ def main() -> None:
     _, t_measure = timed(run_study, spec.model_copy(update={"analyses": {}}), source)
     run, t_run = timed(run_study, spec, source)
     print(f"\n{'step':<44}{'seconds':>10}{'× baseline':>12}")
-    print(f"{'measure the 3 indices (baseline)':<44}{t_measure:>10.2f}{1.0:>12.2f}")
+    print(f"{'measure the indices (baseline)':<44}{t_measure:>10.2f}{1.0:>12.2f}")
     print(f"{'full run (measure + every analysis)':<44}{t_run:>10.2f}{t_run / t_measure:>12.2f}")
 
     with tempfile.TemporaryDirectory(prefix="nqpf-bench-report-") as tmp:
