@@ -41,7 +41,6 @@ import pandas as pd
 from scipy import optimize, stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
-from nqpf.analysis.spatial import spatial_weights
 from nqpf.core import expr
 from nqpf.core.blocks import Block, Figure, Heading, Table, Text
 from nqpf.core.errors import DataError, MethodError
@@ -51,6 +50,7 @@ from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
 from nqpf.core.threads import one_blas_thread
+from nqpf.geo.weights import spatial_weights
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.viz.style import OKABE_ITO, figure_axes
