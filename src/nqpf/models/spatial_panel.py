@@ -1186,13 +1186,6 @@ class SpatialRobustnessResult(ModelResult):
         order = _row_order([r.fit for r in self.results.values()])
         return [r.fit.estimates(name=f"{k}", dependent=r.y_name, order=order) for k, r in self.results.items()]
 
-    def publication_table(self, lang: str = "en", stat: str = "se", digits: int = 3) -> pd.DataFrame:
-        """One column per weight matrix; zh row labels."""
-        table = super().publication_table(lang=lang, stat=stat, digits=digits)
-        if lang == "zh":
-            table = table.rename(columns={f.title("en"): f.title("zh") for f in self.fits.values()})
-        return table
-
     def to_frame(self) -> pd.DataFrame:
         """Coefficients and effects by weight matrix (long)."""
         out = []
