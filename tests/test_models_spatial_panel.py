@@ -485,3 +485,16 @@ def test_study_file_options_are_validated():
     bad = spec.model_copy(update={"analyses": {}, "models": {"m": {"model": "spatial_panel", "effects": "random"}}})
     with pytest.raises(StudyError, match="effects"):
         run_study(bad, source)
+
+
+def test_robustness_result_reports_in_both_languages():
+    """The weights-robustness result renders its publication table in Chinese too (one column per matrix)."""
+    from nqpf.core.interface import ReportContext
+    from nqpf.models.spatial_panel import spatial_panel_robustness
+
+    w, _ = _lattice()
+    rob = spatial_panel_robustness(_frame(w), "y", "x1", weights={"W": w, "W2": 0.5 * (w + w.T)}, draws=50)
+    for lang in ("zh", "en"):
+        table = rob.publication_table(lang)
+        assert list(table.columns) == ["W", "W2"]
+        assert rob.report(ReportContext(lang)) and rob.summary(lang)

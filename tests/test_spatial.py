@@ -370,10 +370,10 @@ def test_local_moran_equals_esda_on_random_data(case):
 
 
 def test_local_moran_equals_esda_on_the_default_study(default_run):
-    """The default study's LISA (nqpf_core, queen contiguity of 30 provinces, 999 permutations, seed 0):
-    every year equals esda.Moran_Local, and so do the cluster labels the report shows."""
+    """The default study's LISA (queen contiguity of 30 provinces, 999 permutations, seed 0): every year equals
+    esda.Moran_Local, and so do the cluster labels the report shows."""
     li = default_run.analyses["lisa"]
-    res = default_run.results["nqpf_core"]
+    res = default_run.results[default_run.records["lisa"].indices[0]]
     w = spatial_weights(res.units)
     assert li.permutations == 999 and li.seed == 0
     for y in li.years:

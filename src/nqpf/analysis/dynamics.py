@@ -212,6 +212,14 @@ def kernel_density(
     ``grid`` is a number of points, spanning the pooled range extended by ``cut`` times the largest
     bandwidth on each side, or the grid itself. Peaks are interior local maxima of the density on
     the grid whose height is at least ``peak_threshold`` times the year's maximum.
+
+    Examples
+    --------
+    >>> import nqpf
+    >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+    >>> k = kernel_density(res)
+    >>> k.years[0], k.years[-1], int(k.stats.set_index("year").loc[2023, "n"])
+    (2013, 2023, 30)
     """
     frame = panel_frame(result_or_frame, column)
     if not (0 <= peak_threshold < 1):

@@ -41,7 +41,6 @@ import pandas as pd
 from scipy import optimize, stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
-from nqpf.analysis.spatial import spatial_weights
 from nqpf.core import expr
 from nqpf.core.blocks import Block, Figure, Heading, Table, Text
 from nqpf.core.errors import DataError, MethodError
@@ -51,6 +50,7 @@ from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
 from nqpf.core.threads import one_blas_thread
+from nqpf.geo.weights import spatial_weights
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.viz.style import OKABE_ITO, figure_axes
@@ -1185,13 +1185,6 @@ class SpatialRobustnessResult(ModelResult):
         """One column per weight matrix."""
         order = _row_order([r.fit for r in self.results.values()])
         return [r.fit.estimates(name=f"{k}", dependent=r.y_name, order=order) for k, r in self.results.items()]
-
-    def publication_table(self, lang: str = "en", stat: str = "se", digits: int = 3) -> pd.DataFrame:
-        """One column per weight matrix; zh row labels."""
-        table = super().publication_table(lang=lang, stat=stat, digits=digits)
-        if lang == "zh":
-            table = table.rename(columns={f.title("en"): f.title("zh") for f in self.fits.values()})
-        return table
 
     def to_frame(self) -> pd.DataFrame:
         """Coefficients and effects by weight matrix (long)."""

@@ -696,7 +696,9 @@ def threshold_regression(
             exog[f"{v}_r{j + 1}"] = df[v].to_numpy(float) * (reg == j)
             labels[f"{v}_r{j + 1}"] = (f"{v}（{txt}）", f"{v} ({txt})")
         nj = int(np.sum(reg == j))
-        reg_rows.append({"regime": j + 1, "condition": txt, "lower": lo, "upper": hi, "nobs": nj,
+        # an unbounded end is left empty (NaN): CSV and Excel cannot both hold ±inf
+        reg_rows.append({"regime": j + 1, "condition": txt, "lower": lo if np.isfinite(lo) else np.nan,
+                         "upper": hi if np.isfinite(hi) else np.nan, "nobs": nj,
                          "share": nj / len(qv)})
     exog.index = pd.MultiIndex.from_arrays([df["unit"], df["year"]])
     dep = pd.Series(yv, index=exog.index, name=y)
