@@ -275,9 +275,6 @@ def test_report_of_the_default_study(default_run):
         assert f">{html.escape(rec.heading('zh'))}</h3>" in zh
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="models/spatial_panel.py: SpatialRobustnessResult.publication_table(lang='zh') reads "
-                          "self.fits, an attribute of SpatialPanelResult; remove this marker once fixed")
 def test_the_default_study_report_renders_in_both_languages_without_an_error(default_run):
     from nqpf.report.html import render_report
 
