@@ -117,15 +117,20 @@ def _topsis_parts(Z: FloatArray, ref: tuple[FloatArray, ...], rho: float = 0.5) 
     return [np.square(Z - ref[0][..., None, :]), np.square(Z - ref[1][..., None, :])]
 
 
+def _closeness_of(dp: FloatArray, dm: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """C = D- / (D+ + D-) from the distances (in place); rows where both are 0 are flagged (C NaN)."""
+    dp += dm
+    zero = ~(dp > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(dm, dp, out=dm)
+    return dm, zero
+
+
 def _closeness(dp2: FloatArray, dm2: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """C = D- / (D+ + D-) from squared distances (in place); rows where both are 0 are flagged (C NaN)."""
+    """C = D- / (D+ + D-) from squared distances (in place)."""
     np.sqrt(dp2, out=dp2)
     np.sqrt(dm2, out=dm2)
-    dp2 += dm2
-    zero = ~(dp2 > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(dm2, dp2, out=dm2)
-    return dm2, zero
+    return _closeness_of(dp2, dm2)
 
 
 def _topsis_scores(parts: list[FloatArray], W: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
@@ -224,19 +229,18 @@ def topsis_parts(
         d_minus += k_minus
     if not (np.isfinite(d_plus).all() and np.isfinite(d_minus).all()):
         _raise_nonfinite(A, "Z")
-    tiny_rows = np.flatnonzero(np.sqrt(d_plus) + np.sqrt(d_minus) < 1e-140)
-    dp, dm = d_plus.copy(), d_minus.copy()
-    c, zero = _closeness(d_plus, d_minus)
+    np.sqrt(d_plus, out=d_plus)
+    np.sqrt(d_minus, out=d_minus)
+    tiny_rows = np.flatnonzero(d_plus + d_minus < 1e-140)
     if tiny_rows.size:  # squares may have underflowed: redo these rows with scaled differences
         V = A[tiny_rows] * wv
-        for D, ref in ((dp, a_plus), (dm, a_minus)):
+        for D, ref in ((d_plus, a_plus), (d_minus, a_minus)):
             diff = V - ref
             scale = np.abs(diff).max(axis=1)
             safe = np.where(scale > 0, scale, 1.0)
-            D[tiny_rows] = (safe * np.sqrt(np.einsum("ij,ij->i", diff / safe[:, None], diff / safe[:, None]))) ** 2
-        c, zero = _closeness(dp.copy(), dm.copy())
-    else:
-        dp, dm = np.sqrt(dp), np.sqrt(dm)
+            D[tiny_rows] = safe * np.sqrt(np.einsum("ij,ij->i", diff / safe[:, None], diff / safe[:, None]))
+    dp, dm = d_plus.copy(), d_minus.copy()
+    c, zero = _closeness_of(d_plus, d_minus)
     if zero.any():
         i = int(np.flatnonzero(zero)[0])
         raise MethodError(
@@ -245,8 +249,6 @@ def topsis_parts(
             "the fixed ideal points.",
             row=i,
         )
-    if tiny_rows.size:
-        dp, dm = np.sqrt(dp), np.sqrt(dm)
     return TopsisParts(a_plus, a_minus, dp, dm, c)
 
 
