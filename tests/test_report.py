@@ -611,3 +611,18 @@ def test_static_figure_stems_come_from_the_registry(mini_run):
     assert record_stem(dataclasses.replace(kd, label="m1")) == "m1"
     other = dataclasses.replace(kd, spec=dataclasses.replace(kd.spec, figure="kde_surface"), label="m2")
     assert record_stem(other) == "m2_kde_surface"
+
+
+def test_figures_do_not_depend_on_the_number_of_forked_workers(mini_run, tmp_path):
+    """Each figure is drawn by one process: one worker and three write the same files, in the run's order."""
+    from nqpf.report import figures
+
+    stems = [s for s, _ in figures.figure_specs(mini_run)][:4]
+    one = figures.write_figures(mini_run, tmp_path / "one", only=stems, workers=1)
+    three = figures.write_figures(mini_run, tmp_path / "three", only=stems, workers=3)
+    assert list(one.files) == list(three.files) == stems
+    for stem in stems:
+        for a, b in zip(one.files[stem], three.files[stem], strict=True):
+            assert a.name == b.name
+            if a.suffix == ".svg":
+                assert a.read_bytes() == b.read_bytes()

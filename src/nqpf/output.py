@@ -11,7 +11,7 @@ import pandas as pd
 from nqpf.core.i18n import t
 from nqpf.core.units import unit_name
 from nqpf.report.excel import write_workbook
-from nqpf.report.figures import write_figures
+from nqpf.report.figures import start_figures
 from nqpf.report.html import write_report
 from nqpf.report.methods_md import write_methods_md
 from nqpf.study import StudyRun
@@ -43,13 +43,14 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
         df.to_csv(out / "tables" / f"{name}.csv", index=False, encoding="utf-8")
     outputs = [f"tables/{n}.csv" for n in tables]
     report_notes: list[str] = []
+    fig_job = start_figures(run, out / "figures", lang=lang)  # drawn by forked workers while the rest is written
     if excel:
         write_workbook(tables, out / "results.xlsx", run=run, lang=lang)
         outputs.append("results.xlsx")
-    figs = write_figures(run, out / "figures", lang=lang)
+    rep = write_report(run, out / "report.html", lang=lang)
+    figs = fig_job.result()
     outputs += [f"figures/{p.name}" for p in figs.paths]
     report_notes += [f"figures: {n}" for n in figs.notes]
-    rep = write_report(run, out / "report.html", lang=lang)
     outputs.append("report.html")
     report_notes += [f"report: {n}" for n in rep.notes]
     summary, summary_notes = _summary(run, lang, full=True)

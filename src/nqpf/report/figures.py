@@ -18,6 +18,7 @@ fall back to English labels and the FigureSet carries a note saying so (``write_
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import numpy as np
 from nqpf.core.errors import MethodError
 from nqpf.core.i18n import t
 from nqpf.core.interface import Result
+from nqpf.core.threads import num_threads
 from nqpf.core.units import unit_name
 from nqpf.report import views as V
 from nqpf.result import IndexResult
@@ -151,16 +153,51 @@ def record_stem(record: AnalysisRecord) -> str:
 
 
 def write_figures(run: StudyRun, outdir: str | Path, lang: str = "en", formats: tuple[str, ...] = ("svg", "png"),
-                  only: list[str] | None = None) -> FigureSet:
+                  only: list[str] | None = None, workers: int | None = None) -> FigureSet:
     """Write the key figures of a run as SVG and 300-dpi PNG into ``outdir``; returns a FigureSet.
 
-    ``only`` restricts to the named figure stems (e.g. ``["map_nqpf"]``).
+    ``only`` restricts to the named figure stems (e.g. ``["map_nqpf"]``). See :func:`start_figures` for
+    ``workers``.
     """
-    import matplotlib
+    return start_figures(run, outdir, lang, formats, only, workers).result()
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
 
+@dataclass
+class FigureJob:
+    """Figures being drawn by forked workers (:func:`start_figures`); ``result()`` waits for them."""
+
+    specs: list[tuple[str, Callable[[str], Figure]]]
+    fs: FigureSet
+    pool: Any = None
+    jobs: list[Any] = field(default_factory=list)
+    done: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+
+    def result(self) -> FigureSet:
+        if self.pool is not None:
+            try:
+                for j in self.jobs:
+                    self.done.update(j.get())
+            finally:
+                self.pool.close()
+                self.pool.join()
+                self.pool = None
+        for stem, _build in self.specs:  # in the run's order
+            paths, note = self.done[stem]
+            if note:
+                self.fs.notes.append(note)
+            else:
+                self.fs.files[stem] = [Path(q) for q in paths]
+        return self.fs
+
+
+def start_figures(run: StudyRun, outdir: str | Path, lang: str = "en", formats: tuple[str, ...] = ("svg", "png"),
+                  only: list[str] | None = None, workers: int | None = None) -> FigureJob:
+    """Start drawing the run's figures; the caller may write other outputs meanwhile, then call ``result()``.
+
+    ``workers`` (default: the usable cores, ``NQPF_NUM_THREADS``) forked processes draw the figures where the
+    platform forks (figure k by worker k mod workers; each figure by one process, so the files do not depend
+    on the number of workers); elsewhere, or with one worker, they are drawn here and now.
+    """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     font = cjk_font()
@@ -169,17 +206,52 @@ def write_figures(run: StudyRun, outdir: str | Path, lang: str = "en", formats: 
     if lang == "zh" and font is None:
         png_lang = "en"
         fs.notes.append(t("font_fallback", "en") + " (install fonts-noto-cjk or fonts-wqy-zenhei)")
-    for stem, build in figure_specs(run):
-        if only is not None and stem not in only:
-            continue
-        paths: list[Path] = []
+    specs = [(stem, build) for stem, build in figure_specs(run) if only is None or stem in only]
+    job = FigureJob(specs, fs)
+    n = min(num_threads() if workers is None else max(1, workers), len(specs))
+    if n > 1 and "fork" in mp.get_all_start_methods():
+        # the builders are closures over the run: the children get them by forking, not by pickling
+        global _FORKED
+        _FORKED = (specs, out, lang, png_lang, formats, font)
+        try:
+            job.pool = mp.get_context("fork").Pool(n)
+            job.jobs = [job.pool.apply_async(_draw_forked, (k, n)) for k in range(n)]
+        finally:
+            _FORKED = None  # the children have their copy
+    else:
+        job.done = _draw_share(specs, 0, 1, out, lang, png_lang, formats, font)
+    return job
+
+
+#: what forked figure workers draw (set by write_figures just before it forks)
+_FORKED: tuple[Any, ...] | None = None
+
+
+def _draw_forked(k: int, n: int) -> dict[str, tuple[list[str], str]]:
+    """A forked worker's share of the figures (see :func:`write_figures`)."""
+    assert _FORKED is not None
+    specs, out, lang, png_lang, formats, font = _FORKED
+    return _draw_share(specs, k, n, out, lang, png_lang, formats, font)
+
+
+def _draw_share(specs: list[tuple[str, Callable[[str], Figure]]], k: int, n: int, out: Path, lang: str,
+                png_lang: str, formats: tuple[str, ...], font: str | None) -> dict[str, tuple[list[str], str]]:
+    """Draw figures k, k + n, k + 2n, … of ``specs``; stem -> (paths written, note if it could not draw)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    done: dict[str, tuple[list[str], str]] = {}
+    for stem, build in specs[k::n]:
+        paths: list[str] = []
         with paper_style(font), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
             warnings.filterwarnings("ignore", message=".*tight_layout.*")
             try:
                 fig = build(lang)
             except MethodError as exc:  # the result cannot draw for these units: say so, write nothing
-                fs.notes.append(f"{stem}: {exc}")
+                done[stem] = ([], f"{stem}: {exc}")
                 continue
             try:
                 for fmt in formats:
@@ -187,7 +259,7 @@ def write_figures(run: StudyRun, outdir: str | Path, lang: str = "en", formats: 
                         continue
                     p = out / f"{stem}.{fmt}"
                     fig.savefig(p, dpi=DPI if fmt == "png" else None, metadata=_metadata(fmt))
-                    paths.append(p)
+                    paths.append(str(p))
             finally:
                 plt.close(fig)
             if "png" in formats and png_lang != lang:
@@ -195,11 +267,11 @@ def write_figures(run: StudyRun, outdir: str | Path, lang: str = "en", formats: 
                 try:
                     p = out / f"{stem}.png"
                     fig.savefig(p, dpi=DPI)
-                    paths.append(p)
+                    paths.append(str(p))
                 finally:
                     plt.close(fig)
-        fs.files[stem] = paths
-    return fs
+        done[stem] = (paths, "")
+    return done
 
 
 def _metadata(fmt: str) -> dict[str, Any] | None:

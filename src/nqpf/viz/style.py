@@ -102,7 +102,7 @@ def paper_style(font: str | None) -> Iterator[None]:
         "ytick.labelsize": FONT_SIZE - 1, "legend.fontsize": FONT_SIZE - 1, "legend.frameon": False,
         "axes.spines.top": False, "axes.spines.right": False, "axes.linewidth": 0.6,
         "xtick.major.width": 0.6, "ytick.major.width": 0.6, "lines.linewidth": 1.4,
-        "svg.fonttype": "none", "axes.unicode_minus": False, "figure.dpi": 100,
+        "svg.fonttype": "none", "svg.hashsalt": "nqpf", "axes.unicode_minus": False, "figure.dpi": 100,
         "savefig.bbox": "tight", "savefig.pad_inches": 0.05, "axes.titlelocation": "left",
     }
     with mpl.rc_context(rc):
