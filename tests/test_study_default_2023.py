@@ -12,12 +12,12 @@ The numbers asserted are the ones quoted in docs/frameworks.md ("The latest vint
 
 from __future__ import annotations
 
+import tomllib
 from functools import cache
 from importlib import resources
 
 import pandas as pd
 import pytest
-import tomllib
 from scipy.stats import spearmanr
 
 from nqpf import load_dataset, load_framework, measure

@@ -6,7 +6,7 @@ import hashlib
 import platform
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,7 @@ class Provenance:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary, with versions and a timestamp."""
         return {
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": package_versions(),
             "inputs": self.inputs,
             "settings": self.settings,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nqpf.analysis.registry import SECTIONS, Section
@@ -127,7 +127,7 @@ def render_report(run: StudyRun, lang: str = "en", *, strict: bool = True,
         toc.append((sec.key, heading))
         body.append(f'<section id="{esc(sec.key)}"><h2>{esc(heading)}</h2>\n{"".join(parts)}</section>\n')
     title = run.spec.title or t("report_title", lang)
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = [f"{t('report_title', lang) if run.spec.title else run.spec.name} · {run.source} · "
               f"{t('generated', lang)} {created}", run.spec.description or "", t("offline_note", lang)]
     html = document(title=title, lang=lang, header=header, toc=toc, body="".join(body), page=page)

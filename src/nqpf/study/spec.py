@@ -4,10 +4,10 @@ and where the outputs go. :func:`load_study` reads and validates it; :mod:`nqpf.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nqpf.core.errors import StudyError
