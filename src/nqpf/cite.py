@@ -91,8 +91,8 @@ def cite_text(run_or_methods: Any = None, fmt: str = "bibtex", lang: str = "en")
         head = [f"% nqpf {version}: please cite nqpf and the methods used by {origin}:"]
         for k in keys:
             m = citable(k)
-            cites = ", ".join(m.refs) if m.refs else "no reference"
-            head.append(f"%   {m.label_in('en')}: {cites}")
+            if m.refs:  # a technique without a reference of its own (e.g. the sub-indices) needs no citation
+                head.append(f"%   {m.label_in('en')}: {', '.join(m.refs)}")
         entries = [to_bibtex("nqpf", version=version)] + [to_bibtex(r) for r in refs]
         return "\n".join(head) + "\n\n" + "\n\n".join(entries) + "\n"
     zh = lang == "zh"

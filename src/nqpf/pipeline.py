@@ -52,23 +52,25 @@ register("technique", "per_year", label=("逐年（截面）标准化", "per-yea
          refs=("oecd2008",), page="normalization", prose=_scope_prose)(None)  # type: ignore[arg-type]
 
 
-def _tree_prose(facts: Mapping[str, Any], lang: str) -> str:
-    if facts["tree"] == "hierarchical" and facts["weighting"] not in ("ahp", "combined"):
-        if lang == "zh":
-            return ("权重逐层计算：每个节点下级要素的权重由下级要素（指标或下级子指数）矩阵求得，"
-                    "指标的全局权重为其到目标层路径上各级权重之积。")
-        return ("Weights were computed level by level: the weights of a node's children come from the matrix of "
-                "the children (indicators, or the sub-indices of lower nodes), and an indicator's global weight is "
-                "the product of the weights on its path to the target.")
-    if facts["weighting"] in ("ahp", "combined"):
-        return ""
+def _hierarchical_prose(facts: Mapping[str, Any], lang: str) -> str:
+    if lang == "zh":
+        return ("权重逐层计算：每个节点下级要素的权重由下级要素（指标或下级子指数）矩阵求得，"
+                "指标的全局权重为其到目标层路径上各级权重之积。")
+    return ("Weights were computed level by level: the weights of a node's children come from the matrix of "
+            "the children (indicators, or the sub-indices of lower nodes), and an indicator's global weight is "
+            "the product of the weights on its path to the target.")
+
+
+def _flat_prose(facts: Mapping[str, Any], lang: str) -> str:
     return ("权重对全部指标一次性计算，各维度权重为其所含指标权重之和。" if lang == "zh" else
             "Weights were computed once over all indicators; the weight of a dimension is the sum of the weights "
             "of its indicators.")
 
 
 register("technique", "hierarchical", label=("逐层赋权", "hierarchical (level-by-level) weighting"),
-         page="tree", prose=_tree_prose)(None)  # type: ignore[arg-type]
+         page="tree", prose=_hierarchical_prose)(None)  # type: ignore[arg-type]
+register("technique", "flat", label=("全部指标一次赋权", "weights over all indicators at once"),
+         page="tree", prose=_flat_prose)(None)  # type: ignore[arg-type]
 register("technique", "combined_game", label=("博弈论组合赋权", "game-theory combination of weights"),
          refs=("lai2015",), page="combined")(None)  # type: ignore[arg-type]
 
@@ -93,7 +95,7 @@ def index_method_keys(settings: Mapping[str, Any], framework: Framework | None =
     --------
     >>> index_method_keys({"normalization": "minmax", "scope": "pooled", "weighting": "critic",
     ...                    "aggregation": "topsis", "tree": "flat"})
-    ['minmax', 'pooled', 'critic', 'hierarchical', 'topsis', 'subindices']
+    ['minmax', 'pooled', 'critic', 'flat', 'topsis', 'subindices']
     """
     settings = {**MeasureSettings().to_dict(), **settings}  # the defaults, written once in MeasureSettings
     keys = [settings["normalization"]]
@@ -109,7 +111,8 @@ def index_method_keys(settings: Mapping[str, Any], framework: Framework | None =
             keys.append("combined_game")
     else:
         keys.append(weighting)
-    keys.append("hierarchical")  # its prose covers flat and level-by-level weighting alike
+    if weighting not in ("ahp", "combined"):  # AHP's own paragraph says that its weights go down the tree
+        keys.append("hierarchical" if settings["tree"] == "hierarchical" else "flat")
     keys += [settings["aggregation"], "subindices"]
     return list(dict.fromkeys(keys))
 
