@@ -284,6 +284,14 @@ def global_entropy(Z: ArrayLike) -> FloatArray:
 # ----------------------------------------------------------------------------------------------------
 
 
+def _constant_columns(M: FloatArray, ddof: int = 1) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Column standard deviations (..., k) and which columns count as constant: a spread negligible (1e-14)
+    relative to the column's magnitude (rounding noise of a constant column is not information)."""
+    sigma = M.std(axis=-2, ddof=ddof)
+    scale = np.abs(M).max(axis=-2)
+    return sigma, ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
+
+
 def _critic_batch(M: FloatArray, ddof: int = 1) -> tuple[FloatArray, NDArray[np.bool_]]:
     """CRITIC weights of a batch ``M`` (..., n, k) -> (W (..., k), bad (...)).
 
@@ -293,9 +301,7 @@ def _critic_batch(M: FloatArray, ddof: int = 1) -> tuple[FloatArray, NDArray[np.
     ``bad``: every column constant, or every pair of varying columns perfectly correlated (C sums to 0).
     """
     k = M.shape[-1]
-    sigma = M.std(axis=-2, ddof=ddof)
-    scale = np.abs(M).max(axis=-2)
-    const = ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
+    sigma, const = _constant_columns(M, ddof)
     Xc = M - M.mean(axis=-2, keepdims=True)
     cov = np.einsum("...ij,...ik->...jk", Xc, Xc)
     sd = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
@@ -351,9 +357,7 @@ def critic(Z: ArrayLike, ddof: int = 1) -> FloatArray:
     _check_finite(A, "Z")
     w, bad = _critic_batch(A, ddof)
     if bad:
-        sigma = A.std(axis=0, ddof=ddof)
-        scale = np.abs(A).max(axis=0)
-        if not (sigma > 1e-14 * np.where(scale > 0, scale, 1.0)).any():
+        if _constant_columns(A, ddof)[1].all():
             raise MethodError("CRITIC weights: every indicator column is constant, so weights are undefined; "
                               "check that the matrix varies across unit-years.")
         raise MethodError(
@@ -472,9 +476,7 @@ def _independence_batch(Z: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
     ``bad``: fewer than two varying columns, or collinear columns (C singular, some R_j = 1 or 0).
     """
     k = Z.shape[-1]
-    sigma = Z.std(axis=-2)
-    scale = np.abs(Z).max(axis=-2)
-    const = ~(sigma > 1e-14 * np.where(scale > 0, scale, 1.0))
+    const = _constant_columns(Z, ddof=0)[1]
     Xc = Z - Z.mean(axis=-2, keepdims=True)
     sd_ = np.where(const, 1.0, np.sqrt((Xc * Xc).sum(axis=-2)))
     U = Xc / sd_[..., None, :]
