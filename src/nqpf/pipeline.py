@@ -450,7 +450,7 @@ class Pipeline:
         return W.mean(axis=-2), W
 
     # -- aggregation -----------------------------------------------------------------------------
-    def _agg_groups(self, layout: Layout, per_year_weights: bool) -> list[slice]:
+    def aggregation_groups(self, layout: Layout, per_year_weights: bool) -> list[slice]:
         """Rows sharing TOPSIS ideals / the GRA reference: per year (per-year scope or weights), else all."""
         return layout.groups(self.settings.scope == "per_year" or per_year_weights)
 
@@ -462,7 +462,7 @@ class Pipeline:
         renormalised to sum to 1; reference points from ``refs`` (frozen) or from each group's rows."""
         agg = self.aggregator
         rho = self.settings.rho
-        groups = self._agg_groups(layout, W_year is not None)
+        groups = self.aggregation_groups(layout, W_year is not None)
         out: dict[str, FloatArray] = {}
         new_refs: dict[str, list[tuple[FloatArray, ...]]] = {}
         bad = np.zeros(Z.shape[:-2], dtype=bool) if bad is None else bad

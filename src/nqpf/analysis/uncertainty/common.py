@@ -190,11 +190,10 @@ def point_weights(result: IndexResult, lay: ResultRows) -> tuple[np.ndarray, np.
     return w, W
 
 
-def aggregation_groups(result: IndexResult, lay: ResultRows, per_year_weights: bool) -> list[np.ndarray]:
-    """Rows that share TOPSIS ideals / the GRA reference (as measure(): per year, or all rows)."""
-    if result.settings_object().scope == "per_year" or per_year_weights:
-        return lay.rows
-    return [np.arange(len(lay.units))]
+def aggregation_groups(result: IndexResult, per_year_weights: bool) -> list[np.ndarray]:
+    """Rows that share TOPSIS ideals / the GRA reference: the engine's own rule, on the result's rows."""
+    fit = result.fitted()
+    return [np.arange(g.start, g.stop) for g in fit.pipeline.aggregation_groups(fit.layout, per_year_weights)]
 
 
 def summarise(draws: np.ndarray, est: np.ndarray, level: float) -> dict[str, np.ndarray]:

@@ -124,7 +124,7 @@ def leave_one_out(
     fit = result.fitted()
     Z = fit.Z
     w0, wby = point_weights(result, lay)
-    groups = aggregation_groups(result, lay, wby is not None)
+    groups = aggregation_groups(result, wby is not None)
     base = result.settings_object()
     agg = AGGREGATIONS[base.aggregation].engine
     X = result.values.to_numpy(dtype=float)

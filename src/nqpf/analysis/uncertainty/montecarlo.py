@@ -352,7 +352,7 @@ def monte_carlo_weights(
     agg = AGGREGATIONS[aggregation].engine
     target = result.framework.target.id
     parts_all: list[np.ndarray] = []
-    groups = aggregation_groups(result, lay, wby is not None)
+    groups = aggregation_groups(result, wby is not None)
     for g, ref in zip(groups, fit.refs[target], strict=True):
         for k, P in enumerate(agg.parts(Z[g], ref, rho)):
             if len(parts_all) <= k:
