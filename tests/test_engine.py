@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic import SYNTH
 
 from nqpf.analysis.uncertainty import bootstrap
 from nqpf.core.errors import MethodError, NqpfError
@@ -23,36 +24,11 @@ from nqpf.measure import measure
 from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, WEIGHTINGS
 from nqpf.pipeline import Layout, Pipeline
 
-FW = """\
-name: synth
-title: {zh: 合成, en: Synthetic}
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  ahp: [[1, 3], ["1/3", 1]]
-  children:
-    - id: d1
-      name_zh: 维一
-      name_en: D1
-      ahp: [[1, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]]
-      indicators:
-        - {id: a, name_zh: 甲, name_en: A, unit: u}
-        - {id: b, name_zh: 乙, name_en: B, unit: u, direction: negative}
-        - {id: c, name_zh: 丙, name_en: C, unit: u, direction: interval, best: [0.4, 0.6]}
-    - id: d2
-      name_zh: 维二
-      name_en: D2
-      ahp: [[1, "1/2"], [2, 1]]
-      indicators:
-        - {id: d, name_zh: 丁, name_en: D, unit: u}
-        - {id: e, name_zh: 戊, name_en: E, unit: u}
-"""
 N_UNITS, YEARS = 9, (2020, 2021, 2022, 2023)
 
 
 def _framework(interval: bool) -> Framework:
-    text = FW if interval else FW.replace("direction: interval, best: [0.4, 0.6]", "direction: positive")
+    text = SYNTH if interval else SYNTH.replace("direction: interval, best: [0.4, 0.6]", "direction: positive")
     return Framework(parse_framework_text(text, "test.yaml"))
 
 
