@@ -415,8 +415,11 @@ class Pipeline:
             sub[node] = np.einsum("...rk,...k->...r", M, w)
         return self._down(local, Z.shape[:-2])
 
-    def leaf_weights(self, Z: FloatArray, X: FloatArray, bad: NDArray[np.bool_]) -> FloatArray:
-        """Indicator weights (*B, m) of the settings' weighting (not per-cross-section)."""
+    def leaf_weights(self, Z: FloatArray, X: FloatArray, bad: NDArray[np.bool_],
+                     info: dict[str, Any] | None = None) -> FloatArray:
+        """Indicator weights (*B, m) of the settings' weighting (not per-cross-section); the combination's
+        coefficients go to ``info``."""
+        info = {} if info is None else info
         s = self.settings
         if s.weighting == "ahp":
             return np.broadcast_to(self.subjective, (*Z.shape[:-2], len(self.ids))).copy()  # type: ignore[arg-type]
@@ -428,20 +431,20 @@ class Pipeline:
                 raise MethodError("combined weights: no indicator has both a subjective and an objective weight")
             bad |= b
             if not coef or Z.ndim > 2:
-                self.info["combined"] = {"how": s.combine, "objective": s.objective, "subjective": "ahp"}
+                info["combined"] = {"how": s.combine, "objective": s.objective, "subjective": "ahp"}
             else:
-                self.info["combined"] = {"how": s.combine, "objective": s.objective, "subjective": "ahp",
+                info["combined"] = {"how": s.combine, "objective": s.objective, "subjective": "ahp",
                                          **{k: float(v) for k, v in coef.items() if not k.startswith("raw")}}
             return w
         if s.tree == "hierarchical":
             return self._tree_objective(s.weighting, Z, X, bad)
         return self._objective(s.weighting, Z, X, bad)
 
-    def weights(self, Z: FloatArray, X: FloatArray, layout: Layout, bad: NDArray[np.bool_]
-                ) -> tuple[FloatArray, FloatArray | None]:
+    def weights(self, Z: FloatArray, X: FloatArray, layout: Layout, bad: NDArray[np.bool_],
+                info: dict[str, Any] | None = None) -> tuple[FloatArray, FloatArray | None]:
         """(leaf weights (*B, m), per-year weights (*B, T, m) or None)."""
         if not self.weighting.per_year:
-            return self.leaf_weights(Z, X, bad), None
+            return self.leaf_weights(Z, X, bad, info), None
         per = []
         for t, g in enumerate(layout.blocks):
             per.append(self._objective(self.settings.weighting, Z[..., g, :], X[..., g, :], bad,
@@ -503,7 +506,8 @@ class Pipeline:
             params = self.normalize_params(X, layout)
             self._check_params(params, layout, bad)
             Z = self.apply(X, layout, params)
-            w, W_year = self.weights(Z, X, layout, bad)
+            info = dict(self.info)  # the AHP consistency ratios of the framework, then this fit's coefficients
+            w, W_year = self.weights(Z, X, layout, bad, info)
             scores, refs = self.aggregate_all(Z, layout, w, W_year, bad=bad)
         bad |= ~np.isfinite(scores[self.framework.target.id]).all(axis=-1)
-        return Fit(self, layout, params, w, W_year, refs, Z, scores, bad, dict(self.info))
+        return Fit(self, layout, params, w, W_year, refs, Z, scores, bad, info)
