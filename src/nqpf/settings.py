@@ -82,8 +82,6 @@ class MeasureSettings(BaseModel):
             return cls(**kw)
         except ValidationError as exc:
             raise NqpfError(_message(exc)) from None
-        except NqpfError:
-            raise
 
     def replace(self, **kw: Any) -> MeasureSettings:
         """A copy with some settings changed (validated)."""
