@@ -26,7 +26,7 @@ This module imports nothing from the study runner or the report; they import it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +39,9 @@ from nqpf.core.interface import Result
 from nqpf.core.registry import Registry
 
 if TYPE_CHECKING:
+    from libpysal.weights import W
+
+    from nqpf.core.groups import Grouping
     from nqpf.core.panel import Panel
     from nqpf.result import IndexResult
 
@@ -66,14 +69,25 @@ class StudyContext(Protocol):
     ``index(name, role)`` returns ``(name, IndexResult)``: the named index, or the study's first index
     with that role (nqpf, hqd, other); the runner records which indices each analysis used.
     ``indices(role)`` lists the names of the indices with a role, in study order.
+    ``weights(spec, units)`` gives the spatial weights a study-file value asks for (a ``[weights.*]``
+    label or a kind, :func:`nqpf.geo.weights.build_weights`); ``groups(spec, units)`` the
+    :class:`~nqpf.core.groups.Grouping` (a ``[groups.*]`` label, a builtin set, an inline table or None
+    for the kind's default); ``kind`` is the unit kind of the panel (``nqpf.core.units.UNIT_KINDS``).
     """
 
     panel: Panel
     results: Mapping[str, IndexResult]
 
+    @property
+    def kind(self) -> str: ...
+
     def index(self, name: str | None = None, role: str = "nqpf") -> tuple[str, IndexResult]: ...
 
     def indices(self, role: str) -> list[str]: ...
+
+    def weights(self, spec: Any, units: Sequence[str]) -> W: ...
+
+    def groups(self, spec: Any, units: Sequence[str]) -> Grouping: ...
 
 
 @dataclass(frozen=True)

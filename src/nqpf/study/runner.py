@@ -9,22 +9,25 @@ options; the runner records which indices it used and names its tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from libpysal.weights import W
 
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
 from nqpf.core.errors import NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
+from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.interface import Result
 from nqpf.core.panel import Panel, read_panel
 from nqpf.core.provenance import Provenance
 from nqpf.datasets import load_dataset
+from nqpf.geo.weights import build_weights
 from nqpf.measure import measure
 from nqpf.result import IndexResult
 from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
@@ -99,6 +102,23 @@ class RunContext:
     panel: Panel
     results: Mapping[str, IndexResult]
     used: list[str] = field(default_factory=list)
+    #: the study file's folder (relative paths of weights, groups and geography files)
+    base: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        """The unit kind of the panel (province, city, county, firm, country, other)."""
+        return self.panel.kind
+
+    def weights(self, spec: Any, units: Sequence[str]) -> W:
+        """The spatial weights for a study-file value (a [weights.*] label or a kind) over ``units``."""
+        return build_weights(spec, units, kind=self.kind, panel=self.panel, named=self.spec.weights,
+                             geography=self.spec.geography, base=self.base)
+
+    def groups(self, spec: Any, units: Sequence[str]) -> Grouping:
+        """The grouping for a study-file value (a [groups.*] label, a builtin set, a table, None: default)."""
+        return resolve_groups(spec, units, kind=self.kind, panel=self.panel, named=self.spec.groups,
+                              base=self.base)
 
     def indices(self, role: str) -> list[str]:
         """Names of the indices with a role (nqpf, hqd, other), in study order."""
@@ -184,7 +204,7 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
     for label, entry, opts in requested:
         is_model = label != entry.name or label in spec.models
         say(f"{'model' if is_model else 'analysis'}: {label}")
-        ctx = RunContext(spec, panel, results)
+        ctx = RunContext(spec, panel, results, base=base)
         section = f"[models.{label}]" if is_model else f"[analyses.{label}]"
         try:
             res = entry.run(ctx, opts)

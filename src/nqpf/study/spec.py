@@ -10,8 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from nqpf.core.cleaning import CleanSpec
 from nqpf.core.errors import StudyError
+from nqpf.core.groups import GroupsSpec
 from nqpf.core.paths import PACKAGE_DIR
+from nqpf.geo.geometry import GeographySpec
+from nqpf.geo.weights import WeightsSpec
 from nqpf.settings import MeasureSettings
 
 __all__ = ["DEFAULT_STUDY", "DataSpec", "IndexSpec", "OutputSpec", "StudySpec", "bundled_studies", "load_study"]
@@ -32,6 +36,15 @@ class DataSpec(_Strict):
     year: str | None = None
     layout: Literal["auto", "long", "wide"] = "auto"
     kind: str | None = None
+    #: the sheet of a workbook to read (name or 0-based position); None: every data sheet
+    sheet: str | int | None = None
+    #: spelling → the name used in the panel (苏州 = "苏州市"), applied before units are matched
+    rename: dict[str, str] = Field(default_factory=dict)
+    #: a CSV ``from,to`` with more renames
+    rename_file: str | None = None
+    #: text columns kept as labels (industry, province …), not indicators
+    labels: list[str] = Field(default_factory=list)
+    clean: CleanSpec = Field(default_factory=CleanSpec)
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
@@ -77,6 +90,9 @@ class StudySpec(_Strict):
     index: list[IndexSpec]
     analyses: dict[str, dict[str, Any]] = Field(default_factory=dict)
     models: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    weights: dict[str, WeightsSpec] = Field(default_factory=dict)
+    groups: dict[str, GroupsSpec] = Field(default_factory=dict)
+    geography: GeographySpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")
