@@ -482,7 +482,7 @@ def test_study_file_options_are_validated():
     bad = spec.model_copy(update={"analyses": {}, "models": {"m": {"model": "spatial_panel", "model_kind": "sdm"}}})
     with pytest.raises(StudyError, match="unknown option 'model_kind'"):
         run_study(bad, source)
-    bad = spec.model_copy(update={"analyses": {}, "models": {"m": {"model": "spatial_panel", "effects": "random"}}})
+    bad = spec.model_copy(update={"analyses": {}, "models": {"m": {"model": "spatial_panel", "effects": "randomly"}}})
     with pytest.raises(StudyError, match="effects"):
         run_study(bad, source)
 

@@ -281,6 +281,8 @@ _ALL = [
     _r("debarsy2010", "article", ("Debarsy, Nicolas", "Ertur, Cem"), 2010,
        "Testing for spatial autocorrelation in a fixed effects panel data model",
        "Regional Science and Urban Economics", volume="40", number="6", pages="453--470"),
+    _r("hausman1978", "article", ("Hausman, Jerry A.",), 1978, "Specification tests in econometrics",
+       "Econometrica", volume="46", number="6", pages="1251--1271", doi="10.2307/1913827"),
     # ---------------------------------------------------------------- software
     _r("nqpf", "manual", ("nqpf developers",), 2026,
        "nqpf: measuring and analysing new quality productive forces and high-quality development",

@@ -66,6 +66,7 @@ __all__ = [
     "SpatialPanelResult",
     "SpatialRobustnessResult",
     "fit_spatial_panel",
+    "hausman_test",
     "lm_tests",
     "spatial_effects",
     "spatial_panel",
@@ -74,11 +75,12 @@ __all__ = [
 ]
 
 MODELS = ("sar", "sem", "sdm")
-EFFECTS = ("unit", "time", "twoway", "none")
+EFFECTS = ("unit", "time", "twoway", "none", "random")
 MODEL_NAMES = {"sar": ("空间滞后模型 SAR", "SAR"), "sem": ("空间误差模型 SEM", "SEM"),
                "sdm": ("空间杜宾模型 SDM", "SDM")}
 EFFECT_NAMES = {"unit": ("个体固定效应", "unit FE"), "time": ("时间固定效应", "time FE"),
-                "twoway": ("双向固定效应", "two-way FE"), "none": ("混合（无固定效应）", "pooled")}
+                "twoway": ("双向固定效应", "two-way FE"), "none": ("混合（无固定效应）", "pooled"),
+                "random": ("个体随机效应", "unit random effects")}
 WEIGHT_NAMES_ZH = {"contiguity": "邻接", "knn": "k 近邻", "inverse_distance": "反距离", "user": "自定义"}
 _EFFECT_KINDS = ("direct", "indirect", "total")
 _EFFECT_WORDS = {"direct": ("直接效应", "direct"), "indirect": ("间接效应（溢出）", "indirect (spillover)"),
@@ -274,7 +276,8 @@ class SpatialFit:
         """
         labels: dict[str, tuple[str, str]] = {"rho": ("ρ（W·y）", "ρ (W·y)"), "lambda": ("λ（W·u）", "λ (W·u)")}
         labels.update({f"W·{x}": (f"W·{x}", f"W·{x}") for x in self.x_names})
-        own = [self.spatial, *self.x_names, *[f"W·{x}" for x in self.wx_names]]
+        const = ["const"] if "const" in self.params.index else []
+        own = [self.spatial, *self.x_names, *[f"W·{x}" for x in self.wx_names], *const]
         order = list(order) if order is not None else own
         p, se = self.params.reindex(order), self.std_errors.reindex(order)
         ly = "yes" if self.lee_yu and self.effects != "none" else "no"
@@ -283,7 +286,9 @@ class SpatialFit:
             tstats=p / se, nobs=self.n * self.t,
             stats={"R2": self.r2, "corr2": self.corr2, "log-likelihood": self.loglik},
             rows={"σ²": f"{self.params['sigma2']:.4g}",
-                  "unit FE": "yes" if self.effects in ("unit", "twoway") else "no",
+                  **({"σ_μ²": f"{self.params['sigma2_mu']:.4g}"} if self.effects == "random" else {}),
+                  "unit FE": "yes" if self.effects in ("unit", "twoway") else "random" if self.effects == "random"
+                  else "no",
                   "year FE": "yes" if self.effects in ("time", "twoway") else "no", "Lee–Yu": ly},
             dependent=dependent, labels=labels)
 
@@ -316,6 +321,25 @@ def _counts(n: int, t: int, effects: str, lee_yu: bool) -> tuple[int, int, bool]
     t_eff = t - 1 if effects in ("unit", "twoway") else t
     n_eff = n - 1 if effects in ("time", "twoway") else n
     return t_eff, n_eff, effects in ("time", "twoway")
+
+
+def _open_bounds(spec: _Spectrum) -> tuple[float, float]:
+    """The stationary interval of ρ (λ), pulled in by a hair so that ln|I − ρW| stays finite."""
+    lo, hi = spec.bounds
+    return lo + 1e-7 * abs(lo), hi - 1e-7 * abs(hi)
+
+
+def _line_search(negll: Any, lo: float, hi: float, points: int = 41, xatol: float = 1e-10) -> float:
+    """The minimiser of a smooth one-parameter negative log-likelihood on (lo, hi).
+
+    The concentrated likelihoods here are smooth and (in practice) unimodal: a grid of ``points`` guards against
+    a second local optimum, then bounded Brent refines between the grid neighbours of the best point.
+    """
+    grid = np.linspace(lo, hi, points)[1:-1]
+    vals = np.array([negll(g) for g in grid])
+    j = int(np.argmin(vals))
+    a, b = grid[max(j - 1, 0)] if j > 0 else lo, grid[min(j + 1, len(grid) - 1)] if j < len(grid) - 1 else hi
+    return float(optimize.minimize_scalar(negll, bounds=(a, b), method="bounded", options={"xatol": xatol}).x)
 
 
 def fit_spatial_panel(y: np.ndarray, x: np.ndarray, w: np.ndarray, model: str = "sdm", effects: str = "twoway",
@@ -371,6 +395,8 @@ def _fit(y: Any, x: Any, w: Any, model: str, effects: str, lee_yu: bool, x_names
     if len(names) != k:
         raise DataError(f"{len(names)} names for {k} regressors")
     spec = spectrum or _Spectrum.of(w)
+    if effects == "random":
+        return _fit_random(y, x, w, model, names, spec)
     if lee_yu and effects in ("time", "twoway") and not spec.row_stochastic:
         raise MethodError("the Lee & Yu transformation with time effects needs row-standardised weights "
                           "(rows summing to one); standardise W or set lee_yu=False")
@@ -384,8 +410,7 @@ def _fit(y: Any, x: Any, w: Any, model: str, effects: str, lee_yu: bool, x_names
     if np.linalg.matrix_rank(ztz) < kz:
         raise DataError("the regressors are collinear after removing the fixed effects (a regressor constant "
                         "within units or years, or W·x duplicating x); drop one")
-    lo, hi = spec.bounds
-    lo, hi = lo + 1e-7 * abs(lo), hi - 1e-7 * abs(hi)
+    lo, hi = _open_bounds(spec)
 
     if model in ("sar", "sdm"):
         b0 = np.linalg.solve(ztz, z.T @ yd)
@@ -410,14 +435,7 @@ def _fit(y: Any, x: Any, w: Any, model: str, effects: str, lee_yu: bool, x_names
         def negll(r: float) -> float:
             return 0.5 * n_eff * np.log(sem_beta(r)[1]) - t_eff * spec.logdet(r, drop_unit)
 
-    # the concentrated likelihood is smooth and (in practice) unimodal on (lo, hi): bounded Brent, then a
-    # grid check guards against a second local optimum
-    grid = np.linspace(lo, hi, 41)[1:-1]
-    vals = np.array([negll(g) for g in grid])
-    j = int(np.argmin(vals))
-    a, b = grid[max(j - 1, 0)] if j > 0 else lo, grid[min(j + 1, len(grid) - 1)] if j < len(grid) - 1 else hi
-    res = optimize.minimize_scalar(negll, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
-    r = float(res.x)
+    r = _line_search(negll, lo, hi)
     ldet = spec.logdet(r, drop_unit)
 
     if model in ("sar", "sdm"):
@@ -470,6 +488,227 @@ def _fit(y: Any, x: Any, w: Any, model: str, effects: str, lee_yu: bool, x_names
 # =============================================================================================
 # specification tests
 # =============================================================================================
+# ---------------------------------------------------------------------------------------------
+# random effects (Elhorst 2003, 2014 ch. 3)
+# ---------------------------------------------------------------------------------------------
+def _re_lag_loglik(theta: np.ndarray, y: np.ndarray, wy: np.ndarray, z: np.ndarray, spec: _Spectrum) -> float:
+    """Full log-likelihood of the SAR/SDM with unit random effects at θ = (β incl. constant, ρ, σ², σ_μ²).
+
+    With φ = σ²/(Tσ_μ² + σ²) and a* = a − (1 − √φ)ā_i (ā_i the unit's time mean):
+    ln L = −NT/2 ln(2πσ²) + N/2 ln φ + T ln|I − ρW| − e*'e*/(2σ²), e* = y* − ρ(Wy)* − Z*β.
+    """
+    t, n, kz = z.shape
+    beta, r, sig2, sig2_mu = theta[:kz], theta[kz], theta[kz + 1], theta[kz + 2]
+    if sig2 <= 0 or sig2_mu < 0:
+        return -np.inf
+    phi = sig2 / (t * sig2_mu + sig2)
+    sh = 1.0 - np.sqrt(phi)
+    e = y - r * wy - z @ beta
+    e = e - sh * e.mean(axis=0, keepdims=True)
+    return float(-0.5 * n * t * np.log(2 * np.pi * sig2) + 0.5 * n * np.log(phi) + t * spec.logdet(r)
+                 - (e * e).sum() / (2 * sig2))
+
+
+def _re_sem_parts(lam: float, ratio: float, w: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """For the SEM with random effects: (B'B, V⁻¹, ln|I + Tφ B'B|) with B = I − λW, φ = σ_μ²/σ²,
+    V = TφI + (B'B)⁻¹ (Elhorst 2003, eq. 20)."""
+    n = w.shape[0]
+    b = np.eye(n) - lam * w
+    btb = b.T @ b
+    vals, vecs = np.linalg.eigh(btb)
+    m = 1.0 + t * ratio * vals
+    vinv = (vecs * (vals / m)) @ vecs.T  # B'B (I + TφB'B)⁻¹: they share eigenvectors
+    return btb, vinv, float(np.sum(np.log(m)))
+
+
+def _re_sem_quad(e: np.ndarray, f: np.ndarray, btb: np.ndarray, vinv: np.ndarray) -> np.ndarray:
+    """e'Ω̃⁻¹f for (T, N, ...) arrays, Ω̃⁻¹ = J̄_T ⊗ V⁻¹ + E_T ⊗ B'B: T ē'V⁻¹f̄ + Σ_t (e_t − ē)'B'B(f_t − f̄)."""
+    t = e.shape[0]
+    eb, fb = e.mean(axis=0), f.mean(axis=0)
+    ed, fd = e - eb, f - fb
+    return t * np.tensordot(eb, vinv @ fb, axes=([0], [0])) + np.tensordot(
+        ed, np.einsum("ij,tj...->ti...", btb, fd), axes=([0, 1], [0, 1]))
+
+
+def _re_sem_loglik(theta: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.ndarray, spec: _Spectrum) -> float:
+    """Full log-likelihood of the SEM with unit random effects at θ = (β incl. constant, λ, σ², σ_μ²):
+    ln L = −NT/2 ln(2πσ²) − ½ ln|I + Tφ B'B| + T ln|B| − e'Ω̃⁻¹e/(2σ²), φ = σ_μ²/σ² (Elhorst 2003)."""
+    t, n, kz = z.shape
+    beta, lam, sig2, sig2_mu = theta[:kz], theta[kz], theta[kz + 1], theta[kz + 2]
+    if sig2 <= 0 or sig2_mu < 0:
+        return -np.inf
+    btb, vinv, logm = _re_sem_parts(lam, sig2_mu / sig2, w, t)
+    e = y - z @ beta
+    q = float(_re_sem_quad(e, e, btb, vinv))
+    return float(-0.5 * n * t * np.log(2 * np.pi * sig2) - 0.5 * logm + t * spec.logdet(lam) - q / (2 * sig2))
+
+
+def _hessian(f: Any, x0: np.ndarray) -> np.ndarray:
+    """The Hessian of a scalar function by central differences (steps relative to each coordinate)."""
+    k = len(x0)
+    h = 1e-4 * np.maximum(np.abs(x0), 1e-3 * (np.abs(x0).max() or 1.0))
+    out = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.zeros(k), np.zeros(k)
+            ei[i], ej[j] = h[i], h[j]
+            v = (f(x0 + ei + ej) - f(x0 + ei - ej) - f(x0 - ei + ej) + f(x0 - ei - ej)) / (4 * h[i] * h[j])
+            out[i, j] = out[j, i] = v
+    return out
+
+
+def _fit_random(y: np.ndarray, x: np.ndarray, w: np.ndarray, model: str, names: list[str],
+                spec: _Spectrum) -> SpatialFit:
+    """SAR, SEM or SDM with unit random effects and a constant, by maximum likelihood (Elhorst 2003, 2014).
+
+    SAR/SDM: the likelihood is concentrated in (ρ, φ) — β and σ² in closed form — and maximised by a line search
+    in ρ nested in a bounded search in ln φ. SEM: concentrated in (λ, φ = σ_μ²/σ²), GLS for β, maximised
+    jointly. The covariance is the inverse of the numerical Hessian of the full log-likelihood in
+    (β, ρ or λ, σ², σ_μ²).
+    """
+    t, n, _ = x.shape
+    zx = np.concatenate([x, _lag(w, x)], axis=2) if model == "sdm" else x
+    z = np.concatenate([np.ones((t, n, 1)), zx], axis=2)
+    kz = z.shape[2]
+    if np.linalg.matrix_rank(z.reshape(t * n, kz)) < kz:
+        raise DataError("the regressors are collinear with each other or with the constant (a constant regressor, "
+                        "or W·x duplicating x); drop one")
+    lo, hi = _open_bounds(spec)
+    nt = n * t
+    if model in ("sar", "sdm"):
+        wy = _lag(w, y)
+
+        def conc(phi: float) -> tuple[float, float, np.ndarray]:
+            sh = 1.0 - np.sqrt(phi)
+            zs = (z - sh * z.mean(axis=0, keepdims=True)).reshape(nt, kz)
+            ys = (y - sh * y.mean(axis=0, keepdims=True)).ravel()
+            yls = (wy - sh * wy.mean(axis=0, keepdims=True)).ravel()
+            b0, b1 = np.linalg.lstsq(zs, np.column_stack([ys, yls]), rcond=None)[0].T
+            e0, e1 = ys - zs @ b0, yls - zs @ b1
+            s00, s01, s11 = e0 @ e0, e0 @ e1, e1 @ e1
+
+            def negll(r: float) -> float:
+                return 0.5 * nt * np.log(s00 - 2 * r * s01 + r * r * s11) - t * spec.logdet(r)
+
+            r = _line_search(negll, lo, hi, points=21)
+            return float(negll(r) - 0.5 * n * np.log(phi)), r, b0 - r * b1
+
+        u = float(optimize.minimize_scalar(lambda v: conc(float(np.exp(v)))[0], bounds=(np.log(1e-8), 0.0),
+                                           method="bounded", options={"xatol": 1e-9}).x)
+        phi = float(np.exp(u))
+        _, r, beta = conc(phi)
+        sh = 1.0 - np.sqrt(phi)
+        e = y - r * wy - z @ beta
+        es = e - sh * e.mean(axis=0, keepdims=True)
+        sig2 = float((es * es).sum() / nt)
+        sig2_mu = sig2 * (1.0 / phi - 1.0) / t
+
+        def full(th: np.ndarray) -> float:
+            return _re_lag_loglik(th, y, wy, z, spec)
+    else:
+        def sem_beta(lam: float, ratio: float) -> tuple[np.ndarray, float, float]:
+            btb, vinv, logm = _re_sem_parts(lam, ratio, w, t)
+            xx = _re_sem_quad(z, z, btb, vinv)
+            xy = _re_sem_quad(z, y, btb, vinv)
+            b = np.linalg.solve(xx, xy)
+            e = y - z @ b
+            return b, float(_re_sem_quad(e, e, btb, vinv)), logm
+
+        def negll(v: np.ndarray) -> float:
+            lam, ratio = float(v[0]), float(np.exp(v[1]))
+            _, q, logm = sem_beta(lam, ratio)
+            return 0.5 * nt * np.log(q / nt) + 0.5 * logm - t * spec.logdet(lam)
+
+        best = None
+        for start in ((0.0, 0.0), (0.5 * hi, -2.0), (0.5 * hi, 2.0)):
+            res = optimize.minimize(negll, np.array(start), method="L-BFGS-B",
+                                    bounds=[(lo, hi), (np.log(1e-8), np.log(1e6))])
+            if best is None or res.fun < best.fun:
+                best = res
+        assert best is not None
+        r, ratio = float(best.x[0]), float(np.exp(best.x[1]))
+        beta, q, _ = sem_beta(r, ratio)
+        sig2 = q / nt
+        sig2_mu = ratio * sig2
+
+        def full(th: np.ndarray) -> float:
+            return _re_sem_loglik(th, y, z, w, spec)
+
+    theta = np.array([*beta, r, sig2, sig2_mu])
+    loglik = full(theta)
+    hess = _hessian(full, theta)
+    try:
+        cov = np.linalg.inv(-hess)
+    except np.linalg.LinAlgError:
+        raise MethodError("the information matrix is singular; the random-effects model is not identified on "
+                          "these data") from None
+    sp = "lambda" if model == "sem" else "rho"
+    wx = names if model == "sdm" else []
+    idx = ["const", *names, *[f"W·{v}" for v in wx], sp, "sigma2", "sigma2_mu"]
+    order = [sp, *idx[:-3], "sigma2", "sigma2_mu"]
+    params = pd.Series(theta, index=idx, dtype=float).loc[order]
+    cov_df = pd.DataFrame(cov, index=idx, columns=idx).loc[order, order]
+    if model == "sem":
+        pred = (z @ beta).ravel()
+        eps = _lag(np.eye(n) - r * w, y - z @ beta).ravel()
+    else:
+        pred = np.linalg.solve(np.eye(n) - r * w, (z @ beta).T).T.ravel()
+        eps = (y - r * _lag(w, y) - z @ beta).ravel()
+    yv = y.ravel()
+    sst = float(((yv - yv.mean()) ** 2).sum())
+    corr2 = float(np.corrcoef(yv, pred)[0, 1] ** 2) if np.std(pred) > 0 else np.nan
+    return SpatialFit(model=model, effects="random", lee_yu=False, params=params, cov=cov_df, loglik=float(loglik),
+                      r2=1.0 - float(eps @ eps) / sst if sst > 0 else np.nan, corr2=corr2, n=n, t=t, n_eff=nt,
+                      x_names=list(names), wx_names=wx, residuals=eps.reshape(t, n), spectrum=spec)
+
+
+def hausman_test(fe: SpatialFit, re: SpatialFit) -> pd.DataFrame:
+    """Hausman (1978) test of fixed against random unit effects (豪斯曼检验) for one spatial panel model.
+
+    H = d'(V_FE − V_RE)⁻¹d with d the difference of the coefficients both models share (ρ or λ, β, θ), χ² with
+    as many degrees of freedom as coefficients (Elhorst 2014, ch. 3). A large H rejects the random effects (the
+    unit effects are correlated with the regressors): use the fixed effects. In finite samples V_FE − V_RE
+    need not be positive definite; then (as Stata's ``hausman`` does) the statistic uses the generalised
+    inverse on the positive eigenvalues, the degrees of freedom are their number, and ``note`` says so.
+
+    Parameters
+    ----------
+    fe, re : the same model fitted with ``effects="unit"`` and ``effects="random"``.
+
+    Returns
+    -------
+    DataFrame with one row ``Hausman``: hypothesis, statistic, df, p_value, stars.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> w = weights_matrix(np.eye(10, k=1) + np.eye(10, k=-1), list("abcdefghij"))
+    >>> mu = rng.normal(size=10)
+    >>> x = rng.normal(size=(8, 10, 1)) + mu[None, :, None]   # x correlated with the unit effect
+    >>> y = np.stack([np.linalg.solve(np.eye(10) - 0.3 * w, x[t, :, 0] + mu + 0.3 * rng.normal(size=10))
+    ...               for t in range(8)])
+    >>> h = hausman_test(fit_spatial_panel(y, x, w, "sar", "unit"), fit_spatial_panel(y, x, w, "sar", "random"))
+    >>> bool(h.loc["Hausman", "p_value"] < 0.05)
+    True
+    """
+    if fe.model != re.model or fe.effects != "unit" or re.effects != "random":
+        raise MethodError("hausman_test compares the same model with effects='unit' (fe) and effects='random' (re)")
+    names = [fe.spatial, *fe.x_names, *[f"W·{v}" for v in fe.wx_names]]
+    d = (fe.params[names] - re.params[names]).to_numpy()
+    v = fe.cov.loc[names, names].to_numpy() - re.cov.loc[names, names].to_numpy()
+    vals, vecs = np.linalg.eigh((v + v.T) / 2)
+    keep = vals > 1e-10 * max(float(np.abs(vals).max()), 1e-300)
+    df = int(keep.sum())
+    proj = vecs[:, keep].T @ d
+    stat = float(np.sum(proj ** 2 / vals[keep])) if df else np.nan
+    p = float(stats.chi2.sf(stat, df)) if df else np.nan
+    note = "" if df == len(names) else (
+        f"V_FE − V_RE is not positive definite ({len(names) - df} of {len(names)} eigenvalues ≤ 0): the statistic "
+        "uses its positive part (a generalised inverse), df = the rest")
+    return pd.DataFrame({"hypothesis": ["random effects consistent"], "statistic": [stat], "df": [df],
+                         "p_value": [p], "stars": [stars(p)], "note": [note]}, index=pd.Index(["Hausman"], name="test"))
+
+
 def lm_tests(y: np.ndarray, x: np.ndarray, w: np.ndarray, effects: str = "twoway") -> pd.DataFrame:
     """LM lag, LM error and their robust versions (空间 LM 检验) on the fixed-effects OLS residuals.
 
@@ -779,8 +1018,9 @@ def _resolve_weights(w: Any, units: list[Any], knn: int) -> tuple[np.ndarray, st
 def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.DataFrame, w: Any = "contiguity",
                   model: str = "sdm", effects: str = "twoway",
                   controls: Sequence[str] | Mapping[str, str] | None = None, lee_yu: bool = True,
-                  draws: int = 1000, seed: Seed = 0, knn: int = 4, tests: bool = True) -> SpatialPanelResult:
-    """Spatial panel model (空间面板模型) of ``y`` on ``x`` with fixed effects, tests and effects.
+                  draws: int = 1000, seed: Seed = 0, knn: int = 4, tests: bool = True,
+                  hausman: bool = False) -> SpatialPanelResult:
+    """Spatial panel model (空间面板模型) of ``y`` on ``x`` with fixed or random effects, tests and effects.
 
     Elhorst (2003, 2014) maximum likelihood with the Lee & Yu (2010) correction; LM tests (Anselin et al. 1996;
     Elhorst 2014); LeSage & Pace (2009) effects with simulated inference. See :func:`fit_spatial_panel`.
@@ -795,11 +1035,13 @@ def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.Dat
         (N, N) array in the order of the units; row-standardised.
     model : "sar", "sem" or "sdm"; with tests=True the other two models are fitted as well (the SDM tests
         need them) and shown next to it.
-    effects : "unit", "time", "twoway" or "none".
+    effects : "unit", "time", "twoway" (fixed effects), "none" (pooled) or "random" (unit random effects with a
+        constant, Elhorst 2003).
     controls : more regressors: a list of columns/expressions or {name: expression}; they enter like x
         (and, in the SDM, with W·control) but the effects are reported for all.
     lee_yu : Lee & Yu (2010) transformation approach (default); draws, seed : the effects simulation;
-    knn : neighbours for w="knn".
+    knn : neighbours for w="knn"; hausman : also fit the model with the other kind of unit effects (random for
+        "unit", unit fixed for "random") and report the Hausman (1978) test (effects "unit" or "random" only).
 
     Returns
     -------
@@ -832,12 +1074,21 @@ def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.Dat
         spec = _Spectrum.of(wm)
         for m in (("sar", "sem", "sdm") if tests else (model,)):
             fits[m] = _fit(prep.y, prep.x, wm, m, effects, lee_yu, names, spec)
-        lm = lm_tests(prep.y, prep.x, wm, effects) if tests else None
+        # LM tests on the OLS residuals of the matching non-spatial model (pooled OLS for random effects)
+        lm = lm_tests(prep.y, prep.x, wm, "none" if effects == "random" else effects) if tests else None
         sdm_t = _sdm_tests(fits["sdm"], fits.get("sar"), fits.get("sem")) if "sdm" in fits else None
         eff = spatial_effects(fits[model], draws=draws, seed=seed, spectrum=spec)
+        haus, other = None, None
+        if hausman:
+            if effects not in ("unit", "random"):
+                raise MethodError(f"the Hausman test compares unit fixed and random effects; effects={effects!r} "
+                                  "is neither (use effects='unit' or 'random')")
+            other = _fit(prep.y, prep.x, wm, model, "random" if effects == "unit" else "unit", lee_yu, names, spec)
+            fe, re = (fits[model], other) if effects == "unit" else (other, fits[model])
+            haus = hausman_test(fe, re)
     return SpatialPanelResult(model=model, fits=fits, effects=eff, lm=lm, sdm_tests=sdm_t, y_name=prep.y_name,
                               x_names=prep.x_names, controls=prep.controls, units=prep.units, years=prep.years,
-                              weights=wname, draws=draws, notes=prep.notes, w=wm)
+                              weights=wname, draws=draws, notes=prep.notes, w=wm, hausman=haus, other=other)
 
 
 def spatial_panel_robustness(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.DataFrame,
@@ -888,7 +1139,8 @@ def _row_order(fits: Sequence[SpatialFit]) -> list[str]:
     sp = [s for s in ("rho", "lambda") if any(f.spatial == s for f in fits)]
     xs = list(dict.fromkeys(v for f in fits for v in f.x_names))
     wx = list(dict.fromkeys(f"W·{v}" for f in fits for v in f.wx_names))
-    return [*sp, *xs, *wx]
+    const = ["const"] if any("const" in f.params.index for f in fits) else []
+    return [*sp, *xs, *wx, *const]
 
 
 def _sig_words(p: float, lang: str) -> str:
@@ -904,7 +1156,8 @@ _TEST_NAMES = {"LM_lag": ("LM 滞后", "LM lag"), "robust_LM_lag": ("稳健 LM �
                "LR_SAR": ("LR（SDM vs SAR）", "LR (SDM vs SAR)"),
                "Wald_SAR": ("Wald（SDM vs SAR）", "Wald (SDM vs SAR)"),
                "LR_SEM": ("LR（SDM vs SEM）", "LR (SDM vs SEM)"),
-               "Wald_SEM": ("Wald（SDM vs SEM）", "Wald (SDM vs SEM)")}
+               "Wald_SEM": ("Wald（SDM vs SEM）", "Wald (SDM vs SEM)"),
+               "Hausman": ("Hausman（固定效应 vs 随机效应）", "Hausman (fixed vs random effects)")}
 
 
 def _effects_figure(effects: pd.DataFrame, lang: str, title: str = "") -> Any:
@@ -991,6 +1244,9 @@ class SpatialPanelResult(ModelResult):
     notes: list[str] = field(default_factory=list)
     w: np.ndarray | None = field(default=None, repr=False)
     robustness: SpatialRobustnessResult | None = None
+    #: the Hausman test of unit fixed against random effects, and the model with the other effects
+    hausman: pd.DataFrame | None = None
+    other: SpatialFit | None = None
 
     @property
     def fit(self) -> SpatialFit:
@@ -1022,7 +1278,8 @@ class SpatialPanelResult(ModelResult):
 
     def tests(self) -> pd.DataFrame:
         """The specification tests in the order they are reported: LM, robust LM, then LR/Wald of the SDM."""
-        parts = [df.drop(columns="hypothesis", errors="ignore") for df in (self.lm, self.sdm_tests) if df is not None]
+        parts = [df.drop(columns=["hypothesis", "note"], errors="ignore")
+                 for df in (self.lm, self.sdm_tests, self.hausman) if df is not None]
         return pd.concat(parts).rename_axis("test") if parts else pd.DataFrame()
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -1109,6 +1366,19 @@ class SpatialPanelResult(ModelResult):
                                f"(Wald {num(wald['statistic'], 2)}, p = {num(wald['p_value'], 3)}): "
                                + (f"the SDM does not simplify to the {alt}." if q < 0.05 else
                                   f"the restriction is not rejected, so the SDM may simplify to the {alt}."))
+        if self.hausman is not None:
+            h = self.hausman.loc["Hausman"]
+            hs, hp, hdf = float(h["statistic"]), float(h["p_value"]), int(h["df"])
+            fe_ok = bool(hp < 0.05)
+            if zh:
+                out.append(f"Hausman 检验 = {num(hs, 2)}（自由度 {hdf}），p = {num(hp, 3)}："
+                           + ("拒绝随机效应的原假设（个体效应与解释变量相关），应采用固定效应。" if fe_ok else
+                              "不能拒绝随机效应的原假设，随机效应估计一致且更有效。"))
+            else:
+                out.append(f"Hausman test = {num(hs, 2)} (df {hdf}), p = {num(hp, 3)}: "
+                           + ("random effects are rejected (the unit effects are correlated with the regressors), "
+                              "so the fixed-effects model is used." if fe_ok else
+                              "random effects are not rejected; they are consistent and more efficient."))
         e = self.effects.set_index(["variable", "effect"])
         for v in self.x_names:
             d, ind, tot = (e.loc[(v, k)] for k in _EFFECT_KINDS)
@@ -1244,7 +1514,8 @@ class SpatialPanelOptions(Options):
     y : an index name or a panel column / expression (default: the study's hqd index); x : index names or
     expressions (default: the study's nqpf index); controls : expressions, or {name = expression};
     kind : sar, sem, sdm (``model`` itself names the registry entry, "spatial_panel"); effects : unit, time,
-    twoway; weights : contiguity, knn, inverse_distance (+ knn);
+    twoway (fixed effects) or random (unit random effects); hausman : also fit the other kind of unit effects
+    and report the Hausman test (effects unit or random); weights : contiguity, knn, inverse_distance (+ knn);
     lee_yu : the Lee & Yu (2010) correction; draws, seed : the effects simulation; robustness : other weight
     kinds to re-estimate the model with (one extra table).
     """
@@ -1253,7 +1524,8 @@ class SpatialPanelOptions(Options):
     x: str | list[str] | None = None
     controls: list[str] | dict[str, str] | None = None
     kind: Literal["sar", "sem", "sdm"] = "sdm"
-    effects: Literal["unit", "time", "twoway"] = "twoway"
+    effects: Literal["unit", "time", "twoway", "random"] = "twoway"
+    hausman: bool = False
     weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
     knn: int = 4
     lee_yu: bool = True
@@ -1262,7 +1534,7 @@ class SpatialPanelOptions(Options):
     robustness: tuple[Literal["contiguity", "knn", "inverse_distance"], ...] = ()
 
 
-REFS = ("elhorst2003", "elhorst2014", "leeyu2010", "lesage2009", "anselin1996", "debarsy2010")
+REFS = ("elhorst2003", "elhorst2014", "leeyu2010", "lesage2009", "anselin1996", "debarsy2010", "hausman1978")
 
 
 def _methods(res: SpatialPanelResult, opts: SpatialPanelOptions, lang: str) -> str:
@@ -1279,11 +1551,25 @@ def _methods(res: SpatialPanelResult, opts: SpatialPanelOptions, lang: str) -> s
     corr = {"unit": ("仅改变 $\\sigma^2$（乘以 $T/(T-1)$）", "changes $\\sigma^2$ only (times $T/(T-1)$)"),
             "time": ("改变 $\\rho$、$\\beta$ 与 $\\sigma^2$", "changes $\\rho$, $\\beta$ and $\\sigma^2$"),
             "twoway": ("改变 $\\rho$、$\\beta$ 与 $\\sigma^2$", "changes $\\rho$, $\\beta$ and $\\sigma^2$"),
-            "none": ("", "")}[f.effects][i]
+            "none": ("", ""), "random": ("", "")}[f.effects][i]
+    hc = cite(("hausman1978",), lang)
+    if f.effects == "random":
+        re_txt = ("个体效应设为随机效应（$\\mu_i\\sim N(0,\\sigma_\\mu^2)$，含常数项），似然按 Elhorst 的随机效应"
+                  f"变换 $a^*_{{it}}=a_{{it}}-(1-\\sqrt{{\\phi}})\\bar a_i$ 集中于空间参数与 $\\phi${c}，"
+                  "协方差取完整对数似然数值 Hessian 之逆。" if lang == "zh" else
+                  "The unit effects are random ($\\mu_i\\sim N(0,\\sigma_\\mu^2)$, with a constant); the likelihood "
+                  "is concentrated in the spatial parameter and $\\phi$ through Elhorst's transformation "
+                  f"$a^*_{{it}}=a_{{it}}-(1-\\sqrt{{\\phi}})\\bar a_i${c}, and the covariance is the inverse "
+                  "numerical Hessian of the full log-likelihood. ")
+    else:
+        re_txt = ""
+    if res.hausman is not None:
+        re_txt += (f"以 Hausman 检验{hc}比较个体固定效应与随机效应。" if lang == "zh" else
+                   f"A Hausman test{hc} compares unit fixed with random effects. ")
     if lang == "zh":
         return (f"空间面板模型采用{MODEL_NAMES[res.model][0]}，{EFFECT_NAMES[f.effects][0]}：{eq}，"
                 f"以去均值数据的极大似然估计{c}：集中对数似然仅含空间参数，$\\ln|I-\\rho W|$ 由 $W$ 的特征值一次算出，"
-                "渐近方差取信息矩阵之逆。"
+                "渐近方差取信息矩阵之逆。" + re_txt
                 + (f"采用 Lee 与 Yu 的变换法修正固定效应带来的偏误{ly}，{corr}。" if f.lee_yu else "")
                 + f"空间权重为{WEIGHT_NAMES_ZH.get(res.weights, res.weights)}矩阵（行标准化）。"
                 f"模型选择先报告固定效应 OLS 残差的 LM 与稳健 LM 检验{lm}，"
@@ -1293,7 +1579,7 @@ def _methods(res: SpatialPanelResult, opts: SpatialPanelOptions, lang: str) -> s
     return (f"The spatial panel model is the {MODEL_NAMES[res.model][1]} with {EFFECT_NAMES[f.effects][1]}, {eq}, "
             f"estimated by maximum likelihood on the demeaned data{c}: the likelihood is concentrated in the spatial "
             "parameter, $\\ln|I-\\rho W|$ is computed once from the eigenvalues of $W$, and the asymptotic variance "
-            "is the inverse information matrix. "
+            "is the inverse information matrix. " + re_txt
             + (f"The Lee & Yu transformation approach corrects the bias from the fixed effects{ly}; it {corr}. "
                if f.lee_yu else "")
             + f"The weights are {res.weights} weights (row-standardised). The LM and robust LM tests on the "
@@ -1320,7 +1606,8 @@ def _study_spatial_panel(ctx: StudyContext, opts: SpatialPanelOptions) -> Spatia
     xs = opts.x if isinstance(opts.x, list) else [opts.x]
     x = pd.concat([_resolve(ctx, v, "nqpf") for v in xs], axis=1)
     res = spatial_panel(ctx.panel.data, y, x, w=opts.weights, model=opts.kind, effects=opts.effects,
-                        controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed, knn=opts.knn)
+                        controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed, knn=opts.knn,
+                        hausman=opts.hausman)
     extra = [k for k in opts.robustness if k != opts.weights]
     if extra:
         res.robustness = spatial_panel_robustness(
