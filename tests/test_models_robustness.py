@@ -120,3 +120,19 @@ def test_robustness_from_a_study_file_with_a_re_measured_index():
     assert r.specs.loc[4, "description"] == "alternative index: nqpf[weighting=critic]"
     assert r.iv is not None and r.iv.instruments == ["L.nqpf"]
     assert "Stock" in run.records["rob"].spec.methods(r, run.records["rob"].options, "en")
+
+
+def test_stock_yogo_tables_spot_values():
+    """Stock & Yogo (2005) Tables 5.1/5.2 (one endogenous regressor), values checked against the printed tables:
+    K=1 size 10 % = 16.38; K=5 size 20 % = 10.98; K=10 size 25 % = 11.65; K=3 bias 5 % = 13.91; K=10 bias 30 % = 4.86.
+    """
+    from nqpf.models.robustness import STOCK_YOGO_BIAS
+
+    assert STOCK_YOGO_SIZE[5][2] == 10.98 and STOCK_YOGO_SIZE[10][3] == 11.65
+    assert STOCK_YOGO_BIAS[3][0] == 13.91 and STOCK_YOGO_BIAS[10][3] == 4.86
+    # the critical values rise with the number of instruments (size) and fall with the tolerance
+    for table in (STOCK_YOGO_SIZE, STOCK_YOGO_BIAS):
+        for row in table.values():
+            assert list(row) == sorted(row, reverse=True)
+    sizes = [STOCK_YOGO_SIZE[k][0] for k in sorted(STOCK_YOGO_SIZE)]
+    assert sizes == sorted(sizes)
