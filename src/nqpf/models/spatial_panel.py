@@ -681,14 +681,14 @@ def hausman_test(fe: SpatialFit, re: SpatialFit) -> pd.DataFrame:
 
     Examples
     --------
-    >>> rng = np.random.default_rng(3)
-    >>> w = weights_matrix(np.eye(10, k=1) + np.eye(10, k=-1), list("abcdefghij"))
-    >>> mu = rng.normal(size=10)
-    >>> x = rng.normal(size=(8, 10, 1)) + mu[None, :, None]   # x correlated with the unit effect
-    >>> y = np.stack([np.linalg.solve(np.eye(10) - 0.3 * w, x[t, :, 0] + mu + 0.3 * rng.normal(size=10))
-    ...               for t in range(8)])
+    >>> rng = np.random.default_rng(1)
+    >>> w = weights_matrix(np.eye(20, k=1) + np.eye(20, k=-1), [f"u{i}" for i in range(20)])
+    >>> mu = rng.normal(scale=0.5, size=20)
+    >>> x = rng.normal(size=(6, 20, 1)) + 2 * mu[None, :, None]   # x correlated with the unit effect
+    >>> y = np.stack([np.linalg.solve(np.eye(20) - 0.3 * w, x[t, :, 0] + mu + rng.normal(size=20))
+    ...               for t in range(6)])
     >>> h = hausman_test(fit_spatial_panel(y, x, w, "sar", "unit"), fit_spatial_panel(y, x, w, "sar", "random"))
-    >>> bool(h.loc["Hausman", "p_value"] < 0.05)
+    >>> bool(h.loc["Hausman", "p_value"] < 0.01)
     True
     """
     if fe.model != re.model or fe.effects != "unit" or re.effects != "random":
