@@ -160,30 +160,44 @@ def handle_missing(
 
 
 def interpolate_within_span(data: pd.DataFrame, provenance: Provenance) -> pd.DataFrame:
-    """Linear interpolation in the calendar year within each unit's observed span."""
+    """Linear interpolation in the calendar year within each unit's observed span (never extrapolated).
+
+    Vectorised on a year × unit matrix per indicator (for every empty cell the nearest observed years before and
+    after it in the same unit), so the cost grows with the cells, not with units × rows. Every filled cell is
+    recorded in ``provenance``.
+    """
+    empty = data.isna().to_numpy()
     out = data.copy()
-    units = data.index.get_level_values("unit")
-    for col in data.columns:
-        empty = data[col].isna().to_numpy()
-        if not empty.any():
+    if not empty.any():
+        return out
+    ucode, _units = pd.factorize(data.index.get_level_values("unit"))
+    yvals = data.index.get_level_values("year").to_numpy(dtype=float)
+    years = np.unique(yvals)
+    ycode = np.searchsorted(years, yvals)
+    n_t, n_u = len(years), int(ucode.max()) + 1
+    steps = np.arange(n_t)[:, None]
+    for j, col in enumerate(data.columns):
+        if not empty[:, j].any():
             continue
-        for unit in dict.fromkeys(units[empty]):
-            s = data[col][units == unit]
-            if s.notna().sum() < 2:
-                continue
-            years = s.index.get_level_values("year").to_numpy(dtype=float)
-            vals = s.to_numpy(dtype=float)
-            have = ~np.isnan(vals)
-            inside = (~have) & (years > years[have].min()) & (years < years[have].max())
-            if not inside.any():
-                continue
-            order = np.argsort(years[have], kind="stable")  # np.interp needs increasing years
-            filled = np.interp(years[inside], years[have][order], vals[have][order])
-            idx = s.index[inside]
-            out.loc[idx, col] = filled
-            for (u, y), v in zip(idx, filled, strict=True):
-                provenance.record_cell("imputed", u, int(y), str(col), None, float(v),
-                                       "linear interpolation between the unit's neighbouring years")
+        m = np.full((n_t, n_u), np.nan)
+        m[ycode, ucode] = data[col].to_numpy(dtype=float)
+        have = ~np.isnan(m)
+        prev = np.maximum.accumulate(np.where(have, steps, -1), axis=0)
+        nxt = np.minimum.accumulate(np.where(have, steps, n_t)[::-1], axis=0)[::-1]
+        rows = np.flatnonzero(empty[:, j])
+        t, u = ycode[rows], ucode[rows]
+        p, q = prev[t, u], nxt[t, u]
+        inside = (p >= 0) & (q < n_t)
+        if not inside.any():
+            continue
+        rows, t, u, p, q = rows[inside], t[inside], u[inside], p[inside], q[inside]
+        y0, y1 = years[p], years[q]
+        v = m[p, u] + (m[q, u] - m[p, u]) * (years[t] - y0) / (y1 - y0)
+        out.iloc[rows, j] = v
+        for r, val in zip(rows, v, strict=True):
+            unit, year = data.index[r]
+            provenance.record_cell("imputed", unit, int(year), str(col), None, float(val),
+                                   "linear interpolation between the unit's neighbouring years")
     return out
 
 
