@@ -195,13 +195,19 @@ def gap_hint(values: pd.DataFrame) -> str:
     empty = values.isna()
     units = list(dict.fromkeys(values.index.get_level_values("unit")))
     gappy = list(dict.fromkeys(empty.any(axis=1)[lambda s: s].index.get_level_values("unit")))
+    have = values.notna().groupby(level="unit").any()  # unit × column: any value at all
     filled = values.notna().groupby(level="unit").sum().sum(axis=1)
     pairs: dict[str, str] = {}
     for u in gappy:
-        for v in difflib.get_close_matches(str(u), [str(x) for x in units if x != u], n=1, cutoff=0.6):
+        others = [str(x) for x in units if x != u]
+        for v in difflib.get_close_matches(str(u), others, n=3, cutoff=0.6):
+            # one unit spelt two ways: the two names hold values in different columns, never in the same one
+            if (have.loc[u] & have.loc[v]).any():
+                continue
             a, b = (u, v) if (filled.get(v, 0), len(v)) >= (filled.get(u, 0), len(u)) else (v, u)
             if a not in pairs and b not in pairs:
                 pairs[a] = b
+            break
     out = []
     if pairs:
         shown = ", ".join(f'"{a}" = "{b}"' for a, b in list(pairs.items())[:4])
