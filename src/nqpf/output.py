@@ -159,8 +159,6 @@ def _reading_zh(reading: dict) -> list[str]:
 
 
 _WORDS = {
-    "diagnosis": ("协调等级与主要障碍杠杆", "Coordination class and main obstacle lever"),
-    "diagnosis_dimension": ("协调等级与主要障碍维度", "Coordination class and main obstacle dimension"),
     "coordination": ("协调等级", "coordination"),
     "main_lever": ("主要障碍杠杆", "main obstacle lever"),
     "main_dimension": ("主要障碍维度", "main obstacle dimension"),
@@ -189,10 +187,10 @@ def _summary(run: StudyRun, lang: str, full: bool) -> tuple[str, list[str]]:
     table = province_diagnosis(run, lang)
     if table is not None:
         each = kind_words(run.panel.kind, lang).each
-        what = _w(table.attrs["heading"], lang)
+        what = table.attrs["heading"][0 if lang == "zh" else 1]
         head = f"{each}{what}" if lang == "zh" else f"{what} of {each}"
         parts.append(f"== {head}, {int(table.attrs['year'])} ==\n" + table.to_string(index=False)
-                     + ("" if table.attrs["kind"] == "lever" else f"\n({_w('no_levers', lang)})"))
+                     + ("" if table.attrs["kind"] != "dimension" else f"\n({_w('no_levers', lang)})"))
     if full:
         for rec in run.records.values():
             try:
@@ -241,6 +239,9 @@ def province_diagnosis(run: StudyRun, lang: str = "en") -> pd.DataFrame | None:
     out["unit"] = [unit_name(u, lang) for u in out["unit"]]
     out = out.rename(columns={"unit": kind_words(run.panel.kind, lang).unit})
     out.attrs["year"] = year
-    out.attrs["kind"] = kind
-    out.attrs["heading"] = "diagnosis" if kind == "lever" else "diagnosis_dimension"
+    out.attrs["kind"] = kind if obstacle is not None else None
+    has = (coupling is not None, obstacle is not None)
+    zh = "与".join(w for w, h in zip(("协调等级", _w(f"main_{kind}", "zh")), has, strict=True) if h)
+    en = " and ".join(w for w, h in zip(("coordination class", _w(f"main_{kind}", "en")), has, strict=True) if h)
+    out.attrs["heading"] = (zh, en[:1].upper() + en[1:])  # (zh, en)
     return out.reset_index(drop=True)
