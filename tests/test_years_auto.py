@@ -14,6 +14,7 @@ from nqpf.cli import app
 from nqpf.core.framework import Framework, parse_framework_text
 from nqpf.core.panel import Panel
 from nqpf.measure import excluded_years, measure
+from nqpf.output import run_notices
 from nqpf.study import StudySpec, run_study
 from nqpf.study.spec import DataSpec, IndexSpec
 
@@ -79,6 +80,8 @@ def test_the_console_provenance_summary_and_methods_name_it(tmp_path):
     assert prov["settings"]["index"]["excluded_years"][0]["year"] == 2022
     assert any("left out 2022" in n and "rd at 苏州市" in n for n in prov["notes"])
     assert "rd at 苏州市" in (out / "summary.txt").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "left out 2022 for all 41 units because of 1 empty cell" in report  # the overview's notes
     methods = (out / "methods.md").read_text(encoding="utf-8")
     assert "left out: 2022, because of 1 empty cell(s)" in methods
     assert "41 cities" in methods  # wording by kind, not "41 units (city)"
@@ -137,8 +140,6 @@ def test_chinese_console_lines(tmp_path):
     spec = StudySpec(name="d", data=DataSpec(path=str(p), kind="city"),
                      index=[IndexSpec(name="nq", framework=str(fw), years="auto")])
     run = run_study(spec, str(p))
-    from nqpf.output import run_notices
-
     zh = run_notices(run, "zh")
     assert zh == ['nq: years="auto" 未纳入 2022 年（全部 41 个单元均不含该年），原因是 1 个空单元格（指标 × 单元，'
                   "涉及 1 个单元）：苏州市 的 rd"]
