@@ -20,6 +20,7 @@ from libpysal.weights import W
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
+from nqpf.core.cleaning import clean_panel
 from nqpf.core.errors import NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
 from nqpf.core.groups import Grouping, resolve_groups
@@ -36,13 +37,19 @@ __all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_in
 
 
 def load_panel(spec: DataSpec, base: Path | None = None) -> Panel:
-    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder)."""
+    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder), after the
+    ``[data.clean]`` steps when any is requested."""
     if spec.dataset is not None:
-        return load_dataset(spec.dataset)
-    p = Path(spec.path)  # type: ignore[arg-type]
-    if base is not None and not p.is_absolute():
-        p = base / p
-    return read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind)
+        panel = load_dataset(spec.dataset)
+    else:
+        p = Path(spec.path)  # type: ignore[arg-type]
+        if base is not None and not p.is_absolute():
+            p = base / p
+        panel = read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind)
+    # [data.clean]: drop financial firms / ST firm-years, winsorise; every effect in panel.provenance
+    if spec.clean.any:
+        panel = clean_panel(panel, spec.clean)
+    return panel
 
 
 def _years(spec: IndexSpec) -> Any:
