@@ -21,6 +21,7 @@ from libpysal.weights import W
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
+from nqpf.core.cleaning import clean_panel
 from nqpf.core.errors import DataError, NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
 from nqpf.core.groups import Grouping, resolve_groups
@@ -42,11 +43,16 @@ def load_panel(spec: DataSpec, base: Path | None = None) -> Panel:
 
     A file is read with the study's ``sheet`` and ``labels``; ``rename`` and ``rename_file`` (a CSV of
     ``from,to`` lines) map spellings to the names the panel uses, each applied rename noted in provenance.
+    Then the ``[data.clean]`` steps run when any is requested (every effect in the panel's provenance).
     """
     if spec.dataset is not None:
-        return load_dataset(spec.dataset)
-    p = _path(spec.path, base)  # type: ignore[arg-type]
-    return _read_renamed(p, spec, rename_map(spec, base))
+        panel = load_dataset(spec.dataset)
+    else:
+        p = _path(spec.path, base)  # type: ignore[arg-type]
+        panel = _read_renamed(p, spec, rename_map(spec, base))
+    if spec.clean.any:  # drop financial firms / ST firm-years, winsorise
+        panel = clean_panel(panel, spec.clean)
+    return panel
 
 
 def _path(name: str, base: Path | None) -> Path:
