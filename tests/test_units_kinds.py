@@ -235,7 +235,7 @@ def test_province_unknown_name_hint_is_followed(tmp_path):
 
 def test_firm_codes_are_zero_padded_strings(tmp_path):
     assert resolve_units([1], "firm").ids == ["000001"]
-    assert resolve_units([1.0], "firm").ids == ["000001"]
+    assert resolve_units([1.0], "firm").ids == ["000001"] and resolve_units(["1.0"], "firm").ids == ["000001"]
     assert resolve_units(["000001", "600000", "AAPL", 2], "firm").ids == ["000001", "600000", "AAPL", "000002"]
     p = tmp_path / "firms.csv"
     p.write_text("code,year,x\n1,2020,1.5\n600000,2020,2.5\n2,2020,3.5\n", encoding="utf-8")

@@ -536,6 +536,8 @@ def _resolve_province(text: str) -> _Hit:
 
 def _resolve_firm(value: Any) -> _Hit:
     text = _as_text(value)
+    if re.fullmatch(r"\d+\.0+", text):  # a code written as a float by a spreadsheet export ("1.0")
+        text = text.split(".")[0]
     if text.isdigit() and len(text) < 6:
         padded = text.zfill(6)
         return _Hit(padded, padded, "stock code zero-padded to 6 digits")
