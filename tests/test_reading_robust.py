@@ -15,7 +15,7 @@ from nqpf.cli import app
 from nqpf.core.errors import DataError, StudyError
 from nqpf.core.panel import read_panel
 from nqpf.study import load_study, run_study
-from nqpf.study.runner import load_panel, rename_units
+from nqpf.study.runner import load_panel
 from nqpf.study.spec import DataSpec
 
 
@@ -306,7 +306,14 @@ def two_spellings_book(tmp_path):
 
 def test_two_spellings_give_a_rename_hint_that_works(tmp_path):
     p, df = two_spellings_book(tmp_path)
+    # with kind = "city" the names resolve by themselves: 苏州 and 苏州市 are one city, noted
     st = write_study(tmp_path, f'path = "{p.as_posix()}"\nkind = "city"', 'missing = "error"')
+    spec, source = load_study(st)
+    run = run_study(spec, source)
+    assert sorted(run.panel.units) == sorted(CITIES) and not run.panel.data.isna().any().any()  # code order
+    assert any("苏州" in n and "苏州市" in n for n in run.provenance.notes)
+    # without a kind nothing is resolved: the gap error suggests the rename, never a drop
+    st = write_study(tmp_path, f'path = "{p.as_posix()}"', 'missing = "error"')
     spec, source = load_study(st)
     with pytest.raises(DataError) as exc:
         run_study(spec, source)
@@ -314,13 +321,13 @@ def test_two_spellings_give_a_rename_hint_that_works(tmp_path):
     assert "missing='drop'" not in msg and "drop" not in msg
     hint = re.search(r"(rename = \{ .*? \})", msg)
     assert hint is not None and hint.group(1) == 'rename = { "苏州" = "苏州市" }', msg
-    st = write_study(tmp_path, f'path = "{p.as_posix()}"\nkind = "city"\n{hint.group(1)}', 'missing = "error"')
+    st = write_study(tmp_path, f'path = "{p.as_posix()}"\n{hint.group(1)}', 'missing = "error"')
     spec, source = load_study(st)
     run = run_study(spec, source)
     assert run.panel.units == sorted(CITIES)
     want = df.set_index(["城市", "年份"])
     assert run.panel.data.loc[("苏州市", 2020), "x"] == pytest.approx(want.loc[("苏州市", 2020), "x"])
-    assert any("unit '苏州' renamed to '苏州市'" in n for n in run.provenance.notes)
+    assert any("苏州 → 苏州市: renamed by the study file" in n for n in run.provenance.notes)
     # the command-line form of the hint
     cli = re.search(r"nqpf measure: (--rename \S+)\)", msg)
     assert cli is not None, msg
@@ -337,13 +344,8 @@ def test_rename_file_and_clashing_spellings(tmp_path):
     assert panel.units == sorted(CITIES) and not panel.data.isna().any().any()
     with pytest.raises(StudyError, match="rename_file: no such file"):
         load_panel(DataSpec(path=str(p), rename_file="nope.csv"), base=tmp_path)
-    # two spellings with a value each in one cell: an error naming both, never one silently kept
-    both = read_panel(p)
-    both.data.loc[("苏州", 2020), "y"] = 1.0
-    with pytest.raises(DataError, match=r"苏州 and 苏州市 both have a value for 'y' in 2020"):
-        rename_units(both, {"苏州": "苏州市"})
     # a rename that matches nothing is noted
-    out = rename_units(read_panel(p), {"杭州": "杭州市"}, where="spell.xlsx")
+    out = read_panel(p, rename={"杭州": "杭州市"})
     assert "spell.xlsx: [data] rename '杭州' = '杭州市' matched no unit" in out.provenance.notes
 
 

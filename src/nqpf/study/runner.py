@@ -22,7 +22,7 @@ import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
 from nqpf.core.cleaning import clean_panel
-from nqpf.core.errors import DataError, NqpfError, StudyError, near_matches
+from nqpf.core.errors import NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
 from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.interface import Result
@@ -34,7 +34,7 @@ from nqpf.measure import measure
 from nqpf.result import IndexResult
 from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
 
-__all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_index", "rename_map", "rename_units",
+__all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_index", "rename_map",
            "run_study"]
 
 
@@ -79,49 +79,9 @@ def rename_map(spec: DataSpec, base: Path | None = None) -> dict[str, str]:
 
 
 def _read_renamed(p: Path, spec: DataSpec, rename: dict[str, str]) -> Panel:
-    """read_panel with the study's renames applied to the unit names.
-
-    Until read_panel applies ``rename=`` before it resolves the units, the names are mapped here after
-    reading, and two spellings of one unit (苏州 in one sheet, 苏州市 in another) are merged cell by cell.
-    """
-    panel = read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind, sheet=spec.sheet,
-                       labels=spec.labels)
-    return rename_units(panel, rename, where=f"{p}") if rename else panel
-
-
-def rename_units(panel: Panel, rename: Mapping[str, str], where: str = "") -> Panel:
-    """The panel with units renamed (``{spelling: name}``); rows of two spellings of one unit merge.
-
-    A unit-year with a value under both spellings in one column is an error naming them; every rename
-    that matched a unit is a provenance note, a rename that matched none is noted too (never silent).
-    """
-    names = panel.data.index.get_level_values("unit")
-    hit = [k for k in rename if k in set(names)]
-    new_units = [rename.get(str(u), u) for u in names]
-    idx = pd.MultiIndex.from_arrays([new_units, panel.data.index.get_level_values("year")], names=["unit", "year"])
-
-    def merged(frame: pd.DataFrame) -> pd.DataFrame:
-        f = frame.copy()
-        f.index = idx
-        if not f.index.duplicated().any():
-            return f
-        counts = f.notna().groupby(level=["unit", "year"], sort=False).sum()
-        clash = counts[(counts > 1).any(axis=1)]
-        if len(clash):
-            (u, y), col = clash.index[0], clash.columns[(clash.iloc[0] > 1).to_numpy()][0]
-            spelled = sorted({str(n) for n, m in zip(names, new_units, strict=True) if m == u})
-            raise DataError(f"{where}: {' and '.join(spelled)} both have a value for {col!r} in {y} after the "
-                            f"rename to {u}; keep one of them")
-        return f.groupby(level=["unit", "year"], sort=False).first()
-
-    data = merged(panel.data)
-    labels = None if panel.labels is None else merged(panel.labels).reindex(data.index)
-    prov = Provenance(inputs=list(panel.provenance.inputs), settings=dict(panel.provenance.settings),
-                      cells=list(panel.provenance.cells), notes=list(panel.provenance.notes))
-    for k in rename:
-        prov.note(f"{where}: unit {k!r} renamed to {rename[k]!r} ([data] rename)" if k in hit else
-                  f"{where}: [data] rename {k!r} = {rename[k]!r} matched no unit")
-    return Panel(data, panel.name, panel.kind, panel.metadata, prov, labels)
+    """read_panel with the study's renames, applied before the unit names are resolved (each one noted)."""
+    return read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind, sheet=spec.sheet,
+                      labels=spec.labels, rename=rename or None)
 
 
 def _years(spec: IndexSpec) -> Any:
