@@ -70,16 +70,19 @@ def test_city_clusters_members_and_plans():
     c = city_clusters()
     size = c[c["level"] == "prefecture"].groupby("cluster").size()
     assert size["YRD"] == 26 and size["GBA"] == 9 and size["HaChang"] == 11 and size["HuBaoEYu"] == 4
+    assert size["JingJinJi"] == 13 and size["ShandongPeninsula"] == 17 and size["ShanxiCentral"] == 5
     assert (c["cluster"] == "CentralPlains").sum() == 30  # 29 prefectures and 济源
     assert (c["source"] != "").all() and set(c["coverage"]) == {"full", "partial"}
     g = resolve_groups(GroupsSpec(builtin="city_cluster", other="其他"), ["合肥市", "苏州市", "徐州市", "深圳市"],
                        kind="city")
     assert g.mapping == {"合肥市": "YRD", "苏州市": "YRD", "徐州市": "其他", "深圳市": "GBA"}
     assert g.label("YRD", "zh") == "长三角城市群" and g.label("GBA", "en") == "Greater Bay Area"
-    # 运城 is in two plans: the one that lists it whole (中原) wins, and the output says so
-    both = resolve_groups("city_cluster", ["运城市", "吉安市"], kind="city")
-    assert both.mapping == {"运城市": "CentralPlains", "吉安市": "MidYangtze"}
-    assert any("运城市" in n for n in both.notes) and any("吉安市" in n and "partly" in n for n in both.notes)
+    # 运城 is in two plans centred elsewhere: the one that lists it whole (中原) wins; 邯郸 (中原 and 京津冀) goes
+    # to the cluster centred in its own province; the output says so
+    both = resolve_groups("city_cluster", ["运城市", "吉安市", "邯郸市"], kind="city")
+    assert both.mapping == {"运城市": "CentralPlains", "吉安市": "MidYangtze", "邯郸市": "JingJinJi"}
+    assert any("运城市" in n and "邯郸市" in n for n in both.notes)
+    assert any("吉安市" in n and "partly" in n for n in both.notes)
     # counties through their own code or their city's code
     assert resolve_groups("city_cluster", ["320505", "429004"], kind="county").mapping == {
         "320505": "YRD", "429004": "MidYangtze"}

@@ -228,10 +228,13 @@ def _cluster_of(units: Sequence[str], kind: str, notes: list[str]) -> dict[str, 
     """Unit → city cluster: cities by name or code, counties through their own or their city's code."""
     c = city_clusters()
     order = list(builtin_labels("city_cluster"))
-    by_unit: dict[str, list[tuple[str, str]]] = {}
+    # the province most of a cluster's prefectures lie in (京津冀: 河北; 中原: 河南)
+    pref = c[c["level"] == "prefecture"]
+    home = pref.groupby("cluster")["province"].agg(lambda s: s.value_counts().index[0]).to_dict()
+    by_unit: dict[str, list[tuple[str, str, bool]]] = {}
     for r in c.itertuples(index=False):
         for key in (r.unit, r.code):
-            by_unit.setdefault(str(key), []).append((str(r.cluster), str(r.coverage)))
+            by_unit.setdefault(str(key), []).append((str(r.cluster), str(r.coverage), home[r.cluster] == r.province))
     out: dict[str, str] = {}
     partial: list[str] = []
     overlap: list[str] = []
@@ -243,18 +246,20 @@ def _cluster_of(units: Sequence[str], kind: str, notes: list[str]) -> dict[str, 
                 cand = by_unit.get(code) or by_unit.get(code[:4])
         if not cand:
             continue
-        # a unit in two plans goes to the plan that lists it whole; then the first in display order
-        cand = sorted(set(cand), key=lambda x: (x[1] != "full", order.index(x[0])))
+        # a unit in two plans goes to the cluster centred in its own province, else to the plan that lists it
+        # whole, else to the first in display order
+        cand = sorted(set(cand), key=lambda x: (not x[2], x[1] != "full", order.index(x[0])))
         out[u] = cand[0][0]
         if cand[0][1] == "partial":
             partial.append(str(u))
-        if len({k for k, _ in cand}) > 1:
-            overlap.append(f"{u} ({' / '.join(dict.fromkeys(k for k, _ in cand))} → {cand[0][0]})")
+        if len({x[0] for x in cand}) > 1:
+            overlap.append(f"{u} ({' / '.join(dict.fromkeys(x[0] for x in cand))} → {cand[0][0]})")
     if partial:
         notes.append(f"city clusters: {len(partial)} member(s) lie only partly inside their cluster's plan and count "
                      f"as members: {', '.join(partial[:20])}" + (" …" if len(partial) > 20 else ""))
     if overlap:
-        notes.append("city clusters: in two plans, put in the one that lists them whole: " + "; ".join(overlap))
+        notes.append("city clusters: in two plans, put in the cluster centred in their own province, else in the plan "
+                     "that lists them whole: " + "; ".join(overlap))
     return out
 
 
