@@ -244,6 +244,9 @@ def test_study_groups_shared_by_dagum_and_bootstrap(tmp_path):
     assert all(r.within["直辖市"] == 0.0 for r in dagum.results.values())
     assert boot.dagum is not None and set(boot.dagum["year"]) == set(range(2016, 2021))
     assert any("直辖市" in line for line in dagum.narrative("zh"))
+    rec, unc = run.records["dagum"], run.records["uncertainty"]
+    assert "直辖市 has one member: its within-group Gini is 0" in rec.spec.methods(rec.result, rec.options, "en")
+    assert "stratified by the study's groups" in unc.spec.methods(unc.result, unc.options, "en")
     # the regional means of the index take the same grouping
     res = run.results["core"]
     gm = res.group_means(Grouping("x", dict(dagum.membership), order=["North", "South", "直辖市"]))

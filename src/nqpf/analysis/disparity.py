@@ -828,13 +828,18 @@ _GINI = "$G = \\sum_j\\sum_h\\sum_i\\sum_r |y_{ji} - y_{hr}|/(2n^2\\bar y)$"
 
 def _dagum_methods(res: DagumByYear, opts: DagumOptions, lang: str) -> str:
     c = cite(("dagum1997",), lang)
-    gtxt = f" ({', '.join(map(str, res.groups))})" if res.groups else ""
+    # the four regions keep their keys (East, Central …) as before; other groupings are named by their labels
+    named = res.grouping is not None and res.grouping != "region4"
+    names = [res.group_label(g, lang) if named else str(g) for g in res.groups]
+    gtxt = f" ({', '.join(names)})" if res.groups else ""
+    one = [res.group_label(g, lang) for g in res.single]
     if lang == "zh":
         return (f"采用 Dagum 基尼系数{c}逐年测度区域差异，{_GINI}，"
-                f"并按组{gtxt}精确分解为区域内差异 $G_w$、区域间净差异 $G_{{nb}}$ 与超变密度 $G_t$。")
+                f"并按组{gtxt}精确分解为区域内差异 $G_w$、区域间净差异 $G_{{nb}}$ 与超变密度 $G_t$。"
+                + (f"{'、'.join(one)}仅含 1 个单元，其组内基尼系数为 0。" if one else ""))
     return (f"Regional disparity was measured by the Dagum Gini coefficient{c} of each year, {_GINI}, decomposed "
             f"exactly into within-group ($G_w$), net between-group ($G_{{nb}}$) and transvariation ($G_t$) parts by "
-            f"groups{gtxt}.")
+            f"groups{gtxt}." + (f" {', '.join(one)} has one member: its within-group Gini is 0." if one else ""))
 
 
 @register_analysis("dagum", options=DagumOptions, result=DagumByYear, section="disparity", order=10,

@@ -31,6 +31,7 @@ from nqpf.core.groups import Grouping
 from nqpf.core.i18n import t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
+from nqpf.core.units import REGIONS
 from nqpf.result import IndexResult
 
 if TYPE_CHECKING:
@@ -132,8 +133,12 @@ def _uncertainty_methods(res: UncertaintyResult, opts: Any, lang: str) -> str:
                    f"Leave-one-out: the index was re-measured without each indicator in turn{c}.")
     if res.bootstrap is not None:
         e = cite(("efron1979",), lang)
-        out.append(f"自助法{e}：按区域分层对单元重抽样，对每个样本重复全部测度过程，得到百分位置信区间。" if zh else
-                   f"Bootstrap percentile intervals{e} were obtained by resampling units (stratified by region) and "
+        strata = res.bootstrap.groups
+        by = (("不分层", "unstratified") if strata is None else
+              ("按区域分层", "stratified by region") if set(strata.values()) <= set(REGIONS) else
+              ("按研究设定的分组分层", "stratified by the study's groups"))
+        out.append(f"自助法{e}：{by[0]}对单元重抽样，对每个样本重复全部测度过程，得到百分位置信区间。" if zh else
+                   f"Bootstrap percentile intervals{e} were obtained by resampling units ({by[1]}) and "
                    "repeating the whole measurement on each resample.")
     return " ".join(out)
 
