@@ -28,14 +28,14 @@ from scipy import stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core.blocks import Block, Figure, Table, Text
-from nqpf.core.errors import DataError, MethodError
+from nqpf.core.errors import DataError
+from nqpf.core.groups import Grouping, GroupsSpec, resolve_groups
 from nqpf.core.i18n import num
 from nqpf.core.interface import ReportContext
 from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
-from nqpf.core.units import REGION_ORDER, region_key, region_label
-from nqpf.datasets.cities import city_table
+from nqpf.core.units import REGION_ORDER, region_label
 from nqpf.models._fe import (
     estimates_from_fit,
     fe_fit,
@@ -677,16 +677,10 @@ class HeterogeneityResult(ModelResult):
 
 def region_groups(units: list[str], kind: str | None = None) -> dict[str, str]:
     """The NBS four regions of provinces, or of cities through their province; units without one are left out."""
-    out: dict[str, str] = {}
-    prov_of: dict[str, str] = {}
-    if kind == "city":
-        t = city_table()
-        prov_of = dict(zip(t["city"], t["province"], strict=True))
-    for u in units:
-        key = region_key(prov_of.get(u, u))
-        if key is not None:
-            out[u] = key
-    return out
+    none = "\0"  # the group of units without a region, dropped below
+    g = resolve_groups(GroupsSpec(builtin="region4", other=none), [str(u) for u in units],
+                       kind=kind if kind in ("city", "county") else "other")
+    return {u: k for u, k in g.mapping.items() if k != none}
 
 
 def _group_slopes(frame: pd.DataFrame, cols: list[str], W: np.ndarray) -> np.ndarray:
@@ -699,7 +693,7 @@ def heterogeneity(
     data: Any,
     y: str,
     x: str,
-    groups: Mapping[str, str] | Callable[[str], str | None] | None = None,
+    groups: Grouping | Mapping[str, str] | Callable[[str], str | None] | None = None,
     controls: list[str] | None = None,
     *,
     permutations: int = 500,
@@ -713,7 +707,8 @@ def heterogeneity(
     ----------
     data : a Panel, an IndexResult or a DataFrame indexed by (unit, year).
     y, x, controls : the regression (two-way FE within each group, SEs clustered by unit).
-    groups : unit -> group (a mapping or a function); None: the NBS four regions (provinces, or cities through
+    groups : a :class:`~nqpf.core.groups.Grouping` (group labels and order from it), unit -> group (a mapping
+        or a function); None: the NBS four regions (provinces, or cities through
         their province when ``kind="city"``, the panel's kind when ``data`` is a Panel). Units without a group are
         dropped and named in ``notes``.
     permutations : draws of the Fisher permutation test of each pair (0: none); seed : their generator. For a pair
@@ -729,7 +724,13 @@ def heterogeneity(
     notes: list[str] = []
     frame = _prepare(data, [y, x, *controls], notes)
     units = list(dict.fromkeys(frame.index.get_level_values(0)))
-    if groups is None:
+    gorder: list[str] | None = None
+    if isinstance(groups, Grouping):
+        gmap = {u: groups.mapping[u] for u in units if u in groups.mapping}
+        names = dict(groups.labels)
+        gorder = list(groups.order)
+        notes.extend(groups.notes)
+    elif groups is None:
         k = kind or getattr(data, "kind", None)
         gmap = region_groups(units, k)
         names = {g: (region_label(g, "zh"), region_label(g, "en")) for g in REGION_ORDER}
@@ -743,7 +744,9 @@ def heterogeneity(
                      + (f" and {len(lost) - 20} more" if len(lost) > 20 else ""))
         frame = frame[frame.index.get_level_values(0).isin(list(gmap))]
         units = [u for u in units if u in gmap]
-    order = [g for g in REGION_ORDER if g in set(gmap.values())] if groups is None else sorted(set(gmap.values()))
+    present = set(gmap.values())
+    order = ([g for g in REGION_ORDER if g in present] if groups is None else
+             [g for g in gorder if g in present] if gorder is not None else sorted(present))
     if len(order) < 2:
         raise DataError(f"heterogeneity needs at least two groups, got {order}")
     rows, cols_est = [], []
@@ -823,7 +826,9 @@ class ModerationOptions(Options):
 
 
 class HeterogeneityOptions(Options):
-    """``model = "heterogeneity"``: y, x, controls; groups = "regions" (default) or a table unit = group."""
+    """``model = "heterogeneity"``: y, x, controls; groups: "regions" (default, = the bundled "region4"; cities
+    and counties through their province), the label of a ``[groups.*]`` entry, another bundled set, or a table
+    unit = group."""
 
     y: str
     x: str
@@ -899,11 +904,7 @@ def _study_moderation(ctx: StudyContext, opts: ModerationOptions) -> ModerationR
                    methods=_heterogeneity_methods)
 def _study_heterogeneity(ctx: StudyContext, opts: HeterogeneityOptions) -> HeterogeneityResult:
     frame = study_frame(ctx, [opts.y, opts.x, *opts.controls])
-    if isinstance(opts.groups, str):
-        if opts.groups != "regions":
-            raise MethodError(f"groups = {opts.groups!r}: use \"regions\" or a table unit = group")
-        groups = None
-    else:
-        groups = dict(opts.groups)
+    units = [str(u) for u in dict.fromkeys(frame.index.get_level_values(0))]
+    groups = ctx.groups(opts.groups, units)
     return heterogeneity(frame, opts.y, opts.x, groups, list(opts.controls), permutations=opts.permutations,
                          seed=opts.seed, alpha=opts.alpha, kind=ctx.panel.kind)
