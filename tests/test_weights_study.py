@@ -171,7 +171,8 @@ def test_queen_and_rook_on_user_outlines(tmp_path):
     q = build_weights(WeightsSpec(transform="b"), list("DCBA"), kind="other", geography=geo)
     assert {u: set(v) for u, v in q.neighbors.items()} == {"D": {"C"}, "C": {"B", "D"}, "B": {"A", "C"},
                                                           "A": {"B"}}
-    r = build_weights(WeightsSpec(kind="rook", islands="report"), list("ABCD"), kind="other", geography=geo)
+    with pytest.warns(UserWarning, match="without neighbours kept"):
+        r = build_weights(WeightsSpec(kind="rook", islands="report"), list("ABCD"), kind="other", geography=geo)
     assert r.neighbors["D"] == [] and set(r.neighbors["C"]) == {"B"}
     # rook, islands joined: D to its nearest centroid (C), both directions
     rj = build_weights(WeightsSpec(kind="rook", islands="join"), list("ABCD"), kind="other", geography=geo)

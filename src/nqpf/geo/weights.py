@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from shapely.geometry import shape
 
 from nqpf.core.errors import DataError
-from nqpf.core.units import match_province
+from nqpf.core.units import kind_words, match_province
 from nqpf.geo import geometry
 from nqpf.geo.geometry import province_centroids, province_contiguity
 
@@ -472,7 +472,7 @@ def weights_label(w: W, lang: str = "en") -> str:
     >>> weights_label(w).split("; ")[1]
     '5 units, 20 links, mean neighbours 4.00, transform R'
     >>> weights_label(w).split(", row")[0]
-    'knn: k nearest neighbours (k = 4, great-circle distance, bundled province centroids)'
+    'k nearest neighbours (k = 4, great-circle distance, bundled province centroids)'
     """
     info = weights_info(w)
     if lang == "zh":
@@ -755,7 +755,7 @@ class _Places:
             f = Path(self.user_file).name
             return (f"[geography] {f} 的质心" if lang == "zh" else f"centroids of [geography] {f}") if points \
                 else f"[geography] {f}"
-        what = "province" if self._as_provinces() else self.kind
+        what = kind_words("province" if self._as_provinces() else self.kind, lang).unit
         if lang == "zh":
             return f"nqpf 内置{what}{'质心' if points else '边界'}"
         return f"bundled {what} {'centroids' if points else 'outlines'}"
@@ -1206,7 +1206,7 @@ def build_weights(spec: WeightsSpec | str | None, units: Sequence[str], *, kind:
     w = _w_from(names, nb, wt)
     w.transform = str(spec.transform).lower()
     tr = _TRANSFORM_NAMES[str(w.transform).upper()]
-    head = f"{label}: "
+    head = "" if label.lower() in (k, "queen") else f"{label}: "
     zh = f"{head}{text[0]}，{tr[0]}" + "".join(f"；{x}" for x in zh_isl)
     en = f"{head}{text[1]}, {tr[1]}" + "".join(f"; {x}" for x in en_isl)
     w.nqpf_info = WeightsInfo(k, label, (zh, en), tuple(notes))
