@@ -149,7 +149,8 @@ def test_inverse_distance_knn_and_rook(points):
     assert wk.neighbors == {"A": ["B"], "B": ["A"], "C": ["A"], "D": ["C"]}  # D–C 289 km < D–B 293 km
     assert _hav(POINTS["D"], POINTS["C"]) < _hav(POINTS["D"], POINTS["B"])
     # the bundled province table has shared borders only: rook = queen
-    q, r = build_weights("contiguity", units), build_weights("rook", units)
+    north = ["北京", "天津", "河北", "山东", "河南", "山西"]
+    q, r = build_weights("contiguity", north), build_weights("rook", north)
     assert q.neighbors == r.neighbors and "rook contiguity" in weights_label(r)
 
 
@@ -363,19 +364,11 @@ def test_unknown_weights_value_names_labels_and_kinds():
 # a study with [weights.econ] used by Moran's I
 # ==============================================================================================
 FW = """\
-name: mine
-title: {zh: 我的指数, en: My index}
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  children:
-    - id: d
-      name_zh: 创新
-      name_en: Innovation
-      indicators:
-        - {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd}
-        - {id: pat, name_zh: 专利, name_en: Patents, unit: items, definition: patents}
+name: cities
+title: {zh: 城市创新, en: City innovation}
+target: {id: t, name_zh: 创新, name_en: Innovation, indicators: [
+  {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd},
+  {id: pat, name_zh: 专利, name_en: Patents, unit: items, definition: patents}]}
 """
 
 

@@ -248,50 +248,9 @@ def _inverse_distance(units: list[str], power: float, threshold: float | None, c
                    {str(a): v for a, v in db.weights.items()})
 
 
-def _read_edge_csv(path: Path) -> tuple[dict[str, list[str]], dict[str, list[float]]]:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    cols = {c.lower(): c for c in df.columns}
-    focal = next((cols[c] for c in ("unit", "focal", "origin", "source", "from", "id") if c in cols), None)
-    nbr = next((cols[c] for c in ("neighbor", "neighbour", "destination", "target", "to") if c in cols), None)
-    if focal is None or nbr is None:
-        if df.shape[1] < 2:
-            raise DataError(f"weights file {path.name}: needs two columns (unit, neighbor[, weight])")
-        focal, nbr = df.columns[0], df.columns[1]
-    wcol = cols.get("weight")
-    nb: dict[str, list[str]] = {}
-    wt: dict[str, list[float]] = {}
-    for r, (a, b) in enumerate(zip(df[focal], df[nbr], strict=True), start=2):
-        try:
-            x = 1.0 if wcol is None else float(df[wcol].iat[r - 2])
-        except ValueError:
-            raise DataError(f"weights file {path.name}, line {r}: weight {df[wcol].iat[r - 2]!r} "
-                            "is not a number") from None
-        nb.setdefault(a, []).append(b)
-        wt.setdefault(a, []).append(x)
-        nb.setdefault(b, [])
-        wt.setdefault(b, [])
-    return nb, wt
-
-
 def _from_file(units: list[str], weights_file: str | Path) -> W:
     path = Path(weights_file)
-    if not path.exists():
-        raise DataError(f"weights file {str(path)!r} not found")
-    ext = path.suffix.lower()
-    if ext in (".gal", ".gwt"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = libpysal.io.open(str(path), "r")
-            try:
-                wf = f.read()
-            finally:
-                f.close()
-        nb = {str(k): [str(n) for n in v] for k, v in wf.neighbors.items()}
-        wt = {str(k): list(v) for k, v in wf.weights.items()}
-    elif ext in (".csv", ".txt"):
-        nb, wt = _read_edge_csv(path)
-    else:
-        raise DataError(f"weights file {path.name}: unknown format {ext!r}; use .gal, .gwt or a .csv edge list")
+    (nb, wt, _), _fmt = read_weights_file(path)
     ids = match_ids(units, list(nb), f"weights file {path.name}")
     back = dict(zip(ids, units, strict=True))
     sub_nb: dict[str, list[str]] = {}
