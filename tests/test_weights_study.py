@@ -289,12 +289,17 @@ def test_file_mismatches_both_ways_name_units_and_near_matches(tmp_path):
 
 
 def test_a_city_list_is_never_matched_to_provinces(tmp_path):
-    cities = ["北京市", "天津市", "上海市"]
+    cities = ["北京市", "天津市", "南京市"]
     panel = _panel({c: [1, 2] for c in cities}, kind="city")
     p = tmp_path / "w.csv"
-    p.write_text("unit,neighbor\n北京,天津\n天津,北京\n上海,\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"'北京' \(line 2\) \(near: 北京市\)"):
+    p.write_text("unit,neighbor\n北京市,天津市\n天津市,北京市\n江苏省,\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"1 unit\(s\) that are not units of the panel: '江苏省' \(line 4\)"):
         build_weights(WeightsSpec(kind="file", file=str(p)), cities, kind="city", panel=panel)
+    # the same file read as provinces: 北京市 is 北京, 江苏省 is 江苏
+    prov = _panel({c: [1, 2] for c in ["北京", "天津", "江苏"]}, kind="province")
+    w = build_weights(WeightsSpec(kind="file", file=str(p), islands="join"), ["北京", "天津", "江苏"],
+                      kind="province", panel=prov)
+    assert w.neighbors["北京"] == ["天津"] and w.neighbors["江苏"]
 
 
 def test_matrix_file_errors(tmp_path):
