@@ -406,3 +406,33 @@ def test_study_weights_econ_used_by_moran(tmp_path):
     raw["analyses"]["moran"]["weights"] = "eco"
     with pytest.raises(NqpfError, match=r"\[analyses.moran\]: weights 'eco' is neither .*near: econ"):
         run_study(StudySpec.model_validate(raw), "s.toml", base=tmp_path)
+
+
+def test_study_spatial_panel_and_spatial_markov_take_weights_labels(tmp_path):
+    """[models.*] spatial_panel weights and robustness, and spatial_markov, name [weights.*] labels; the
+    cities' points come from [geography] coordinates (no bundled geometry needed)."""
+    cities = [f"城市{i}" for i in range(8)]
+    rng = np.random.default_rng(5)
+    rows = [{"city": c, "year": y, "rd": float(rng.uniform(1, 4)), "patents": float(rng.uniform(10, 90)),
+             "gdp_pc": 5.0 + 3 * i + 0.5 * (y - 2018) + float(rng.normal(0, 0.1))}
+            for i, c in enumerate(cities) for y in range(2018, 2023)]
+    pd.DataFrame(rows).to_csv(tmp_path / "cities.csv", index=False)
+    (tmp_path / "pts.csv").write_text("unit,lon,lat\n" + "".join(
+        f"{c},{118 + 0.4 * i},{31 + 0.3 * (i % 3)}\n" for i, c in enumerate(cities)), encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(FW, encoding="utf-8")
+    raw = {"name": "s", "data": {"path": "cities.csv", "unit": "city", "year": "year", "kind": "other"},
+           "index": [{"name": "a", "framework": str(tmp_path / "mine.yaml")}],
+           "geography": {"coordinates": "pts.csv"},
+           "weights": {"econ": {"kind": "economic", "variable": "gdp_pc"},
+                       "near": {"kind": "knn", "k": 2}},
+           "analyses": {"spatial_markov": {"weights": "near", "k": 2}},
+           "models": {"sp": {"model": "spatial_panel", "y": "gdp_pc", "x": ["a"], "kind": "sar", "draws": 50,
+                             "weights": "near", "robustness": ["econ", "inverse_distance"]}}}
+    run = run_study(StudySpec.model_validate(raw), "s.toml", base=tmp_path)
+    sp = run.analyses["sp"]
+    assert sp.weights == "knn" and list(sp.robustness.results) == ["near", "econ", "inverse_distance"]
+    assert sp.robustness.results["econ"].weights == "economic"
+    sm = run.analyses["spatial_markov"]
+    assert sm.weights.startswith("near: k nearest neighbours (k = 2, great-circle distance, [geography] pts.csv)")
+    assert "near: k nearest" in run.records["spatial_markov"].spec.methods(sm, run.records["spatial_markov"].options,
+                                                                           "en")
