@@ -13,6 +13,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from nqpf.core.errors import DataError, NqpfError
 from nqpf.core.panel import Panel
@@ -27,6 +28,7 @@ from nqpf.geo.weights import (
     weights_label,
     weights_notes,
 )
+from nqpf.study import load_study
 from nqpf.study.runner import run_study
 from nqpf.study.spec import StudySpec
 
@@ -358,8 +360,8 @@ def test_unknown_weights_value_names_labels_and_kinds():
     with pytest.raises(DataError, match=r"'ecno' is neither a \[weights.\*\] label of the study \(econ\).*"
                                         r"near: econ, economic"):
         build_weights("ecno", PROV6, named={"econ": WeightsSpec(kind="economic", variable="x")})
-    with pytest.raises(DataError, match=r"unknown kind 'queens'"):
-        build_weights(WeightsSpec(kind="queens"), PROV6)
+    with pytest.raises(ValidationError, match=r"unknown kind 'queens'.*near: queen"):
+        WeightsSpec(kind="queens")
     with pytest.warns(UserWarning, match="上海, 广东"):
         info = weights_info(build_weights("queen", PROV6))
     assert info is not None and info.kind == "contiguity"
@@ -375,6 +377,23 @@ target: {id: t, name_zh: 创新, name_en: Innovation, indicators: [
   {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd},
   {id: pat, name_zh: 专利, name_en: Patents, unit: items, definition: patents}]}
 """
+
+
+def test_study_file_weights_sections_are_checked_when_the_study_is_read(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('name = "x"\n[data]\ndataset = "china-provinces"\n[[index]]\nname = "a"\n'
+                 'framework = "nqpf-province-core"\n[weights.econ]\nkind = "economc"\nislands = "joinn"\n',
+                 encoding="utf-8")
+    with pytest.raises(NqpfError) as e:
+        load_study(p)
+    msg = str(e.value)
+    assert "weights.econ.kind" in msg and "unknown kind 'economc'" in msg and "near: economic" in msg
+    assert "weights.econ.islands" in msg and "islands must be one of join, report, raise" in msg
+    # followed
+    p.write_text(p.read_text(encoding="utf-8").replace("economc", "economic").replace("joinn", "join"),
+                 encoding="utf-8")
+    spec, _ = load_study(p)
+    assert spec.weights["econ"].kind == "economic" and spec.weights["econ"].islands == "join"
 
 
 def test_study_weights_econ_used_by_moran(tmp_path):

@@ -29,7 +29,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 from libpysal.weights import KNN, DistanceBand, Queen, Rook, W
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from shapely.geometry import shape
 
 from nqpf.core import units as units_module
@@ -407,6 +407,30 @@ class WeightsSpec(BaseModel):
     id_field: str | None = None
     transform: str = "r"
     islands: str = "report"
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        k = str(v).strip().lower().replace("-", "_")
+        k = "contiguity" if k == "queen" else k
+        if k not in STUDY_KINDS:
+            near = _near(str(v), [*STUDY_KINDS, "queen"])
+            raise ValueError(f"unknown kind {v!r}; choose one of {', '.join(STUDY_KINDS)}{near}")
+        return k
+
+    @field_validator("islands")
+    @classmethod
+    def _known_islands(cls, v: str) -> str:
+        if v not in ISLANDS:
+            raise ValueError(f"islands must be one of {', '.join(ISLANDS)}, got {v!r}")
+        return v
+
+    @field_validator("transform")
+    @classmethod
+    def _known_transform(cls, v: str) -> str:
+        if str(v).lower() not in TRANSFORMS:
+            raise ValueError(f"unknown transform {v!r}; choose one of {', '.join(TRANSFORMS)} (r = row-standardised)")
+        return str(v).lower()
 
 
 @dataclass(frozen=True)
@@ -1172,17 +1196,7 @@ def build_weights(spec: WeightsSpec | str | None, units: Sequence[str], *, kind:
     """
     label, spec = _spec_of(spec, named)
     names = _as_units(units, "spatial weights")
-    k = spec.kind.lower().replace("-", "_")
-    k = "contiguity" if k == "queen" else k
-    if k not in STUDY_KINDS:
-        raise DataError(f"weights {label!r}: unknown kind {spec.kind!r}; choose one of {', '.join(STUDY_KINDS)}"
-                        f"{_near(spec.kind, STUDY_KINDS)}")
-    spec = spec.model_copy(update={"kind": k})
-    if str(spec.transform).lower() not in TRANSFORMS:
-        raise DataError(f"weights {label!r}: unknown transform {spec.transform!r}; choose one of "
-                        f"{', '.join(TRANSFORMS)} (r = row-standardised)")
-    if spec.islands not in ISLANDS:
-        raise DataError(f"weights {label!r}: islands must be one of {', '.join(ISLANDS)}, got {spec.islands!r}")
+    k = spec.kind  # validated and normalised by WeightsSpec
     if spec.file is not None and k != "file":
         raise DataError(f"weights {label!r}: file is read with kind = \"file\", not kind = {k!r}")
     if len(names) < 2:
