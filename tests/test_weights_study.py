@@ -356,6 +356,24 @@ def test_bundled_geometry_of_other_kinds_is_used(monkeypatch):
         build_weights("knn", ["苏洲市", "无锡市", "常州市"], kind="city")
 
 
+def test_dense_kinds_on_thousands_of_units_need_a_threshold(monkeypatch, tmp_path):
+    import nqpf.geo.weights as wmod
+
+    monkeypatch.setattr(wmod, "DENSE_MAX_UNITS", 3)
+    pts = tmp_path / "p.csv"
+    pts.write_text("unit,lon,lat\n" + "".join(f"u{i},{120 + i},{30 + (i % 2)}\n" for i in range(5)), encoding="utf-8")
+    geo = GeographySpec(coordinates=str(pts))
+    units = [f"u{i}" for i in range(5)]
+    with pytest.raises(DataError, match=r"'idw' \(inverse_distance\) would link every pair of the 5 units \(20 "
+                                        r"links\).*set threshold = <km> in \[weights.idw\]"):
+        build_weights("idw", units, kind="firm", geography=geo, named={"idw": WeightsSpec(kind="inverse_distance")})
+    w = build_weights("idw", units, kind="firm", geography=geo,  # the hint, followed
+                      named={"idw": WeightsSpec(kind="inverse_distance", threshold=300, islands="raise")})
+    assert w.n == 5
+    with pytest.raises(DataError, match=r'use kind = "nested" with threshold = <km>, or knn'):
+        build_weights(WeightsSpec(kind="economic", variable="x"), units, kind="firm")
+
+
 def test_unknown_weights_value_names_labels_and_kinds():
     with pytest.raises(DataError, match=r"'ecno' is neither a \[weights.\*\] label of the study \(econ\).*"
                                         r"near: econ, economic"):

@@ -366,6 +366,9 @@ _TRANSFORM_NAMES = {"R": ("行标准化", "row-standardised"), "B": ("二值", "
                     "D": ("双重标准化", "doubly standardised"), "V": ("方差稳定化", "variance-stabilised"),
                     "O": ("原始权重", "original weights")}
 _BUNDLED_GEOMETRY_KINDS = ("city", "county", "country")
+#: above this many units, kinds that link every pair (economic; inverse distance and nested without a threshold)
+#: are refused: 2,000 units are 4 million links (a dense W of ~1 GB in libpysal's lists, slow permutations)
+DENSE_MAX_UNITS = 2000
 
 
 class WeightsSpec(BaseModel):
@@ -1201,6 +1204,13 @@ def build_weights(spec: WeightsSpec | str | None, units: Sequence[str], *, kind:
         raise DataError(f"weights {label!r}: file is read with kind = \"file\", not kind = {k!r}")
     if len(names) < 2:
         raise DataError("spatial weights need at least two units")
+    dense = k == "economic" or (k in ("inverse_distance", "nested") and spec.threshold is None)
+    if dense and len(names) > DENSE_MAX_UNITS:
+        n = len(names)
+        raise DataError(f"weights {label!r} ({k}) would link every pair of the {n:,} units ({n * (n - 1):,} links), "
+                        f"too many for W (at most {DENSE_MAX_UNITS:,} units without a threshold): "
+                        + ("use kind = \"nested\" with threshold = <km>, or knn" if k == "economic" else
+                           f"set threshold = <km> in [weights.{label}] (e.g. 300), or use knn"))
     places = _Places(names, kind, geography, base)
     notes: list[str] = []
     wt: Weights | None = None
