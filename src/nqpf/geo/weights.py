@@ -1,10 +1,16 @@
 """Spatial weights (空间权重矩阵) for the units of a panel, as ``libpysal.weights.W`` objects.
 
-Analyses ask for weights here; they do not build them. :func:`spatial_weights` builds queen contiguity
-(the bundled province neighbour list, or libpysal's ``Queen`` on user GeoJSON), k nearest neighbours and
-inverse distance (great-circle distances between centroids), or reads a GAL/GWT/CSV weights file.
-:func:`match_ids` maps a panel's unit names onto the ids of weights (or any id list), accepting every
-province alias.
+Analyses ask for weights here; they do not build them. :func:`build_weights` gives the weights a study file
+asks for (``[weights.<label>]`` or a kind): queen and rook contiguity, k nearest neighbours, inverse distance and
+distance bands (great-circle km), economic distance, nested economic–geographic weights, and weights files (GAL,
+GWT, CSV edge lists, n × n matrices in CSV or XLSX) whose units must match the panel's exactly; islands are
+joined, reported or refused. The geometry is the bundled one of the panel's unit kind or the study's
+``[geography]``. :func:`weights_label` and :func:`weights_notes` say how W was built. Formulas and references:
+docs/methods/spatial-weights.md.
+
+:func:`spatial_weights` is the lenient Python entry point of the earlier API (provinces by any alias, user
+GeoJSON, files); :func:`match_ids` maps a panel's unit names onto the ids of weights, accepting every province
+alias.
 
 References
 ----------
@@ -926,17 +932,6 @@ def _g(x: float | None) -> str:
     return f"{float(x):g}" if x is not None else ""
 
 
-def _dense(units: list[str], m: np.ndarray) -> tuple[Neighbours, Weights]:
-    """Neighbours and weights of the non-zero off-diagonal cells of an n × n matrix."""
-    nb: Neighbours = {}
-    wt: Weights = {}
-    for i, u in enumerate(units):
-        js = [j for j in np.flatnonzero(m[i]) if j != i]
-        nb[u] = [units[j] for j in js]
-        wt[u] = [float(m[i, j]) for j in js]
-    return nb, wt
-
-
 def _pairs(units: list[str], xy: np.ndarray, threshold: float | None, what: str
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ordered pairs (i, j), i ≠ j, with their great-circle distance d_ij (km), within ``threshold`` if given.
@@ -1026,9 +1021,8 @@ def _economic(units: list[str], spec: WeightsSpec, panel: Any) -> tuple[Neighbou
         raise DataError(f"economic weights: {units[i]!r} and {units[j]!r} have the same mean {spec.variable} "
                         f"over {span} ({xbar[i]:.6g}), so 1/|x̄_i − x̄_j| is infinite; choose other years or "
                         "another variable")
-    m = np.zeros_like(diff)
-    m[off] = 1.0 / diff[off]
-    nb, wt = _dense(units, m)
+    i, j = np.nonzero(off)
+    nb, wt = _sparse(units, i, j, 1.0 / diff[i, j])
     return nb, wt, (f"经济距离（{spec.variable} {span} 年均值之差的绝对值的倒数）",
                     f"economic distance (1/|difference in mean {spec.variable}, {span}|)")
 
