@@ -185,6 +185,15 @@ def test_queen_and_rook_on_user_outlines(tmp_path):
         build_weights("contiguity", ["A", "Bb"], kind="other", geography=geo)
 
 
+def test_shapefile_outlines(tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    gdf = gpd.read_file(_squares(tmp_path)).set_crs(4326, allow_override=True)
+    gdf.to_file(tmp_path / "shapes.shp")
+    w = build_weights("rook", list("ABC"), kind="other",
+                      geography=GeographySpec(file=str(tmp_path / "shapes.shp"), id_field="name"))
+    assert {u: set(v) for u, v in w.neighbors.items()} == {"A": {"B"}, "B": {"A", "C"}, "C": {"B"}}
+
+
 def test_relative_geography_paths_use_the_study_folder(tmp_path):
     _squares(tmp_path)
     w = build_weights("contiguity", list("ABC"), kind="other",
