@@ -50,7 +50,7 @@ from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
 from nqpf.core.threads import one_blas_thread
-from nqpf.geo.weights import spatial_weights
+from nqpf.geo.weights import spatial_weights, weights_info
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.viz.style import OKABE_ITO, figure_axes
@@ -81,7 +81,9 @@ MODEL_NAMES = {"sar": ("空间滞后模型 SAR", "SAR"), "sem": ("空间误差�
 EFFECT_NAMES = {"unit": ("个体固定效应", "unit FE"), "time": ("时间固定效应", "time FE"),
                 "twoway": ("双向固定效应", "two-way FE"), "none": ("混合（无固定效应）", "pooled"),
                 "random": ("个体随机效应", "unit random effects")}
-WEIGHT_NAMES_ZH = {"contiguity": "邻接", "knn": "k 近邻", "inverse_distance": "反距离", "user": "自定义"}
+WEIGHT_NAMES_ZH = {"contiguity": "邻接", "rook": "Rook 邻接", "knn": "k 近邻", "inverse_distance": "反距离",
+                   "distance_band": "距离带", "economic": "经济距离", "nested": "经济地理嵌套", "file": "文件",
+                   "user": "自定义"}
 _EFFECT_KINDS = ("direct", "indirect", "total")
 _EFFECT_WORDS = {"direct": ("直接效应", "direct"), "indirect": ("间接效应（溢出）", "indirect (spillover)"),
                  "total": ("总效应", "total")}
@@ -131,8 +133,8 @@ def weights_matrix(w: Any, units: Sequence[Any], standardise: bool = True) -> np
     rows = m.sum(axis=1)
     if np.any(rows <= 0):
         bad = [names[i] for i in np.flatnonzero(rows <= 0)]
-        raise DataError(f"spatial weights: unit(s) without neighbours: {', '.join(bad)}; use knn or distance "
-                        "weights, or drop them")
+        raise DataError(f"spatial weights: unit(s) without neighbours: {', '.join(bad)}; join them to their "
+                        "nearest unit (islands = \"join\" in the [weights.*] entry) or use knn or distance weights")
     return m / rows[:, None] if standardise else m
 
 
@@ -1012,7 +1014,10 @@ def _prepare(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.DataFram
 def _resolve_weights(w: Any, units: list[Any], knn: int) -> tuple[np.ndarray, str]:
     if isinstance(w, str):
         return weights_matrix(spatial_weights([str(u) for u in units], kind=w, k=knn), units), w
-    return weights_matrix(w, units), "user"
+    if callable(w):  # units -> W, e.g. a study's ctx.weights(label, units)
+        w = w([str(u) for u in units])
+    info = weights_info(w)
+    return weights_matrix(w, units), info.kind if info is not None else "user"
 
 
 def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.DataFrame, w: Any = "contiguity",
@@ -1031,8 +1036,8 @@ def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.Dat
     y : a column of ``data``, a safe expression over its columns (e.g. ``"log(gdp)"``) or a Series indexed
         by (unit, year).
     x : the core regressor(s): column names / expressions, Series, or a DataFrame indexed by (unit, year).
-    w : "contiguity", "knn" or "inverse_distance" (built for the units, provinces), a libpysal W or an
-        (N, N) array in the order of the units; row-standardised.
+    w : "contiguity", "knn" or "inverse_distance" (built for the units, provinces), a libpysal W, an
+        (N, N) array in the order of the units, or a function units -> W (a study's weights); row-standardised.
     model : "sar", "sem" or "sdm"; with tests=True the other two models are fitted as well (the SDM tests
         need them) and shown next to it.
     effects : "unit", "time", "twoway" (fixed effects), "none" (pooled) or "random" (unit random effects with a
@@ -1515,9 +1520,10 @@ class SpatialPanelOptions(Options):
     expressions (default: the study's nqpf index); controls : expressions, or {name = expression};
     kind : sar, sem, sdm (``model`` itself names the registry entry, "spatial_panel"); effects : unit, time,
     twoway (fixed effects) or random (unit random effects); hausman : also fit the other kind of unit effects
-    and report the Hausman test (effects unit or random); weights : contiguity, knn, inverse_distance (+ knn);
-    lee_yu : the Lee & Yu (2010) correction; draws, seed : the effects simulation; robustness : other weight
-    kinds to re-estimate the model with (one extra table).
+    and report the Hausman test (effects unit or random); weights : a [weights.<label>] of the study or a kind
+    (contiguity, knn, inverse_distance, economic …); lee_yu : the Lee & Yu (2010) correction; draws, seed : the
+    effects simulation; robustness : other [weights.*] labels or kinds to re-estimate the model with (one extra
+    table).
     """
 
     y: str | None = None
@@ -1526,12 +1532,11 @@ class SpatialPanelOptions(Options):
     kind: Literal["sar", "sem", "sdm"] = "sdm"
     effects: Literal["unit", "time", "twoway", "random"] = "twoway"
     hausman: bool = False
-    weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
-    knn: int = 4
+    weights: str = "contiguity"
     lee_yu: bool = True
     draws: int = 1000
     seed: int = 0
-    robustness: tuple[Literal["contiguity", "knn", "inverse_distance"], ...] = ()
+    robustness: tuple[str, ...] = ()
 
 
 REFS = ("elhorst2003", "elhorst2014", "leeyu2010", "lesage2009", "anselin1996", "debarsy2010", "hausman1978")
@@ -1605,13 +1610,15 @@ def _study_spatial_panel(ctx: StudyContext, opts: SpatialPanelOptions) -> Spatia
     y = _resolve(ctx, opts.y, "hqd")
     xs = opts.x if isinstance(opts.x, list) else [opts.x]
     x = pd.concat([_resolve(ctx, v, "nqpf") for v in xs], axis=1)
-    res = spatial_panel(ctx.panel.data, y, x, w=opts.weights, model=opts.kind, effects=opts.effects,
-                        controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed, knn=opts.knn,
+    def built(spec: str) -> Any:  # W over the units the model keeps, from a [weights.*] label or a kind
+        return lambda units: ctx.weights(spec, units)
+
+    res = spatial_panel(ctx.panel.data, y, x, w=built(opts.weights), model=opts.kind, effects=opts.effects,
+                        controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed,
                         hausman=opts.hausman)
     extra = [k for k in opts.robustness if k != opts.weights]
     if extra:
         res.robustness = spatial_panel_robustness(
-            ctx.panel.data, y, x, weights={k: k for k in [opts.weights, *extra]}, model=opts.kind,
-            effects=opts.effects, controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed,
-            knn=opts.knn)
+            ctx.panel.data, y, x, weights={k: built(k) for k in [opts.weights, *extra]}, model=opts.kind,
+            effects=opts.effects, controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed)
     return res
