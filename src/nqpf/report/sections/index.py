@@ -40,8 +40,26 @@ if TYPE_CHECKING:
 #: Units shown at the top and at the bottom of the heat map of a large run.
 HEATMAP_KEEP = 25
 
-__all__ = ["HEATMAP_KEEP", "group_heatmap_figure", "group_text", "index_map_figure", "map_text", "ranking_text",
-           "res_words", "section_index", "trend_text", "trends_figure"]
+__all__ = [
+    "HEATMAP_KEEP",
+    "group_heatmap_figure",
+    "group_text",
+    "index_map_figure",
+    "map_text",
+    "ranking_text",
+    "res_words",
+    "section_index",
+    "trend_text",
+    "trends_figure",
+    "unit_heading",
+]
+
+
+def unit_heading(w: KindWords, lang: str) -> str:
+    """The column heading of unit names: 地区 / Unit for provinces (as always), else the kind's noun (企业 / Firm)."""
+    if w.unit in ("省份", "province"):
+        return t("unit", lang)
+    return w.unit[:1].upper() + w.unit[1:]
 
 
 def res_words(res: IndexResult, lang: str, kind: str | None = None) -> KindWords:
@@ -281,7 +299,7 @@ def section_index(run: StudyRun, page: Page) -> str | None:
                           region=rt["region"].map(lambda r: region_label(r, lang) if isinstance(r, str) else ""))
         if shown["region"].eq("").all():
             shown = shown.drop(columns="region")
-        heads = {"rank": t("rank", lang), "unit": t("unit", lang), "score": t("score", lang),
+        heads = {"rank": t("rank", lang), "unit": unit_heading(w, lang), "score": t("score", lang),
                  "region": t("region", lang), "rank_change": f"{t('rank_change', lang)} ({res.years[0]}–{last})"}
         out.append(table_html(shown, {"rank": "int", "score": "4f", "rank_change": "signed"}, heads, lang=lang))
         out.append(f"<h4>{esc(t('trends', lang))}</h4>")
@@ -309,8 +327,8 @@ def _group_paragraphs(res: IndexResult, kinds: list[str], year: int, lang: str, 
 #: (zh, en) words of the large-run views.
 _LARGE = {
     "top_bottom": ("得分最高与最低的单位", "Highest and lowest scores"),
-    "all_units": ("全部单位(可搜索、可排序)", "Every unit (search and sort)"),
-    "distribution": ("得分分布", "Distribution of the score"),
+    "all_units": ("{each}得分(可搜索、可排序)", "Scores of {each} (search and sort)"),
+    "distribution": ("{each}得分的分布", "Distribution of the scores of {units}"),
     "by_group": ("分组统计", "By group"),
     "sub_index_dist": ("分项指数分布", "Distribution of the sub-indices"),
     "group": ("组别", "Group"),
@@ -321,9 +339,10 @@ _LARGE = {
 }
 
 
-def _lw(key: str, lang: str) -> str:
+def _lw(key: str, lang: str, w: KindWords | None = None) -> str:
     zh, en = _LARGE[key]
-    return zh if lang == "zh" else en
+    text = zh if lang == "zh" else en
+    return text.format(each=w.each, units=w.units) if w is not None else text
 
 
 def _large_views(run: StudyRun, res: IndexResult, page: Page, w: KindWords) -> str:
@@ -340,19 +359,20 @@ def _large_views(run: StudyRun, res: IndexResult, page: Page, w: KindWords) -> s
     rt = V.ranking_table(res)
     out.append(para(ranking_text(rt, lang)))
     out.append(page.plot(top_bottom_figure(top, bottom, lang, f"{t('score', lang)}, {last}")))
-    out.append(f"<h4>{esc(_lw('all_units', lang))} ({last})</h4>")
+    out.append(f"<h4>{esc(_lw('all_units', lang, w))} ({last})</h4>")
     table = V.unit_table(res, last, grouping)
     table["unit"] = table["unit"].map(lambda u: unit_name(u, lang))
     if grouping is not None:
         table["group"] = table["group"].map(lambda g: grouping.label(g, lang) if isinstance(g, str) else "")
     dims = [d for d in res.framework.dimensions if d in table.columns]
-    heads = {"rank": t("rank", lang), "unit": t("unit", lang), "score": t("score", lang), "group": _lw("group", lang),
+    heads = {"rank": t("rank", lang), "unit": unit_heading(w, lang), "score": t("score", lang),
+             "group": _lw("group", lang),
              "rank_change": f"{t('rank_change', lang)} ({res.years[0]}–{last})",
              **{d: res.framework.label(d, lang) for d in dims}}
     out.append(searchable_table(table, {"rank": "int", "score": "4f", "rank_change": "signed",
                                         **dict.fromkeys(dims, "4f")}, heads, lang=lang,
                                 table_id=table_id(page)))
-    out.append(f"<h4>{esc(_lw('distribution', lang))}</h4>")
+    out.append(f"<h4>{esc(_lw('distribution', lang, w))}</h4>")
     dist = V.distribution(res.scores)
     out.append(para(trend_text(dist.rename(columns={"mean": "national"}), lang, w)))
     out.append(page.plot(box_figure(dist, [str(y) for y in dist.index], lang, t("score", lang), t("year", lang))))

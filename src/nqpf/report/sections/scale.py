@@ -121,8 +121,22 @@ def _categories(tr: dict[str, Any]) -> tuple[str, list[Any]] | None:
     return None
 
 
+def _typed_array(value: dict[str, Any]) -> np.ndarray:
+    """A plotly typed array (``{"dtype", "bdata"[, "shape"]}``, base64) as a numpy array."""
+    import base64
+
+    arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    shape = value.get("shape")
+    if shape:
+        arr = arr.reshape([int(k) for k in str(shape).split(",")])
+    return arr
+
+
 def _subset(value: Any, idx: np.ndarray, n: int) -> Any:
     """A per-element trace property restricted to the rows ``idx`` (other values unchanged)."""
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        arr = _typed_array(value)
+        return arr[idx].tolist() if len(arr) == n else value
     if isinstance(value, dict):
         return {k: _subset(v, idx, n) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)) and not isinstance(value, str) and len(value) == n:
@@ -156,7 +170,7 @@ def keep_ends(fig: go.Figure, n: int = TOP_N) -> tuple[go.Figure, int | None]:
         idx = idx[np.argsort([pos.get(own[k], k) for k in idx], kind="stable")]
         for key in list(tr):
             if key == "z" and tr.get("type") == "heatmap":
-                z = np.asarray(tr["z"], dtype=float)
+                z = _typed_array(tr["z"]) if isinstance(tr["z"], dict) else np.asarray(tr["z"], dtype=float)
                 tr["z"] = (z[idx] if axis == "y" else z[:, idx]).tolist()
             elif key not in ("type", "name", "orientation", "xaxis", "yaxis"):
                 tr[key] = _subset(tr[key], idx, m)
