@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["FigureSet", "draws_static", "figure_specs", "plot_distribution", "plot_group_boxes", "plot_group_heatmap",
-           "plot_index_map", "record_stem", "thin_unit_labels", "write_figures"]
+           "plot_index_map", "plot_trends", "record_stem", "thin_unit_labels", "write_figures"]
 
 
 # =============================================================================================
@@ -162,6 +162,18 @@ def plot_group_boxes(res: IndexResult, kind: str = "dimension", year: int | None
     return fig
 
 
+def plot_trends(res: IndexResult, lang: str = "en", kind: str | None = None) -> Figure:
+    """:meth:`IndexResult.plot <nqpf.result.IndexResult.plot>` (the mean by year, and the four regions of
+    provinces) with the mean named by the unit kind: 全国均值 only for all 31 provinces, else 样本均值."""
+    fig = res.plot(lang=lang)
+    ax = fig.axes[0]
+    if ax.lines:
+        mean = kind_words(kind, lang, len(res.units)).mean
+        ax.lines[0].set_label(mean[:1].upper() + mean[1:])
+        ax.legend(loc="upper left")
+    return fig
+
+
 def thin_unit_labels(fig: Figure, axis_label: str, most: int = LARGE_UNITS) -> Figure:
     """Remove the tick labels of every axis of ``fig`` that has more than ``most`` of them (one per unit of
     a large panel: unreadable, and the slowest part of saving), naming the axis ``axis_label`` instead."""
@@ -201,7 +213,7 @@ def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
     for name, res in run.results.items():
         if is_province_panel(res.units, getattr(run.panel, "kind", None)):
             specs.append((f"map_{name}", lambda lang, r=res: plot_index_map(r, lang)))
-        specs.append((f"trends_{name}", lambda lang, r=res: r.plot(lang=lang)))
+        specs.append((f"trends_{name}", lambda lang, r=res: plot_trends(r, lang, run_kind(run, r.units))))
         if is_large(len(res.units)):
             specs.append((f"distribution_{name}", lambda lang, r=res: plot_distribution(r, lang)))
             specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_boxes(r, "dimension", lang=lang)))

@@ -51,6 +51,7 @@ __all__ = [
     "section_index",
     "trend_text",
     "trends_figure",
+    "trends_heading",
     "unit_heading",
 ]
 
@@ -60,6 +61,17 @@ def unit_heading(w: KindWords, lang: str) -> str:
     if w.unit in ("省份", "province"):
         return t("unit", lang)
     return w.unit[:1].upper() + w.unit[1:]
+
+
+def trends_heading(run: StudyRun, res: IndexResult, lang: str, w: KindWords) -> str:
+    """全国与四大区域均值趋势 for all 31 provinces; otherwise the kind's mean (样本均值趋势 / Sample mean over time),
+    with the four regions when the units are provinces."""
+    if w.mean in ("全国均值", "national mean"):
+        return t("trends", lang)
+    regions = province_run(run, res.units)
+    if lang == "zh":
+        return f"{w.mean}{'与四大区域均值' if regions else ''}趋势"
+    return f"{w.mean[:1].upper() + w.mean[1:]}{' and regional means' if regions else ''} over time"
 
 
 def res_words(res: IndexResult, lang: str, kind: str | None = None) -> KindWords:
@@ -302,7 +314,7 @@ def section_index(run: StudyRun, page: Page) -> str | None:
         heads = {"rank": t("rank", lang), "unit": unit_heading(w, lang), "score": t("score", lang),
                  "region": t("region", lang), "rank_change": f"{t('rank_change', lang)} ({res.years[0]}–{last})"}
         out.append(table_html(shown, {"rank": "int", "score": "4f", "rank_change": "signed"}, heads, lang=lang))
-        out.append(f"<h4>{esc(t('trends', lang))}</h4>")
+        out.append(f"<h4>{esc(trends_heading(run, res, lang, w))}</h4>")
         out.append(para(trend_text(V.region_means(res), lang, w)))
         out.append(page.plot(trends_figure(res, lang, w)))
         out.append(f"<h4>{esc(t('dimension_heatmap', lang))} ({last})</h4>")
@@ -388,7 +400,7 @@ def _large_views(run: StudyRun, res: IndexResult, page: Page, w: KindWords) -> s
                               {k: _lw(k, lang) for k in ("group", "n", "mean", "median", "sd")}, lang=lang))
         out.append(page.plot(_group_trends_figure(res, grouping, lang, w)))
     else:
-        out.append(f"<h4>{esc(t('trends', lang))}</h4>")
+        out.append(f"<h4>{esc(trends_heading(run, res, lang, w))}</h4>")
         out.append(page.plot(trends_figure(res, lang, w)))
     out.append(f"<h4>{esc(_lw('sub_index_dist', lang))} ({last})</h4>")
     kinds = ["dimension", *V.tag_kinds(res)]
