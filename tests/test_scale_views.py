@@ -212,3 +212,58 @@ def test_a_31_province_run_keeps_the_per_unit_views(tmp_path):
         assert 'NQPF.table("' not in text and 'class="tbl"' in text
     assert "样本均值" in zh and "全国均值" not in zh and "Sample mean" in en and "Provinces differ most" in en
     assert "个省份高于均值" in zh
+
+
+def test_the_searchable_table_filters_sorts_and_pages_5000_rows_in_a_browser(tmp_path):
+    """NQPF.table in Chromium: 5,000 rows embedded, 50 in the document, a search narrows them, a header click
+    sorts by value (and again in reverse), the pages step on. (Timing is not asserted: see bench/README.md.)"""
+    from test_report_browser import Browser, chromium_path
+
+    from nqpf.report.page import asset
+    from nqpf.report.sections.scale import searchable_table
+
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"rank": np.arange(1, 5001), "unit": [f"{i:06d}" for i in range(1, 5001)],
+                       "score": rng.random(5000)})
+    body = searchable_table(df, {"rank": "int", "score": "4f"}, {"unit": "Firm"}, lang="en", table_id="t1")
+    page = tmp_path / "table.html"
+    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><script>{asset('report.js')}</script>"
+                    f"</head><body>{body}</body></html>", encoding="utf-8")
+    b = Browser(exe)
+    try:
+        b.open(page.as_uri(), "document.querySelectorAll('#t1 tbody tr').length > 0")
+        rows = "document.querySelectorAll('#t1 tbody tr')"
+        assert b.evaluate(f"{rows}.length") == 50
+        assert b.evaluate("document.querySelector('#t1 .tblbar .note').textContent").startswith("1–50 / 5000")
+        b.evaluate("var i = document.querySelector('#t1 input'); i.value = '00499'; "
+                   "i.dispatchEvent(new Event('input'))")
+        time_wait(b, f"{rows}.length === 11")
+        got = b.evaluate(f"Array.from({rows}).map(r => r.cells[1].textContent)")
+        assert got == ["000499", *[f"00499{k}" for k in range(10)]]
+        b.evaluate("var i = document.querySelector('#t1 input'); i.value = ''; i.dispatchEvent(new Event('input'))")
+        time_wait(b, f"{rows}.length === 50")
+        b.evaluate("document.querySelectorAll('#t1 th')[2].click()")  # score, ascending
+        low = b.evaluate(f"parseFloat({rows}[0].cells[2].textContent)")
+        assert low == pytest.approx(df["score"].min(), abs=1e-4)
+        b.evaluate("document.querySelectorAll('#t1 th')[2].click()")  # descending
+        assert b.evaluate(f"parseFloat({rows}[0].cells[2].textContent)") == pytest.approx(df["score"].max(), abs=1e-4)
+        b.evaluate("document.querySelectorAll('#t1 .tblbar button')[1].click()")  # next page
+        assert b.evaluate("document.querySelector('#t1 .tblbar .note').textContent").startswith("51–100 / 5000")
+        assert b.console_errors() == []
+    finally:
+        b.close()
+
+
+def time_wait(b, expr: str, timeout: float = 10.0) -> None:
+    """Wait until the page expression is true (the search runs 60 ms after the last keystroke)."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if b.evaluate(expr):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(expr)
