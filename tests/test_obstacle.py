@@ -253,11 +253,13 @@ def test_summary_in_both_languages_carries_the_numbers() -> None:
     assert str(o) == en
     for unit in ("P", "Q", "R", "S"):
         share = main.loc[unit, "share"]
-        assert f"{unit}: {main.loc[unit, 'lever_en']} {share:.1f}%" in en
-        assert f"{unit}：{main.loc[unit, 'lever_zh']} {share:.1f}%" in zh
+        assert f"summed: {main.loc[unit, 'lever_en']} {share:.1f}%" in en
+        assert f"加总 {main.loc[unit, 'lever_zh']} {share:.1f}%" in zh
+        lag = o.lagging("lever").query("year == 2021").set_index("unit").loc[unit]
+        assert f"{unit}: lags: {lag['lever_en']} ({lag['lag']:.2f})" in en
         first = tops[(tops["unit"] == unit) & (tops["rank"] == 1)].iloc[0]
         assert f"{first['name_zh']} {first['obstacle']:.1f}%" in zh
-    assert "for each unit the lever that holds it back most" in en and "各地区最主要的障碍政策抓手" in zh
+    assert "for each unit the lever that lags most" in en and "各地区滞后最多的政策抓手" in zh
     # the year is an attribute (in_year), not a summary() parameter
     y2020 = o.in_year(2020)
     assert y2020.year == 2020 and ", 2020:" in y2020.summary() and "2020 年" in y2020.summary("zh")
@@ -273,11 +275,11 @@ def test_without_lever_tags_the_headline_falls_back_to_dimensions() -> None:
     assert set(o.levers.columns[2:]) >= {"untagged"} and np.allclose(o.levers["untagged"], 100.0)
     dims = o.dimensions.query("year == 2021").set_index("unit")
     en, zh = o.summary("en"), o.summary("zh")
-    assert "no lever-tagged indicator" not in en and "the dimension that holds it back most" in en
+    assert "no lever-tagged indicator" not in en and "the dimension that lags most" in en
     for unit in ("P", "Q", "R", "S"):
         best = dims.loc[unit].drop("year").astype(float)
         name_en = {"d1": "Dim one", "d2": "Dim two"}[best.idxmax()]
-        assert f"{unit}: {name_en} {best.max():.1f}%" in en
+        assert f"summed: {name_en} {best.max():.1f}%" in en
     assert "各维度平均障碍度" in zh and "维度一" in zh
     text = " ".join(o.narrative("en"))
     mean = dims[["d1", "d2"]].mean()
@@ -299,11 +301,13 @@ def test_plot_figures_and_report_blocks() -> None:
     bars = {tr.name: np.asarray(tr.x, dtype=float) for tr in fig.data}
     assert np.allclose(np.sum(list(bars.values()), axis=0), 100.0)  # stacked to 100 % per unit
     blocks = o.report(ReportContext("zh"))
-    assert [type(b) for b in blocks] == [Text, Heading, Figure, Heading, Table]
-    assert blocks[1].text == "按政策抓手的障碍度" and blocks[3].text == "主要障碍 (2021)"
-    tb = blocks[4].frame
+    assert [type(b) for b in blocks] == [Text, Heading, Figure, Heading, Figure, Heading, Table]
+    assert blocks[1].text.startswith("按政策抓手的障碍度 · 滞后比") and "加总障碍度" in blocks[3].text
+    assert blocks[5].text == "主要障碍 (2021)"
+    tb = blocks[6].frame
     assert list(tb.columns) == ["unit", "rank", "name_zh", "obstacle"] and len(tb) == 4 * 3
-    assert "年各政策抓手的平均障碍度" in blocks[0].sentences[0]
+    assert "年各政策抓手的平均滞后比" in blocks[0].sentences[0]
+    assert any("加总障碍度（随所含指标数增加" in x for x in blocks[0].sentences)
     # a panel too large for one bar per unit: the mean shares and the number of units per main lever
     large = o.report(ReportContext("en", large=True))
     assert [type(b) for b in large] == [Text, Heading, Figure, Heading, Table]

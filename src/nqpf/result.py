@@ -112,6 +112,11 @@ class IndexResult(Result):
         """A unit × year table of the target score (or of a dimension sub-index)."""
         return self.scores.pivot(index="unit", columns="year", values=column).reindex(self.units)
 
+    def score_series(self, column: str = "score") -> pd.Series:
+        """The target score (or a sub-index) as a float Series indexed by (unit, year), named by the framework."""
+        s = self.scores.set_index(["unit", "year"])[column].astype(float)
+        return s.rename(self.framework.name if column == "score" else column)
+
     def year_scores(self, year: int, column: str = "score") -> pd.Series:
         """The scores of one year, indexed by unit."""
         s = self.scores[self.scores["year"] == year]

@@ -27,6 +27,8 @@ from nqpf.analysis.dynamics import (
     markov,
     spatial_markov,
 )
+from nqpf.analysis.fit import RelationsFitResult, relations_fit
+from nqpf.analysis.leap import LeapResult, leap
 from nqpf.analysis.obstacle import ObstacleResult, obstacle_degree, obstacle_shares
 from nqpf.analysis.regression import RegressionResult, panel_regression
 from nqpf.analysis.scenario import ScenarioResult, ScenarioWarning, parse_change, scenario
@@ -53,6 +55,7 @@ __all__ = [
     "DagumByYear",
     "DagumResult",
     "KernelDensityResult",
+    "LeapResult",
     "LeaveOneOutResult",
     "LisaResult",
     "LocalMoran",
@@ -63,6 +66,7 @@ __all__ = [
     "ObstacleResult",
     "RankAgreement",
     "RegressionResult",
+    "RelationsFitResult",
     "ScenarioResult",
     "ScenarioWarning",
     "SigmaConvergenceResult",
@@ -77,6 +81,7 @@ __all__ = [
     "dagum_gini_by_year",
     "draw_weights",
     "kernel_density",
+    "leap",
     "leave_one_out",
     "lisa",
     "local_moran",
@@ -89,6 +94,7 @@ __all__ = [
     "panel_regression",
     "parse_change",
     "rank_agreement",
+    "relations_fit",
     "scenario",
     "sigma_convergence",
     "spatial_markov",

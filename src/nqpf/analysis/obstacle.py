@@ -9,7 +9,20 @@ For unit-year i and indicator j (the obstacle degree model, 障碍度模型):
 
 The obstacle degree of a group of indicators (a first-level dimension, a factor of production, a
 "new" tag, a policy lever) is the sum of its indicators' ``O_ij`` (障碍度 of 准则层 = Σ of its 指标层
-obstacles), so every grouping sums to 100 % over its columns.
+obstacles), so every grouping sums to 100 % over its columns. That **summed view grows with the number of
+indicators a group has** (a lever with 9 of 20 indicators holds about 9/20 of the weight and so of the
+obstacle), so it says more about the framework than about the unit.
+
+The **lag ratio** 滞后比 names the lagging group without that bias. For group k of unit-year i, with weight share
+``W_k = Σ_{j∈k} F_j / Σ_j F_j`` and obstacle share ``O_k / 100``, the group's weighted mean shortfall is
+``Ī_k = Σ_{j∈k} F_j I_ij / Σ_{j∈k} F_j``; then
+
+* ``obstacle_to_weight = (O_k/100) / W_k = Ī_k / Ī`` (Ī the shortfall over all indicators), and
+* ``lag = Ī_k / mean_g Ī_g`` — the same ratio measured against the average group (each group counted once):
+  ``lag > 1`` means the group falls further short of the best values than the unit's groups do on average. It
+  does not depend on how many indicators a group has: duplicating a group's indicators (with entropy weights, or
+  any weights that give copies equal weight) leaves every ``lag`` unchanged, and the groups' ranking by ``lag`` is
+  their ranking by ``obstacle_to_weight``.
 """
 
 from __future__ import annotations
@@ -50,10 +63,16 @@ DEFAULT_BY = ("dimension", "factor", "lever")
 _LABELS = {
     "obstacle_kind_lever": ("政策抓手", "lever"),
     "obstacle_kind_dimension": ("维度", "dimension"),
+    "obstacle_kind_factor": ("生产要素", "factor of production"),
+    "obstacle_kind_new": ("“新”的维度", "\"new\" dimension"),
     "obstacle_dimensions": ("按维度的障碍度", "Obstacle degree by dimension"),
     "obstacle_no_levers": ("该框架未给任何指标标注政策抓手，障碍度改按一级维度汇总",
                            "The framework tags no indicator with a policy lever, so the obstacles are summed by "
                            "first-level dimension instead"),
+    "obstacle_lag": ("滞后比（障碍度占比 ÷ 权重占比，相对于各组平均）",
+                     "Lag ratio (obstacle share ÷ weight share, against the average group)"),
+    "obstacle_summed": ("加总障碍度（随所含指标数增加，反映指标体系结构）",
+                        "Summed obstacle degree (grows with a group's number of indicators)"),
 }
 
 
@@ -92,7 +111,9 @@ class ObstacleResult(Result):
     groups : per grouping kind ("dimension", "factor", "new", "lever") a flat table ``unit, year``
         then one column of summed obstacle (percent) per group key; rows sum to 100. Indicators
         without a tag of that kind are in an ``untagged`` column; when ``by`` restricted the keys,
-        the rest are in ``other``.
+        the rest are in ``other``. This summed view grows with a group's number of indicators.
+    weight_shares, lags : per grouping kind, each group's weight share and lag ratio (tagged groups only; see
+        the module docstring): the diagnosis that does not depend on how many indicators a group has.
     by : the groupings that ``to_frame`` and ``summary`` report.
     top_n : how many top obstacles ``top`` and ``summary`` list.
     notes : what was done on the way (clipped deviations, rows without obstacle, weights used).
@@ -107,6 +128,10 @@ class ObstacleResult(Result):
     O: pd.DataFrame
     groups: dict[str, pd.DataFrame]
     by: list[str]
+    #: per grouping kind: unit, year, then each group's weight share W_k (rows of tagged groups sum to ≤ 1)
+    weight_shares: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: per grouping kind: unit, year, then each group's lag ratio Ī_k / mean_g Ī_g (see the module docstring)
+    lags: dict[str, pd.DataFrame] = field(default_factory=dict)
     top_n: int = 3
     notes: list[str] = field(default_factory=list)
     year: int | None = None
@@ -172,6 +197,52 @@ class ObstacleResult(Result):
         out[f"{kind}_zh"] = [self.group_name(kind, k, "zh") if k is not None else None for k in best]
         out[f"{kind}_en"] = [self.group_name(kind, k, "en") if k is not None else None for k in best]
         out["share"] = share
+        return out
+
+    def lag_table(self, kind: str = "lever") -> pd.DataFrame:
+        """Long table for one grouping kind: unit, year, group, zh/en names, weight share, obstacle share (%),
+        obstacle_to_weight, lag and the rank of the group by lag within the unit-year (1 = lags most)."""
+        if kind not in self.lags:
+            raise FrameworkError(f"no lag ratios for grouping '{kind}'; available: {list(self.lags)}")
+        lag = self.lags[kind].melt(id_vars=["unit", "year"], var_name="group", value_name="lag")
+        w = self.weight_shares[kind].melt(id_vars=["unit", "year"], var_name="group", value_name="weight_share")
+        o = self.groups[kind].melt(id_vars=["unit", "year"], var_name="group", value_name="obstacle")
+        out = lag.merge(w, on=["unit", "year", "group"]).merge(o, on=["unit", "year", "group"], how="left")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["obstacle_to_weight"] = out["obstacle"] / 100.0 / out["weight_share"]
+        out["rank"] = out.groupby(["unit", "year"])["lag"].rank(method="min", ascending=False).astype("Int64")
+        out["name_zh"] = [self.group_name(kind, k, "zh") for k in out["group"]]
+        out["name_en"] = [self.group_name(kind, k, "en") for k in out["group"]]
+        order = {u: i for i, u in enumerate(dict.fromkeys(self.O.index.get_level_values(0)))}
+        out = out.sort_values(["year", "unit", "rank"], key=lambda c: c.map(order) if c.name == "unit" else c,
+                              kind="stable")
+        cols = ["unit", "year", "group", "name_zh", "name_en", "weight_share", "obstacle", "obstacle_to_weight",
+                "lag", "rank"]
+        return out[cols].reset_index(drop=True)
+
+    def lagging(self, kind: str = "lever") -> pd.DataFrame:
+        """Per unit-year the group with the largest lag ratio: unit, year, <kind>, <kind>_zh, <kind>_en, lag.
+
+        The diagnosis that names the lagging lever (or factor, or "new" dimension) whatever the number of
+        indicators each has; :meth:`main` gives the summed view.
+        """
+        if kind not in self.lags:
+            raise FrameworkError(f"no lag ratios for grouping '{kind}'; available: {list(self.lags)}")
+        g = self.lags[kind]
+        keys = list(g.columns[2:])
+        out = g[["unit", "year"]].copy()
+        vals = g[keys].to_numpy(dtype=float) if keys else np.zeros((len(g), 0))
+        if keys:
+            filled = np.where(np.isnan(vals), -np.inf, vals)
+            pos = filled.argmax(axis=1)
+            best_val = vals[np.arange(len(g)), pos]
+            best = [keys[p] if np.isfinite(v) else None for p, v in zip(pos, best_val, strict=True)]
+        else:
+            best, best_val = [None] * len(g), np.full(len(g), np.nan)
+        out[kind] = best
+        out[f"{kind}_zh"] = [self.group_name(kind, k, "zh") if k is not None else None for k in best]
+        out[f"{kind}_en"] = [self.group_name(kind, k, "en") if k is not None else None for k in best]
+        out["lag"] = best_val
         return out
 
     @property
@@ -343,13 +414,17 @@ class ObstacleResult(Result):
         title = fw.title_zh if zh else fw.title_en
         main = self.main(kind)
         main = main[main["year"] == y]
+        lag = self.lagging(kind).set_index(["unit", "year"]) if kind in self.lags else None
         tops = self.top_table(year=y)
         name_col = "name_zh" if zh else "name_en"
         sep = "，" if zh else ", "
         if zh:
-            lines = [f"障碍度 — {title} [{fw.name}]，{y} 年：各地区最主要的障碍{word}"]
+            lines = [f"障碍度 — {title} [{fw.name}]，{y} 年：各地区滞后最多的{word}（滞后比 = 障碍度占比 ÷ 权重占比，"
+                     f"相对于各{word}平均；> 1 为滞后），以及加总障碍度最大的{word}"]
         else:
-            lines = [f"Obstacle degree — {title} [{fw.name}], {y}: for each unit the {word} that holds it back most"]
+            lines = [f"Obstacle degree — {title} [{fw.name}], {y}: for each unit the {word} that lags most (lag ratio "
+                     f"= obstacle share ÷ weight share, against the average {word}; > 1 = lagging) and the {word} "
+                     "with the largest summed obstacle"]
         for row in main.itertuples(index=False):
             tt = tops[tops["unit"] == row.unit]
             top_txt = sep.join(f"{nm} {v:.1f}%" for nm, v in zip(tt[name_col], tt["obstacle"], strict=True))
@@ -358,10 +433,18 @@ class ObstacleResult(Result):
                 main_txt = f"{key} {row.share:.1f}%"
             else:
                 main_txt = f"无{word}标注的指标" if zh else f"no {word}-tagged indicator"
+            lag_txt = ""
+            if lag is not None and (row.unit, row.year) in lag.index:
+                lr = lag.loc[(row.unit, row.year)]
+                if lr[f"{kind}_{lang}"] is not None:
+                    lag_txt = (f"滞后 {lr[f'{kind}_{lang}']}（{lr['lag']:.2f}）；加总 " if zh else
+                               f"lags: {lr[f'{kind}_{lang}']} ({lr['lag']:.2f}); summed: ")
             if zh:
-                lines.append(f"  {unit_name(row.unit, lang)}：{main_txt}；前 {self.top_n} 位障碍指标：{top_txt}")
+                lines.append(f"  {unit_name(row.unit, lang)}：{lag_txt}{main_txt}；"
+                             f"前 {self.top_n} 位障碍指标：{top_txt}")
             else:
-                lines.append(f"  {unit_name(row.unit, lang)}: {main_txt}; top {self.top_n} indicators: {top_txt}")
+                lines.append(f"  {unit_name(row.unit, lang)}: {lag_txt}{main_txt}; top {self.top_n} indicators: "
+                             f"{top_txt}")
         g = self.groups[kind]
         mean = g[g["year"] == y].iloc[:, 2:].mean()
         lines.append((f"各{word}平均障碍度：" if zh else f"mean {word} shares: ") + sep.join(
@@ -374,29 +457,73 @@ class ObstacleResult(Result):
         lines.extend((f"说明：{n}" if zh else f"note: {n}") for n in notes)
         return lines
 
+    def _lag_sentence(self, kind: str, y: int, lang: str) -> str | None:
+        """Mean lag ratio of each group of ``kind`` in year y and how many units each lags most in."""
+        if kind not in self.lags or not self.tagged(kind):
+            return None
+        g = self.lags[kind]
+        sub = g[g["year"] == y].drop(columns=["unit", "year"])
+        if sub.empty or sub.isna().all().all():
+            return None
+        mean = sub.mean().sort_values(ascending=False)
+        most = self.lagging(kind)
+        most = most[most["year"] == y][kind].value_counts()
+        word = t(f"obstacle_kind_{kind}", lang)
+        if lang == "zh":
+            return (f"{y} 年各{word}的平均滞后比：" + "、".join(
+                f"{self.group_name(kind, k, lang)} {num(v, 2)}" for k, v in mean.items()) + "；滞后最多的" + word
+                + "：" + "、".join(f"{self.group_name(kind, k, lang)} {n} 个" for k, n in most.items()) + "。")
+        return (f"Mean lag ratio by {word} in {y}: " + ", ".join(
+            f"{self.group_name(kind, k, lang)} {num(v, 2)}" for k, v in mean.items()) + f"; the {word} that lags "
+            "most: " + ", ".join(f"{self.group_name(kind, k, lang)} in {n} units" for k, n in most.items()) + ".")
+
     def narrative(self, lang: str = "en") -> list[str]:
-        """The mean obstacle share of each group in the reported year and how many units each holds back most."""
+        """The lag ratios (lever, factor, "new" dimension) in the reported year, then the summed view, labelled."""
         kind = self.main_kind
         y = self._year()
+        out = [x for k in dict.fromkeys([kind, "factor", "new"]) if (x := self._lag_sentence(k, y, lang))]
         g = self.groups[kind]
         sub = g[g["year"] == y].set_index("unit").drop(columns="year")
         mean = sub.mean().sort_values(ascending=False)
         main = self.main(kind)
         main = main[(main["year"] == y)][kind].value_counts()
         fallback = [t("obstacle_no_levers", lang) + ("。" if lang == "zh" else ".")] * self.lever_fallback
+        out = [*fallback, *out]
         if lang == "zh":
-            out = [*fallback, f"{y} 年各{t(kind, lang)}的平均障碍度：" + "、".join(
-                f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "。"]
+            out.append(f"加总障碍度（随所含指标数增加，反映指标体系结构）：{y} 年各{t(kind, lang)}平均 " + "、".join(
+                f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "。")
             if len(main):
-                out.append("作为首要障碍的地区数：" + "、".join(
+                out.append("按加总障碍度作为首要障碍的地区数：" + "、".join(
                     f"{self.group_name(kind, k, lang)} {n} 个" for k, n in main.items()) + "。")
             return out
-        out = [*fallback, f"Mean obstacle degree by {t(kind, lang).lower()} in {y}: " + ", ".join(
-            f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "."]
+        out.append(f"Summed obstacle degree (grows with a group's number of indicators) by {t(kind, lang).lower()} "
+                   f"in {y}: " + ", ".join(f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items())
+                   + ".")
         if len(main):
-            out.append("Number of units for which each is the main obstacle: " + ", ".join(
+            out.append("Number of units for which each has the largest summed obstacle: " + ", ".join(
                 f"{self.group_name(kind, k, lang)} {n}" for k, n in main.items()) + ".")
         return out
+
+    def lag_figure(self, lang: str = "en") -> Any:
+        """Unit × group heat map of the lag ratios of the main kind in the reported year (1 = the average group)."""
+        import plotly.graph_objects as go
+
+        kind, y = self.main_kind, self._year()
+        g = self.lags[kind]
+        sub = g[g["year"] == y].set_index("unit").drop(columns="year")
+        sub = sub.loc[:, sub.notna().any()]
+        order = sub.max(axis=1).sort_values(ascending=False).index
+        sub = sub.loc[order]
+        z = sub.to_numpy(dtype=float)
+        top = float(np.nanmax(z)) if np.isfinite(z).any() else 2.0
+        fig = go.Figure(go.Heatmap(
+            z=z, x=[self.group_name(kind, k, lang) for k in sub.columns], y=[unit_name(u, lang) for u in sub.index],
+            zmin=0.0, zmid=1.0, zmax=max(top, 2.0), colorscale="RdBu_r",
+            colorbar={"title": "滞后比" if lang == "zh" else "lag ratio"},
+            hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>"))
+        fig.update_layout(height=max(320, 18 * len(sub) + 140), yaxis={"autorange": "reversed"},
+                          margin={"l": 90, "r": 20, "t": 20, "b": 90})
+        return fig
 
     # -- figures -------------------------------------------------------------------------------
     def _shares(self) -> tuple[str, int, pd.DataFrame]:
@@ -477,7 +604,11 @@ class ObstacleResult(Result):
         top = self.top_table(year=y)
         top = top.assign(unit=[unit_name(u, lang) for u in top["unit"]])[["unit", "rank", name_col, "obstacle"]]
         heading = "obstacle_levers" if self.main_kind == "lever" else "obstacle_dimensions"
-        return [Text(tuple(self.narrative(lang))), Heading(t(heading, lang)),
+        lag_view: list[Block] = []
+        if self.main_kind in self.lags and self.tagged(self.main_kind):
+            lag_view = [Heading(f"{t(heading, lang)} · {t('obstacle_lag', lang)}"), Figure(self.lag_figure(lang))]
+        return [Text(tuple(self.narrative(lang))), *lag_view,
+                Heading(f"{t(heading, lang)} · {t('obstacle_summed', lang)}"),
                 *(Figure(f) for f in self.figures(lang)),
                 Heading(f"{t('main_obstacle', lang)} ({y})"),
                 Table(top, formats={"rank": "int", "obstacle": "2f"},
@@ -631,6 +762,8 @@ def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> Obstac
     Odf = pd.DataFrame(O, index=Zdf.index, columns=ids)
     flat_idx = Zdf.index
     groups: dict[str, pd.DataFrame] = {}
+    weight_shares: dict[str, pd.DataFrame] = {}
+    lags: dict[str, pd.DataFrame] = {}
     for kind in ["dimension", *fw.vocabulary]:
         member = table["dimension"] if kind == "dimension" else table[kind]
         defined = fw.dimensions if kind == "dimension" else list(fw.vocabulary[kind])
@@ -650,8 +783,36 @@ def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> Obstac
         if empty.any():
             g.loc[empty, list(cols)] = np.nan
         groups[kind] = g
+        weight_shares[kind], lags[kind] = _lag_ratios(Fm, I, member, [k for k in defined if (member == k).any()],
+                                                      flat_idx)
     return ObstacleResult(framework=fw, F=F, I=pd.DataFrame(I, index=Zdf.index, columns=ids), O=Odf,
-                          groups=groups, by=reported, top_n=int(top), notes=notes)
+                          groups=groups, by=reported, weight_shares=weight_shares, lags=lags, top_n=int(top),
+                          notes=notes)
+
+
+def _lag_ratios(F: np.ndarray, I: np.ndarray, member: pd.Series, keys: list[str], idx: pd.MultiIndex
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(weight shares W_k, lag ratios Ī_k / mean_g Ī_g) of the groups ``keys`` per row (see the module docstring).
+
+    ``F`` is (m,) or (rows, m) factor contributions, ``I`` (rows, m) deviations, ``member`` the group of each
+    indicator (NaN: untagged, left out).
+    """
+    Fm = np.broadcast_to(np.asarray(F, dtype=float), I.shape)
+    total = Fm.sum(axis=1)
+    W = np.zeros((I.shape[0], len(keys)))
+    Ibar = np.full((I.shape[0], len(keys)), np.nan)
+    for c, k in enumerate(keys):
+        mask = (member == k).to_numpy()
+        wk = Fm[:, mask].sum(axis=1)
+        W[:, c] = wk / total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            Ibar[:, c] = np.where(wk > 0, (Fm[:, mask] * I[:, mask]).sum(axis=1) / wk, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref = np.nanmean(Ibar, axis=1, keepdims=True) if keys else np.zeros((I.shape[0], 1))
+        L = np.where(ref > 0, Ibar / ref, np.nan)
+    base = {"unit": idx.get_level_values(0).to_numpy(), "year": idx.get_level_values(1).to_numpy()}
+    return (pd.DataFrame({**base, **{k: W[:, c] for c, k in enumerate(keys)}}),
+            pd.DataFrame({**base, **{k: L[:, c] for c, k in enumerate(keys)}}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,8 +827,12 @@ class ObstacleOptions(Options):
 
 def _obstacle_tables(res: ObstacleResult, used: list[str]) -> dict[str, pd.DataFrame]:
     name = used[0]
-    return {f"obstacle_levers_{name}": res.levers, f"obstacle_dimensions_{name}": res.dimensions,
-            f"obstacle_factors_{name}": res.factors, f"obstacle_top_{name}": res.top_table()}
+    out = {f"obstacle_levers_{name}": res.levers, f"obstacle_dimensions_{name}": res.dimensions,
+           f"obstacle_factors_{name}": res.factors, f"obstacle_top_{name}": res.top_table()}
+    for kind, label in (("lever", "levers"), ("factor", "factors"), ("new", "new")):
+        if kind in res.lags and res.tagged(kind):
+            out[f"obstacle_lag_{label}_{name}"] = res.lag_table(kind)
+    return out
 
 
 def _obstacle_methods(res: ObstacleResult, opts: ObstacleOptions, lang: str) -> str:
@@ -676,11 +841,16 @@ def _obstacle_methods(res: ObstacleResult, opts: ObstacleOptions, lang: str) -> 
     if lang == "zh":
         return (f"采用障碍度模型{c}诊断障碍因子：$O_{{ij}} = F_j I_{{ij}}/\\sum_j F_j I_{{ij}}\\times 100\\%$，"
                 "因子贡献度 $F_j$ 为指标全局权重，指标偏离度 $I_{ij} = 1 - (z_{ij} - s)$；"
-                "维度与政策抓手的障碍度为其所含指标障碍度之和。")
+                "维度与政策抓手的障碍度为其所含指标障碍度之和；因加总障碍度随所含指标数增加，另以滞后比 "
+                "$L_k = \\bar I_k / \\mathrm{mean}_g \\bar I_g$（$\\bar I_k$ 为组内权重加权的偏离度，"
+                "等于障碍度占比 ÷ 权重占比再相对各组平均）识别滞后的政策抓手、生产要素与“新”的维度，$L_k>1$ 为滞后。")
     return (f"Obstacle factors were diagnosed with the obstacle degree model{c}: "
             "$O_{ij} = F_j I_{ij}/\\sum_j F_j I_{ij}\\times 100\\%$, with factor contribution $F_j$ the "
             "indicator's global weight and deviation $I_{ij} = 1 - (z_{ij} - s)$; dimension and policy-lever "
-            "obstacles are sums over their indicators.")
+            "obstacles are sums over their indicators. Because a summed obstacle grows with the number of indicators "
+            "a group has, the lagging lever, factor and \"new\" dimension are named by the lag ratio "
+            "$L_k = \\bar I_k / \\mathrm{mean}_g \\bar I_g$ ($\\bar I_k$ the group's weighted mean deviation; "
+            "the obstacle share divided by the weight share, against the average group); $L_k > 1$ means lagging.")
 
 
 @register_analysis("obstacle", options=ObstacleOptions, result=ObstacleResult, section="hqd", order=20,

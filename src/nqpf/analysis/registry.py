@@ -118,6 +118,7 @@ register_section("overview", 10, ("概览：数据、指标体系与方法", "Ov
 register_section("index", 20, ("指数测度结果", "The index"))
 register_section("disparity", 30, ("区域差异与分布动态", "Disparity and dynamics"))
 register_section("hqd", 40, ("高质量发展：耦合协调与障碍因子", "High-quality development: coupling and obstacles"))
+register_section("relations", 45, ("三大关系：跃迁、适配与传导", "The three relations: leap, fit and channels"))
 register_section("explain", 50, ("驱动因素与作用机制", "What drives NQPF and what it drives"))
 register_section("robustness", 60, ("稳健性与不确定性", "Robustness and uncertainty"))
 register_section("other", 90, ("其他分析", "Other analyses"))

@@ -26,6 +26,7 @@ BUNDLED_FRAMEWORKS = (
     "nqpf-province-2023", "hqd-province-2022",  # the latest vintage (2016-2023 / 2016-2022)
     "nqpf-province", "nqpf-province-core", "hqd-province",  # the 2013-2019 vintage and the core system (2013-2023)
     "nqpf-country", "hqd-country",
+    "tpf-province-2023", "prf-province",  # the three relations: traditional productive forces, production relations
 )
 
 

@@ -263,6 +263,16 @@ _ALL = [
     _r("kleibergen2006", "article", ("Kleibergen, Frank", "Paap, Richard"), 2006,
        "Generalized reduced rank tests using the singular value decomposition", "Journal of Econometrics",
        volume="133", number="1", pages="97--126"),
+    # ---------------------------------------------------------------- the three relations
+    _r("tapio2005", "article", ("Tapio, Petri",), 2005,
+       "Towards a theory of decoupling: degrees of decoupling in the EU and the case of road traffic in Finland "
+       "between 1970 and 2001", "Transport Policy", volume="12", number="2", pages="137--151",
+       doi="10.1016/j.tranpol.2005.01.001"),
+    _r("wang2021neri", "book", ("王小鲁", "胡李鹏", "樊纲"), 2021, "中国分省份市场化指数报告(2021)",
+       "社会科学文献出版社",
+       publisher="社会科学文献出版社", address="北京", authors_en=("Wang, Xiaolu", "Hu, Lipeng", "Fan, Gang"),
+       title_en="Marketization Index of China's Provinces: NERI Report 2021",
+       venue_en="Social Sciences Academic Press"),
     # ---------------------------------------------------------------- spatial econometrics
     _r("elhorst2003", "article", ("Elhorst, J. Paul",), 2003, "Specification and estimation of spatial panel data "
        "models", "International Regional Science Review", volume="26", number="3", pages="244--268",

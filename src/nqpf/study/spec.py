@@ -62,7 +62,9 @@ class IndexSpec(MeasureSettings):
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     framework: str
-    role: Literal["nqpf", "hqd", "other"] = "nqpf"
+    #: nqpf, hqd; traditional (traditional productive forces) and relations (production relations) for the
+    #: three-relations analyses; other
+    role: Literal["nqpf", "hqd", "traditional", "relations", "other"] = "nqpf"
     years: str | list[int] | None = None  # None: the framework's sample; "auto"; "2013-2019"; [first, last]
     units: list[str] | None = None
     exclude_units: list[str] = Field(default_factory=list)
