@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nqpf.study import StudyRun
-from nqpf.viz.maps import is_province_panel
+from nqpf.viz.maps import map_kind
 
 __all__ = ["LARGE_UNITS", "index_title", "is_large", "province_run"]
 
@@ -29,4 +29,4 @@ def is_large(n_units: int) -> bool:
 
 def province_run(run: StudyRun, units: Sequence[Any]) -> bool:
     """Whether the units are provinces of China (the maps are drawn)."""
-    return is_province_panel(list(units), getattr(run.panel, "kind", None))
+    return map_kind(list(units), getattr(run.panel, "kind", None)) is not None
