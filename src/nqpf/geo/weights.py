@@ -748,6 +748,7 @@ class _Places:
     notes: list[str] = field(default_factory=list)
     _xy: np.ndarray | None = None
     _shapes: list[Any] | None = None
+    _geo: Any = None
 
     @property
     def user_file(self) -> str | None:
@@ -777,75 +778,24 @@ class _Places:
             return True
         return False
 
-    # user geography ---------------------------------------------------------------------------
-    def _match(self, ids: list[str], what: str) -> list[int]:
-        """Position in ``ids`` of each unit (exact, else the same canonical unit); all units must match."""
-        pos = {i: k for k, i in enumerate(ids)}
-        for k, c in enumerate(resolve_unit_names(ids, self.kind)):
-            if c is not None:
-                pos.setdefault(c, k)
-        canon = resolve_unit_names(self.units, self.kind)
-        out, missing = [], []
-        for u, c in zip(self.units, canon, strict=True):
-            k = pos.get(u, pos.get(c) if c is not None else None)
-            if k is None:
-                missing.append(u)
-            else:
-                out.append(k)
-        if missing:
-            shown = "; ".join(f"{m!r}" + _near(m, ids) for m in missing[:12])
-            raise DataError(f"{what}: no feature for {len(missing)} unit(s) of the panel: {shown}. Every unit needs "
-                            f"its feature; correct the names (id_field picks the property that names the units)")
-        return out
+    # user geography: read and matched by nqpf.geo.geometry.user_geometry (one reader for maps and weights) -----
+    def _user(self) -> geometry.UserGeometry:
+        if self._geo is None:
+            self._geo = geometry.user_geometry(self.geography, self.units, self.base)
+        return self._geo
 
     def shapes(self) -> list[Any]:
         if self._shapes is None:
-            if not self.user_file:
-                raise DataError("no outlines")  # callers check user_file first
-            p = _geo_path(self.user_file, self.base, "[geography] file")
-            if p.suffix.lower() in (".geojson", ".json"):
-                feats = _load_geojson(p)
-            else:
-                import geopandas as gpd
-
-                gdf = gpd.read_file(p)
-                if gdf.crs is not None:
-                    gdf = gdf.to_crs(4326)
-                feats = list(json.loads(gdf.to_json())["features"])
-            id_field = getattr(self.geography, "id_field", None)
-            ids = _feature_ids(feats, id_field)
-            geoms = []
-            for u, k in zip(self.units, self._match(ids, f"[geography] file {p.name}"), strict=True):
-                g = feats[k].get("geometry")
-                if not g:
-                    raise DataError(f"[geography] file {p.name}: the feature of {u!r} has no geometry")
-                geoms.append(shape(g))
-            self._shapes = geoms
+            fc = self._user().features
+            if fc is None:
+                raise DataError("[geography] gives points only (coordinates); outlines need [geography] file")
+            by_id = {str(f["id"]): f for f in fc["features"] if f["properties"].get("in_panel")}
+            self._shapes = [shape(by_id[u]["geometry"]) for u in self.units]
         return self._shapes
 
     def _points_csv(self) -> np.ndarray:
-        p = _geo_path(str(self.user_points), self.base, "[geography] coordinates")
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        cols = {c.lower().strip(): c for c in df.columns}
-        need = [next((cols[c] for c in names if c in cols), None)
-                for names in (("unit", "id", "name"), ("lon", "lng", "longitude", "x"), ("lat", "latitude", "y"))]
-        if any(c is None for c in need):
-            raise DataError(f"[geography] coordinates {p.name}: needs the columns unit, lon, lat; found "
-                            f"{', '.join(map(str, df.columns))}")
-        ids = [str(v).strip() for v in df[need[0]]]
-        rows = self._match(ids, f"[geography] coordinates {p.name}")
-        xy = np.empty((len(rows), 2))
-        for r, k in enumerate(rows):
-            for c, col in enumerate(need[1:]):
-                try:
-                    xy[r, c] = float(df[col].iat[k])
-                except ValueError:
-                    raise DataError(f"[geography] coordinates {p.name}, line {k + 2}: {col} = "
-                                    f"{df[col].iat[k]!r} is not a number") from None
-        if np.any(np.abs(xy[:, 0]) > 180) or np.any(np.abs(xy[:, 1]) > 90):
-            raise DataError(f"[geography] coordinates {p.name}: lon must be within ±180 and lat within ±90 "
-                            "(decimal degrees, lon first)")
-        return xy
+        pts = self._user().points.set_index("id")
+        return pts.loc[list(self.units), ["lon", "lat"]].to_numpy(dtype=float)
 
     # bundled geometry -------------------------------------------------------------------------
     def _bundled(self, what: str) -> Any:
