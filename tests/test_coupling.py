@@ -21,7 +21,8 @@ from nqpf.core.panel import Panel
 from nqpf.frameworks.schema import parse_framework_text
 from nqpf.measure import measure
 
-unit_interval = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+# subnormal floats (below 2.2e-308) carry a few significant bits at most; index values never come near them
+unit_interval = st.floats(min_value=0.0, max_value=1.0, allow_nan=False, allow_subnormal=False)
 
 
 # ---------------------------------------------------------------------------------------------
