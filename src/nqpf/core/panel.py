@@ -13,7 +13,7 @@ import pandas as pd
 
 from nqpf.core.errors import DataError
 from nqpf.core.provenance import Provenance
-from nqpf.core.units import match_province, provinces
+from nqpf.core.units import provinces, resolve_units, unit_code
 
 MISSING_MARKERS = {"", "na", "n/a", "nan", "none", "null", "..", "...", "…", "-", "—", "–", "--"}
 MISSING_POLICIES = ("error", "interpolate", "drop")
@@ -202,6 +202,7 @@ def read_panel(
     kind: str | None = None,
     name: str | None = None,
     metadata: pd.DataFrame | None = None,
+    rename: dict[str, str] | None = None,
 ) -> Panel:
     """Read a panel from CSV, Excel (.xlsx/.xls) or Stata (.dta), long or wide.
 
@@ -209,7 +210,10 @@ def read_panel(
     Wide (yearbook style, e.g. NBS 分省年度数据 exports): one table per indicator (an Excel sheet
     or a CSV file) with units as rows and years as columns; the indicator name is the sheet name,
     or the ``指标：`` line of an NBS export. ``kind="province"`` matches province names through
-    the alias table (内蒙古自治区, Inner Mongolia, 150000 → 内蒙古).
+    the alias table (内蒙古自治区, Inner Mongolia, 150000 → 内蒙古); every kind resolves its unit names through
+    :func:`nqpf.core.units.resolve_units` (苏州 → 苏州市, 襄樊市 → 襄阳市, firm code 1 → 000001, China → CHN),
+    after the ``rename`` map (old name → name, the study file's ``[data] rename``); each change is a provenance
+    note.
     """
     p = Path(path)
     if not p.exists():
@@ -244,7 +248,7 @@ def read_panel(
             table = _wide_table(raw, src, sheet_name, p.stem)
         else:
             raise DataError(f"{src}: unknown layout {lay!r}; use 'long', 'wide' or 'auto'")
-        frames.append(_match_units(table, src) if unit_kind == "province" else table)
+        frames.append(_match_units(table, src, unit_kind, rename, prov))
     data = frames[0]
     for f in frames[1:]:
         overlap = [c for c in f.columns if c in data.columns]
@@ -256,11 +260,15 @@ def read_panel(
 
 
 def _sorted(data: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Rows by unit then year; provinces in GB/T 2260 code order (北京, 天津, 河北 …), others by name."""
-    if kind != "province":
+    """Rows by unit then year; provinces, cities and counties in GB/T 2260 code order (北京, 天津, 河北 …), others
+    by name."""
+    if kind not in ("province", "city", "county"):
         return data.sort_index()
-    order = {n: i for i, n in enumerate(provinces().sort_values("code")["name_zh"])}
-    keys = [(order.get(u, len(order)), str(u), int(y)) for u, y in data.index]
+    if kind == "province":
+        order = {n: i for i, n in enumerate(provinces().sort_values("code")["name_zh"])}
+    else:
+        order = {u: int(unit_code(u, kind) or 999999) for u in dict.fromkeys(data.index.get_level_values("unit"))}
+    keys = [(order.get(u, 10**9), str(u), int(y)) for u, y in data.index]
     return data.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
@@ -466,18 +474,39 @@ def _to_numeric_lines(s: pd.Series, lines: np.ndarray, src: str, col: str) -> pd
     return num.astype("float64").rename(col)
 
 
-def _match_units(data: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+def _match_units(data: pd.DataFrame, path: Path | str, kind: str, rename: dict[str, str] | None,
+                 prov: Provenance) -> pd.DataFrame:
+    """Resolve the unit names of one table to canonical ids of ``kind`` (after ``rename``); note every change."""
     names = data.index.get_level_values("unit")
-    mapping = {n: match_province(n, where=str(path)) for n in dict.fromkeys(names)}
-    new = pd.MultiIndex.from_arrays([names.map(mapping), data.index.get_level_values("year")],
-                                    names=["unit", "year"])
+    years = data.index.get_level_values("year")
+    distinct = list(dict.fromkeys(names))
+    if kind == "other" and not rename:
+        return data
+    by_name = pd.Series(np.asarray(years), index=np.asarray(names, dtype=object)).groupby(level=0).agg(list)
+    res = resolve_units(distinct, kind, rename=rename, where=str(path),
+                        years={str(k): [int(y) for y in v] for k, v in by_name.items()}, unique=False)
+    mapping = dict(zip(distinct, res.ids, strict=True))
+    _note_changes(res.changes, str(path), prov)
+    new = pd.MultiIndex.from_arrays([names.map(mapping), years], names=["unit", "year"])
     if new.duplicated().any():
         u, y = new[new.duplicated()][0]
         same = list(dict.fromkeys(n for n in names[(new.get_level_values(0) == u) & (new.get_level_values(1) == y)]))
         spelled = " and ".join(f"'{n}'" for n in same)
-        raise DataError(f"{path}: {spelled} both map to the same province-year {u} {y}; "
-                        "keep one row per province and year")
+        raise DataError(f"{path}: {spelled} both map to the same {kind}-year {u} {y}; "
+                        f"keep one row per {kind} and year (spell the unit one way)")
     out = data.copy()
     out.index = new
     return out
 
+
+def _note_changes(changes: list[tuple[str, str, str]], where: str, prov: Provenance) -> None:
+    """One provenance note per resolved name; reasons shared by many names (zero-padded codes) in one note."""
+    by_why: dict[str, list[tuple[str, str]]] = {}
+    for old, new, why in changes:
+        by_why.setdefault(why, []).append((old, new))
+    for why, pairs in by_why.items():
+        if len(pairs) == 1 and why.startswith(pairs[0][0]):
+            prov.note(f"{where}: unit {why}")
+            continue
+        shown = ", ".join(f"{a} → {b}" for a, b in pairs[:8]) + (f" … ({len(pairs)} in all)" if len(pairs) > 8 else "")
+        prov.note(f"{where}: unit names {shown}: {why}")

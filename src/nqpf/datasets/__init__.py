@@ -40,6 +40,9 @@ DATASETS = {
         "unit": "city",
         "drop": ["city_code", "city_en", "province"],
         "kind": "city",
+        # the index reports 莱芜市 through 2020, after its 2019 merger into 济南市: kept as its own (former) unit,
+        # as published (UNITS.md); every other name is a current city (resolve_units, kind "city")
+        "rename": {"莱芜市": "莱芜市"},
         "title": "338 prefecture-level cities, 2011–2023: PKU digital financial inclusion index (PKU-DFIIC)",
     },
 }
@@ -95,9 +98,10 @@ def _spec(name: str) -> dict:
 
 
 def load_dataset(name: str) -> Panel:
-    """A bundled dataset as a validated Panel (``china-provinces`` or ``wdi-countries``)."""
+    """A bundled dataset as a validated Panel (``china-provinces``, ``wdi-countries``, ``china-cities``), its units
+    resolved to canonical ids of the dataset's kind (``nqpf.core.units.resolve_units``)."""
     spec = _spec(name)
     return read_panel(
         data_path(spec["file"]), unit=spec["unit"], year="year", drop=spec["drop"], kind=spec["kind"],
-        name=name, metadata=indicator_table(name),
+        name=name, metadata=indicator_table(name), rename=spec.get("rename"),
     )
