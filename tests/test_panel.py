@@ -232,5 +232,6 @@ def test_province_column_preferred_over_region_group_column(tmp_path):
     assert p.units == ["北京", "天津"]
     p = read_panel(write(tmp_path, "r2.csv", text.replace("东部,", "").replace("地区,", "")), kind="province")
     assert p.units == ["北京", "天津"]
-    with pytest.raises(DataError, match=r"r3.csv, line 2, column '地区' \(北京 2020\): '东部' is not a number"):
+    with pytest.raises(DataError, match=r"r3.csv, column '地区': holds text, not numbers \(e.g. '东部' at line 2, "
+                                         r"北京 2020\).*labels = \[\"地区\"\]"):
         read_panel(write(tmp_path, "r3.csv", text))

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nqpf.core.errors import NqpfError
+from nqpf.core.units import UNIT_KINDS, kind_words
 
 app = typer.Typer(
     help="nqpf — measure and analyse new quality productive forces (新质生产力) and high-quality development.",
@@ -21,7 +22,6 @@ frameworks_app = typer.Typer(help="Bundled frameworks (indicator systems): list 
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(frameworks_app, name="frameworks")
 console = Console()
-PLURAL = {"province": "provinces", "country": "countries"}
 
 
 def _fail(exc: Exception) -> None:
@@ -70,7 +70,16 @@ def measure(
     framework: Annotated[str, typer.Option(help="Framework YAML file or bundled framework name.")],
     unit: Annotated[str | None, typer.Option(help="Unit column (long layout).")] = None,
     year: Annotated[str | None, typer.Option(help="Year column (long layout).")] = None,
-    kind: Annotated[str | None, typer.Option(help="'province' to match Chinese province names.")] = None,
+    kind: Annotated[str | None, typer.Option(help=f"Kind of unit: {', '.join(UNIT_KINDS)} ('province' matches "
+                                                  "Chinese province names).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="The workbook sheet to read (name or 0-based position); "
+                                                   "default: every data sheet.")] = None,
+    labels: Annotated[list[str] | None, typer.Option(
+        "--labels", help="A text column kept as a label (industry, province …), not an indicator; repeatable.")] = None,
+    rename: Annotated[list[str] | None, typer.Option(
+        "--rename", help="FROM=TO: a spelling of a unit and the name to use (苏州=苏州市); repeatable.")] = None,
+    exclude_units: Annotated[list[str] | None, typer.Option(
+        "--exclude-units", help="A unit to leave out (recorded in provenance); repeatable.")] = None,
     years: Annotated[str, typer.Option(help="'auto', 'all', or FIRST-LAST.")] = "auto",
     missing: Annotated[str, typer.Option(help="error, interpolate or drop (comma-chain allowed).")] = "interpolate",
     normalization: Annotated[str | None, typer.Option(help="minmax (default), zscore or vector.")] = None,
@@ -90,8 +99,10 @@ def measure(
                                  ("aggregation", aggregation)) if v is not None}  # defaults: MeasureSettings
     try:
         spec = StudySpec(
-            name=Path(data).stem, data=DataSpec(path=str(data), unit=unit, year=year, kind=kind),
-            index=[IndexSpec(name="index", framework=framework, years=yrs,
+            name=Path(data).stem,
+            data=DataSpec(path=str(data), unit=unit, year=year, kind=kind, sheet=sheet, labels=labels or [],
+                          rename=_pairs(rename or [])),
+            index=[IndexSpec(name="index", framework=framework, years=yrs, exclude_units=exclude_units or [],
                              missing=missing.split(",") if "," in missing else missing, **methods)],
         )
         run_ = run_study(spec, source=str(data))
@@ -106,6 +117,17 @@ def measure(
         _fail(exc)
     console.print(run_summary(run_), highlight=False, markup=False)
     console.print(f"\n[bold green]wrote[/] {out}")
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    """--rename FROM=TO items as a mapping."""
+    out = {}
+    for item in items:
+        a, eq, b = item.partition("=")
+        if not eq or not a.strip() or not b.strip():
+            raise typer.BadParameter(f"--rename {item!r}: expected FROM=TO, e.g. --rename 苏州=苏州市")
+        out[a.strip()] = b.strip()
+    return out
 
 
 @app.command()
@@ -139,7 +161,7 @@ def datasets(ctx: typer.Context) -> None:
         p = load_dataset(name)
         total = p.data.size
         empty = int(p.data.isna().sum().sum())
-        t.add_row(name, spec["title"], f"{len(p.units)} {PLURAL.get(p.kind, p.kind)}", f"{p.years[0]}–{p.years[-1]}",
+        t.add_row(name, spec["title"], kind_words(p.kind, "en").count(len(p.units)), f"{p.years[0]}–{p.years[-1]}",
                   str(len(p.indicators)), f"{empty} of {total} ({100 * empty / total:.0f}%)")
     console.print(t)
     console.print("Details: nqpf datasets show NAME")
@@ -161,7 +183,7 @@ def datasets_show(
         _fail(exc)
     cov = panel.coverage()
     second = "chinese_name" if "chinese_name" in meta.columns else "description"
-    heads = ("name", second, "unit", "years", PLURAL.get(panel.kind, "units"), "source")
+    heads = ("name", second, "unit", "years", kind_words(panel.kind, "en").units, "source")
     rows = []
     for row in meta.itertuples(index=False):
         c = cov.loc[row.name]

@@ -17,7 +17,7 @@ import pandas as pd
 from nqpf.core import expr
 from nqpf.core.errors import DataError, ExpressionError, MethodError, NqpfError, near_matches
 from nqpf.core.framework import Framework
-from nqpf.core.panel import Panel, handle_missing, interpolate_within_span
+from nqpf.core.panel import Panel, gap_hint, handle_missing, interpolate_within_span, longest_complete_span
 from nqpf.core.provenance import Provenance
 from nqpf.methods.registry import register
 from nqpf.pipeline import Layout, Pipeline
@@ -67,28 +67,104 @@ def coverage_by_year(values: pd.DataFrame) -> pd.DataFrame:
     return values.isna().groupby(level="year").sum()
 
 
-def longest_complete_span(values: pd.DataFrame) -> list[int]:
-    """The longest run of consecutive years in which no cell is empty (latest run wins ties)."""
-    empty = values.isna().any(axis=1).groupby(level="year").any()
-    best: list[int] = []
-    run: list[int] = []
-    for y in sorted(empty.index):
-        if not empty[y] and (not run or y == run[-1] + 1):
-            run.append(int(y))
-        elif not empty[y]:
-            run = [int(y)]
-        else:
-            run = []
-        if len(run) >= len(best):
-            best = list(run)
-    return best
+#: how many cells of an excluded year (or unit-years of a drop) are listed by name; all are counted
+SHOWN_CELLS = 5
+
+
+def excluded_years(usable: pd.DataFrame, chosen: Sequence[int], failed: pd.Index | None = None) -> list[dict]:
+    """Each year ``years="auto"`` left out, and why: the empty cells (indicator × unit) that forced it.
+
+    A year with no empty cell lies outside the longest run of complete years (a gap year separates it from
+    that run). Every record: ``year``, ``reason``, ``empty_cells`` (count), ``units`` (with an empty cell),
+    ``by_indicator`` (count per indicator), ``cells`` (the first :data:`SHOWN_CELLS` as indicator, unit),
+    ``failed`` (unit-years where a definition failed).
+
+    Examples
+    --------
+    >>> idx = pd.MultiIndex.from_product([["A", "B"], [2020, 2021, 2022]], names=["unit", "year"])
+    >>> v = pd.DataFrame({"x": [1, 2, np.nan, 1, 2, 3.0]}, index=idx)
+    >>> [(e["year"], e["empty_cells"], e["cells"]) for e in excluded_years(v, [2020, 2021])]
+    [(2022, 1, [{'indicator': 'x', 'unit': 'A'}])]
+    """
+    years = sorted(set(int(y) for y in usable.index.get_level_values("year")))
+    span = f"{min(chosen)}–{max(chosen)}" if chosen else ""
+    out = []
+    for y in years:
+        if y in chosen:
+            continue
+        sub = usable[usable.index.get_level_values("year") == y]
+        cells = sub.isna().stack()
+        cells = cells[cells]
+        bad = [] if failed is None else [u for u, yy in failed if int(yy) == y]
+        rec: dict[str, Any] = {
+            "year": y, "empty_cells": len(cells),
+            "units": list(dict.fromkeys(str(u) for u, _y, _c in cells.index)),
+            "by_indicator": {str(c): int(n) for c, n in
+                             pd.Series([c for _u, _y, c in cells.index]).value_counts().items()},
+            "cells": [{"indicator": str(c), "unit": str(u)} for u, _y, c in cells.index[:SHOWN_CELLS]],
+            "failed": list(dict.fromkeys(str(u) for u in bad)),
+        }
+        rec["reason"] = ("empty cells" if len(cells) else
+                         f"complete, but outside the longest run of complete years ({span})")
+        out.append(rec)
+    return out
+
+
+def excluded_year_note(rec: dict, n_units: int, lang: str = "en") -> str:
+    """One line naming an excluded year, the cells that forced it (counted, the first few listed)."""
+    y, n = rec["year"], rec["empty_cells"]
+    zh = lang == "zh"
+    if not n:
+        if zh:
+            return f'years="auto" 未纳入 {y} 年：该年数据完整，但不在数据完整的最长连续年份之内'
+        return f'years="auto" left out {y}: {rec["reason"]}'
+    shown = ("；" if zh else "; ").join(
+        (f"{c['unit']} 的 {c['indicator']}" if zh else f"{c['indicator']} at {c['unit']}") for c in rec["cells"])
+    rest = n - len(rec["cells"])
+    k = len(rec["units"])
+    if zh:
+        more = f" 等（另有 {rest} 个）" if rest > 0 else ""
+        return (f'years="auto" 未纳入 {y} 年（全部 {n_units} 个单元均不含该年），原因是 {n} 个空单元格'
+                f"（指标 × 单元，涉及 {k} 个单元）：{shown}{more}")
+    more = f" and {rest} more" if rest > 0 else ""
+    return (f'years="auto" left out {y} for all {n_units} units because of {n} empty cell{"s" if n > 1 else ""} '
+            f"(indicator × unit; {k} unit{'s' if k > 1 else ''}): {shown}{more}")
+
+
+def dropped_unit_years(before: pd.Index, after: pd.Index) -> dict[str, Any]:
+    """The unit-years ``missing="drop"`` removed: count, per unit and per year."""
+    gone = before.difference(after, sort=False)
+    per_unit = pd.Series(gone.get_level_values(0)).value_counts(sort=False)
+    per_year = pd.Series(gone.get_level_values(1)).value_counts()
+    return {"count": len(gone),
+            "by_unit": {str(u): int(n) for u, n in per_unit.items()},
+            "by_year": {int(y): int(n) for y, n in sorted(per_year.items())},
+            "unit_years": [[str(u), int(y)] for u, y in gone]}
+
+
+def dropped_note(rec: dict, lang: str = "en") -> str:
+    """One line counting the unit-years ``missing="drop"`` removed, per unit and per year."""
+    zh = lang == "zh"
+    sep = "；" if zh else "; "
+    units = sep.join(f"{u} {n}" for u, n in list(rec["by_unit"].items())[:8])
+    extra = len(rec["by_unit"]) - 8
+    years = sep.join(f"{y} {n}" for y, n in rec["by_year"].items())
+    if zh:
+        more = f"{sep}另有 {extra} 个单元" if extra > 0 else ""
+        return (f'missing="drop" 删除了 {rec["count"]} 个含空单元格的单元-年份——按单元：{units}{more}；'
+                f"按年份：{years}（每个单元格见 provenance_cells.csv）")
+    more = f"; and {extra} more units" if extra > 0 else ""
+    return (f'missing="drop" dropped {rec["count"]} unit-year{"s" if rec["count"] > 1 else ""} with empty cells — '
+            f"per unit: {units}{more}; per year: {years} (every cell in provenance_cells.csv)")
 
 
 def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str | Sequence[str],
-            prov: Provenance, problems: list) -> pd.DataFrame:
+            prov: Provenance, problems: list) -> tuple[pd.DataFrame, list[dict], dict[str, Any] | None]:
     """Years and the missing-value policy, recording every changed cell.
 
     Cells where a definition failed (``problems``) must not be used, not even through interpolation.
+    Returns the values, the years ``years="auto"`` left out (:func:`excluded_years`) and the unit-years
+    ``missing="drop"`` removed (:func:`dropped_unit_years`, None without a drop step).
     """
     steps = [missing] if isinstance(missing, str) else list(missing)
     # a unit-year with no row at all is a missing unit-year: make it a row of empty cells, so that the
@@ -104,10 +180,12 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str
     pre = bool(steps) and steps[0] == "interpolate"
     filled = interpolate_within_span(values, scratch) if pre else values
     yrs_all = values.index.get_level_values("year")
+    excluded: list[dict] = []
     if years is None or years == "all":
         chosen = sorted(set(int(y) for y in yrs_all))
     elif years == "auto":
         usable = filled
+        failed = None
         if problems:  # a cell where a definition failed is not data, even if interpolation could fill it
             failed = pd.Index([(u, y) for u, y, _msg in problems]).unique()
             usable = filled.copy()
@@ -122,8 +200,9 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str
             raise DataError(
                 f"framework '{framework.name}': no year has complete data for every unit and indicator "
                 f"(empty cells per year: {per_year.to_dict()}); in {best}, the most complete year, "
-                f"empty: {gaps}. Exclude those units, restrict the years, or change the framework."
+                f"empty: {gaps}. " + gap_hint(usable)
             )
+        excluded = excluded_years(usable, chosen, failed)
     elif isinstance(years, tuple) and len(years) == 2:
         chosen = list(range(int(years[0]), int(years[1]) + 1))
     else:
@@ -147,7 +226,9 @@ def _select(values: pd.DataFrame, framework: Framework, years: Any, missing: str
         if c["year"] in chosen:
             prov.cells.append(c)
     rest = steps[1:] if pre else steps
-    return handle_missing(filled[keep], rest, prov, what=f"framework '{framework.name}'")
+    out = handle_missing(filled[keep], rest, prov, what=f"framework '{framework.name}'", shown_policy=missing)
+    dropped = dropped_unit_years(filled[keep].index, out.index) if "drop" in rest else None
+    return out, excluded, dropped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,7 +317,11 @@ def measure(
     pipe = Pipeline(framework, s, strict=True)  # checks method/tree combinations before any work
     problems: list = []
     values_all = indicator_values(panel, framework, units, problems)
-    values = _select(values_all, framework, years, missing, prov, problems)
+    values, excluded, dropped = _select(values_all, framework, years, missing, prov, problems)
+    for rec in excluded:
+        prov.note(f"{framework.name}: {excluded_year_note(rec, len(set(values.index.get_level_values('unit'))))}")
+    if dropped and dropped["count"]:
+        prov.note(f"{framework.name}: {dropped_note(dropped)}")
     # rows ordered by year, then by the panel's unit order
     unit_order = {u: i for i, u in enumerate(panel.units)}
     order = sorted(range(len(values)), key=lambda i: (values.index[i][1], unit_order.get(values.index[i][0], 0)))
@@ -267,6 +352,10 @@ def measure(
         "aggregation": s.aggregation, "tree": s.tree, "missing": missing if isinstance(missing, str) else list(missing),
         "years": [uyears[0], uyears[-1]], "n_years": len(uyears), "n_units": int(table["unit"].nunique()),
     }
+    if excluded:
+        settings_dict["excluded_years"] = excluded
+    if dropped is not None:
+        settings_dict["dropped_unit_years"] = dropped
     if s.aggregation == "gra":
         settings_dict["rho"] = s.rho
     if s.weighting == "combined":

@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from nqpf.core.errors import NqpfError
 from nqpf.core.i18n import t
-from nqpf.core.units import unit_name
+from nqpf.core.units import kind_words, unit_name
+from nqpf.measure import dropped_note, excluded_year_note
 from nqpf.report.excel import write_workbook
 from nqpf.report.figures import start_figures
 from nqpf.report.html import write_report
 from nqpf.report.methods_md import write_methods_md
 from nqpf.study import StudyRun
 
-__all__ = ["province_diagnosis", "run_summary", "run_tables", "write_run"]
+__all__ = ["province_diagnosis", "run_notices", "run_summary", "run_tables", "write_run"]
 
 
 def run_tables(run: StudyRun) -> dict[str, pd.DataFrame]:
@@ -35,8 +37,14 @@ def run_tables(run: StudyRun) -> dict[str, pd.DataFrame]:
 
 
 def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: str = "en") -> Path:
-    """Write the run; returns the folder."""
+    """Write the run; returns the folder.
+
+    An existing folder may hold an earlier run: the files that run wrote (its ``provenance.json`` lists them)
+    are removed first, so no stale table is left beside the new ones; any other file is left alone, and a
+    folder with files but no nqpf provenance.json is refused (it is not an nqpf output folder).
+    """
     out = Path(outdir)
+    remove_previous_outputs(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     tables = run_tables(run)
     for name, df in tables.items():
@@ -57,6 +65,11 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     report_notes += [f"summary: {n}" for n in summary_notes]
     prov = run.provenance.to_dict()
     prov["source"] = run.source
+    # what years="auto" left out and missing="drop" removed, by index (also in settings.<index>)
+    prov["excluded_years"] = [{"index": name, **rec} for name, res in run.results.items()
+                              for rec in res.settings.get("excluded_years", [])]
+    prov["dropped_unit_years"] = {name: res.settings["dropped_unit_years"] for name, res in run.results.items()
+                                  if res.settings.get("dropped_unit_years")}
     prov["notes"] = [*prov["notes"], *report_notes]
     prov["outputs"] = sorted([*outputs, "methods.md", "summary.txt"])
     (out / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str),
@@ -66,10 +79,92 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     return out
 
 
+def remove_previous_outputs(out: Path) -> list[str]:
+    """Remove the files an earlier nqpf run wrote to ``out`` (listed in its provenance.json); returns them.
+
+    Only the listed outputs inside ``out`` go (and the folders they leave empty); user files stay. A
+    non-empty folder without an nqpf provenance.json is refused with a DataError-like message.
+    """
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise NqpfError(f"{out} is a file, not a folder; choose another output folder with -o")
+    prov = out / "provenance.json"
+    if not prov.exists():
+        if any(out.iterdir()):
+            raise NqpfError(f"{out} already holds files that nqpf did not write (no provenance.json); choose an "
+                            "empty or new output folder with -o, or an earlier nqpf output folder")
+        return []
+    try:
+        listed = json.loads(prov.read_text(encoding="utf-8")).get("outputs", [])
+    except (json.JSONDecodeError, AttributeError):
+        raise NqpfError(f"{prov} is not an nqpf provenance file; choose another output folder with -o") from None
+    root = out.resolve()
+    removed = []
+    for rel in [*listed, "provenance.json"]:
+        f = (out / str(rel)).resolve()
+        if root not in f.parents or not f.is_file():  # never outside the folder
+            continue
+        f.unlink()
+        removed.append(str(rel))
+    for sub in ("tables", "figures"):
+        d = out / sub
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+    return removed
+
+
+def run_notices(run: StudyRun, lang: str = "en") -> list[str]:
+    """What the run left out or read differently from the file, one line each (never silent): skipped
+    sheets, missing markers read as empty cells, renames, the years ``years="auto"`` left out and the cells
+    that forced it, unit-years ``missing="drop"`` removed, units the study excluded."""
+    reading = run.panel.provenance.settings.get("reading") if lang == "zh" else None
+    lines = _reading_zh(reading) if reading else []
+    lines += [n for n in run.panel.provenance.notes if not reading or not _is_reading_note(n, reading["file"])]
+    for ix in run.spec.index:
+        res = run.results.get(ix.name)
+        if res is None:
+            continue
+        n_units = len(res.units)
+        for rec in res.settings.get("excluded_years", []):
+            lines.append(f"{ix.name}: {excluded_year_note(rec, n_units, lang)}")
+        dropped = res.settings.get("dropped_unit_years")
+        if dropped and dropped["count"]:
+            lines.append(f"{ix.name}: {dropped_note(dropped, lang)}")
+        if ix.exclude_units:
+            lines.append(f"{ix.name}: " + (f"研究设定剔除的单元：{'、'.join(ix.exclude_units)}" if lang == "zh" else
+                                          f"units excluded by the study: {', '.join(ix.exclude_units)}"))
+    return lines
+
+
+_REASONS_ZH = (("the sheet is empty", "空白工作表"), ("the file is empty", "空文件"),
+               ("only a header row", "只有表头、没有数据行"), ("no year column", "无年份列、表头中也无年份：非数据表"))
+
+
+def _is_reading_note(note: str, fname: str) -> bool:
+    return note.startswith(fname) and (" skipped (" in note or " read as empty in column " in note)
+
+
+def _reading_zh(reading: dict) -> list[str]:
+    """The reading notes (skipped sheets, missing markers) in Chinese."""
+    f = reading["file"]
+    out = []
+    for s in reading["skipped_sheets"]:
+        why = next((zh for en, zh in _REASONS_ZH if s["reason"].startswith(en)), s["reason"])
+        out.append(f"{f}：已跳过工作表 {s['sheet']}（{why}）")
+    for m in reading["markers"]:
+        where = f"{f}" + ("" if m["sheet"] is None else f" [工作表 {m['sheet']}]")
+        out.append(f"{where}：列 '{m['column']}' 中 {m['cells']} 个标为 '{m['marker']}' 的单元格按空值读取")
+    return out
+
+
 _WORDS = {
-    "diagnosis": ("各地区协调等级与主要障碍杠杆", "Coordination class and main obstacle lever"),
     "coordination": ("协调等级", "coordination"),
     "main_lever": ("主要障碍杠杆", "main obstacle lever"),
+    "main_dimension": ("主要障碍维度", "main obstacle dimension"),
+    "no_levers": ("框架未给指标标注政策杠杆，改按一级维度列出主要障碍",
+                  "the framework tags no indicator with a policy lever: the main obstacle is given by dimension"),
+    "notices": ("数据说明（删去或改读的内容）", "Notes on the data (what was left out or read differently)"),
     "obstacle_share": ("障碍度%", "obstacle %"),
     "changed_cells": ("改动的单元格", "changed cells"),
     "none": ("无", "none"),
@@ -85,10 +180,17 @@ def _w(key: str, lang: str) -> str:
 def _summary(run: StudyRun, lang: str, full: bool) -> tuple[str, list[str]]:
     """The summary text and notes on analyses whose summary failed (shown in the text, never dropped)."""
     parts = [f"== {name} ==\n" + res.summary(lang) for name, res in run.results.items()]
+    notices = run_notices(run, lang)
+    if notices:
+        parts.append(f"== {_w('notices', lang)} ==\n" + "\n".join(f"- {n}" for n in notices))
     notes: list[str] = []
     table = province_diagnosis(run, lang)
     if table is not None:
-        parts.append(f"== {_w('diagnosis', lang)}, {int(table.attrs['year'])} ==\n" + table.to_string(index=False))
+        each = kind_words(run.panel.kind, lang).each
+        what = table.attrs["heading"][0 if lang == "zh" else 1]
+        head = f"{each}{what}" if lang == "zh" else f"{what} of {each}"
+        parts.append(f"== {head}, {int(table.attrs['year'])} ==\n" + table.to_string(index=False)
+                     + ("" if table.attrs["kind"] != "dimension" else f"\n({_w('no_levers', lang)})"))
     if full:
         for rec in run.records.values():
             try:
@@ -122,16 +224,24 @@ def province_diagnosis(run: StudyRun, lang: str = "en") -> pd.DataFrame | None:
         c = coupling.to_frame()
         frames.append(c[["unit", "year", "D", f"level_{lang}"]].rename(
             columns={f"level_{lang}": _w("coordination", lang)}))
+    kind = "lever"
     if obstacle is not None:
-        m = obstacle.main_lever
-        frames.append(m[["unit", "year", f"lever_{lang}", "share"]].rename(columns={
-            f"lever_{lang}": _w("main_lever", lang), "share": _w("obstacle_share", lang)}))
+        # without lever tags every lever share is 100 % "untagged": the dimensions say what holds a unit back
+        kind = obstacle.main_kind
+        m = obstacle.main(kind)
+        frames.append(m[["unit", "year", f"{kind}_{lang}", "share"]].rename(columns={
+            f"{kind}_{lang}": _w(f"main_{kind}", lang), "share": _w("obstacle_share", lang)}))
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=["unit", "year"], how="inner")
     year = int(out["year"].max())
     out = out[out["year"] == year].drop(columns="year").round(3)
     out["unit"] = [unit_name(u, lang) for u in out["unit"]]
-    out = out.rename(columns={"unit": t("unit", lang)})
+    out = out.rename(columns={"unit": kind_words(run.panel.kind, lang).unit})
     out.attrs["year"] = year
+    out.attrs["kind"] = kind if obstacle is not None else None
+    has = (coupling is not None, obstacle is not None)
+    zh = "与".join(w for w, h in zip(("协调等级", _w(f"main_{kind}", "zh")), has, strict=True) if h)
+    en = " and ".join(w for w, h in zip(("coordination class", _w(f"main_{kind}", "en")), has, strict=True) if h)
+    out.attrs["heading"] = (zh, en[:1].upper() + en[1:])  # (zh, en)
     return out.reset_index(drop=True)

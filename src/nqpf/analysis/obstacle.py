@@ -51,6 +51,9 @@ _LABELS = {
     "obstacle_kind_lever": ("政策抓手", "lever"),
     "obstacle_kind_dimension": ("维度", "dimension"),
     "obstacle_dimensions": ("按维度的障碍度", "Obstacle degree by dimension"),
+    "obstacle_no_levers": ("该框架未给任何指标标注政策抓手，障碍度改按一级维度汇总",
+                           "The framework tags no indicator with a policy lever, so the obstacles are summed by "
+                           "first-level dimension instead"),
 }
 
 
@@ -321,6 +324,11 @@ class ObstacleResult(Result):
         tags indicators with levers (and ``by`` asks for them), otherwise the first-level dimensions."""
         return "lever" if "lever" in self.by and self.tagged("lever") else "dimension"
 
+    @property
+    def lever_fallback(self) -> bool:
+        """Whether levers were asked for but no indicator carries one, so dimensions stand in (and say so)."""
+        return "lever" in self.by and self.main_kind == "dimension"
+
     def _kind_word(self, kind: str, lang: str) -> str:
         return t(f"obstacle_kind_{kind}", lang)
 
@@ -362,7 +370,8 @@ class ObstacleResult(Result):
         if len(counts):
             lines.append(("作为首要障碍的地区数：" if zh else f"main {word} counts: ") + sep.join(
                 f"{self.group_name(kind, k, lang)} {int(v)}" for k, v in counts.items()))
-        lines.extend((f"说明：{n}" if zh else f"note: {n}") for n in self.notes)
+        notes = [t("obstacle_no_levers", lang)] * self.lever_fallback + list(self.notes)
+        lines.extend((f"说明：{n}" if zh else f"note: {n}") for n in notes)
         return lines
 
     def narrative(self, lang: str = "en") -> list[str]:
@@ -374,14 +383,15 @@ class ObstacleResult(Result):
         mean = sub.mean().sort_values(ascending=False)
         main = self.main(kind)
         main = main[(main["year"] == y)][kind].value_counts()
+        fallback = [t("obstacle_no_levers", lang) + ("。" if lang == "zh" else ".")] * self.lever_fallback
         if lang == "zh":
-            out = [f"{y} 年各{t(kind, lang)}的平均障碍度：" + "、".join(
+            out = [*fallback, f"{y} 年各{t(kind, lang)}的平均障碍度：" + "、".join(
                 f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "。"]
             if len(main):
                 out.append("作为首要障碍的地区数：" + "、".join(
                     f"{self.group_name(kind, k, lang)} {n} 个" for k, n in main.items()) + "。")
             return out
-        out = [f"Mean obstacle degree by {t(kind, lang).lower()} in {y}: " + ", ".join(
+        out = [*fallback, f"Mean obstacle degree by {t(kind, lang).lower()} in {y}: " + ", ".join(
             f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "."]
         if len(main):
             out.append("Number of units for which each is the main obstacle: " + ", ".join(

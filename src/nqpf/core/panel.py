@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,14 +12,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nqpf.core.errors import DataError
+from nqpf.core.errors import DataError, near_matches
 from nqpf.core.provenance import Provenance
 from nqpf.core.units import provinces, resolve_units, unit_code
 
-MISSING_MARKERS = {"", "na", "n/a", "nan", "none", "null", "..", "...", "…", "-", "—", "–", "--"}
+#: Text read as an empty cell (compared in lower case); every marker met is counted and noted (never silent).
+MISSING_MARKERS = {"", "na", "n/a", "#n/a", "n.a.", "nan", "none", "null", "..", "...", "…", "-", "—", "–", "--",
+                   "——", "无", "暂无", "缺失"}
 MISSING_POLICIES = ("error", "interpolate", "drop")
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*(年)?\s*$")
 _NBS_INDICATOR_RE = re.compile(r"^\s*指标[:：]\s*(.+?)\s*$")
+_YEAR_NAMES = ("year", "年份", "年度", "时间")
+# 省份 (province) before 地区, which in many files is the region group (东部, 中部 ...)
+_UNIT_NAMES = ("unit", "province", "省份", "地区", "region", "city", "城市", "地市", "county", "区县", "县",
+               "firm", "stkcd", "证券代码", "股票代码", "企业", "country", "country_iso3", "id")
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 
 
@@ -120,14 +127,15 @@ class Panel:
 
 
 def handle_missing(
-    data: pd.DataFrame, policy: str | Sequence[str], provenance: Provenance, *, what: str = "data"
+    data: pd.DataFrame, policy: str | Sequence[str], provenance: Provenance, *, what: str = "data",
+    shown_policy: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Apply a missing-value policy to a frame indexed by (unit, year); record every changed cell.
 
     ``error``: any empty cell is an error listing them. ``interpolate``: linear in the year within
     each unit's observed span (cells outside the span stay empty). ``drop``: drop unit-years with
     any empty cell. Policies may be chained, e.g. ``["interpolate", "drop"]``; a chain that leaves
-    empty cells ends with an error.
+    empty cells ends with an error (naming ``shown_policy``, the whole chain, when given).
     """
     steps = [policy] if isinstance(policy, str) else list(policy)
     for p in steps:
@@ -153,10 +161,71 @@ def handle_missing(
         shown = "; ".join(f"{c} at {u} {y}" for (u, y, c) in cells.index[:8])
         more = f" (and {len(cells) - 8} more)" if len(cells) > 8 else ""
         raise DataError(
-            f"{what}: {len(cells)} empty cell(s) remain after missing-value policy {steps}: {shown}{more}. "
-            "Restrict the years or units, or choose missing='drop'."
+            f"{what}: {len(cells)} empty cell(s) remain after missing-value policy "
+            f"{steps if shown_policy is None else shown_policy}: {shown}{more}. "
+            + gap_hint(out)
         )
     return out
+
+
+def longest_complete_span(values: pd.DataFrame) -> list[int]:
+    """The longest run of consecutive years in which no cell is empty (latest run wins ties)."""
+    empty = values.isna().any(axis=1).groupby(level="year").any()
+    best: list[int] = []
+    run: list[int] = []
+    for y in sorted(empty.index):
+        if not empty[y] and (not run or y == run[-1] + 1):
+            run.append(int(y))
+        elif not empty[y]:
+            run = [int(y)]
+        else:
+            run = []
+        if len(run) >= len(best):
+            best = list(run)
+    return best
+
+
+def gap_hint(values: pd.DataFrame) -> str:
+    """What to do about the empty cells of a (unit, year) frame — never an option that deletes a unit silently.
+
+    A unit whose name is close to another unit's (苏州 and 苏州市, one per sheet) is two spellings of one
+    unit: the hint is a rename map. Otherwise: fill the cells, restrict the years to the longest run with
+    complete data, or leave a named unit out explicitly with ``exclude_units`` (recorded in provenance).
+    """
+    empty = values.isna()
+    units = list(dict.fromkeys(values.index.get_level_values("unit")))
+    gappy = list(dict.fromkeys(empty.any(axis=1)[lambda s: s].index.get_level_values("unit")))
+    have = values.notna().groupby(level="unit").any()  # unit × column: any value at all
+    filled = values.notna().groupby(level="unit").sum().sum(axis=1)
+    pairs: dict[str, str] = {}
+    for u in gappy:
+        others = [str(x) for x in units if x != u]
+        for v in difflib.get_close_matches(str(u), others, n=3, cutoff=0.6):
+            # one unit spelt two ways: the two names hold values in different columns, never in the same one
+            if (have.loc[u] & have.loc[v]).any():
+                continue
+            a, b = (u, v) if (filled.get(v, 0), len(v)) >= (filled.get(u, 0), len(u)) else (v, u)
+            if a not in pairs and b not in pairs:
+                pairs[a] = b
+            break
+    out = []
+    if pairs:
+        shown = ", ".join(f'"{a}" = "{b}"' for a, b in list(pairs.items())[:4])
+        cli = " ".join(f"--rename {a}={b}" for a, b in list(pairs.items())[:4])
+        out.append(f"The names {', '.join(f'{a} / {b}' for a, b in list(pairs.items())[:4])} look like one unit "
+                   f"spelt two ways: map them in the study file, [data] rename = {{ {shown} }} "
+                   f"(nqpf measure: {cli}), or rename them in the data")
+    span = longest_complete_span(values)
+    years = sorted(set(int(y) for y in values.index.get_level_values("year")))
+    if span and span != years:
+        out.append(f"restrict the years to those with complete data, years = \"{span[0]}-{span[-1]}\" in [[index]] "
+                   f"(nqpf measure: --years {span[0]}-{span[-1]}; Python: years=({span[0]}, {span[-1]}))")
+    if gappy:
+        names = ", ".join(f'"{u}"' for u in gappy[:3])
+        cli = " ".join(f"--exclude-units {u}" for u in gappy[:3])
+        out.append(f"fill the empty cells in the data, or leave a unit out explicitly (recorded in provenance) with "
+                   f"exclude_units = [{names}] in [[index]] (nqpf measure: {cli})")
+    return ("; ".join(out) + ".") if out else ""
 
 
 def interpolate_within_span(data: pd.DataFrame, provenance: Provenance) -> pd.DataFrame:
@@ -203,6 +272,7 @@ def read_panel(
     name: str | None = None,
     metadata: pd.DataFrame | None = None,
     rename: dict[str, str] | None = None,
+    labels: Sequence[str] = (),
 ) -> Panel:
     """Read a panel from CSV, Excel (.xlsx/.xls) or Stata (.dta), long or wide.
 
@@ -214,6 +284,14 @@ def read_panel(
     :func:`nqpf.core.units.resolve_units` (苏州 → 苏州市, 襄樊市 → 襄阳市, firm code 1 → 000001, China → CHN),
     after the ``rename`` map (old name → name, the study file's ``[data] rename``); each change is a provenance
     note.
+
+    ``sheet`` reads one sheet of a workbook (its name or 0-based position); without it every sheet is
+    read, and blank sheets and sheets that hold no data (a 说明/notes sheet, a cover page: no year
+    column and no years in the header row) are skipped with a note in the panel's provenance.
+    ``labels`` names text columns kept as :attr:`Panel.labels` (industry, province of a city …) rather
+    than indicators. Missing-value markers ("—", "-", "N/A", "..", "无" …) are read as empty cells and
+    counted per column in the provenance notes. An empty file, a header without data rows or a
+    workbook with no data sheet is a :class:`DataError` naming the file and sheet.
     """
     p = Path(path)
     if not p.exists():
@@ -221,17 +299,17 @@ def read_panel(
     suffix = p.suffix.lower()
     prov = Provenance()
     prov.add_input(name or p.stem, p)
-    labels: dict[str, pd.Series] = {}
+    value_labels: dict[str, pd.Series] = {}
+    chosen = sheet is not None
     if suffix == ".dta":
         tables = {None: pd.read_stata(p, convert_categoricals=False)}
         try:  # value labels, used for the unit column only (labelled indicators stay numeric codes)
             lab = pd.read_stata(p, convert_categoricals=True)
-            labels = {str(c): lab[c] for c in lab.columns if isinstance(lab[c].dtype, pd.CategoricalDtype)}
+            value_labels = {str(c): lab[c] for c in lab.columns if isinstance(lab[c].dtype, pd.CategoricalDtype)}
         except ValueError:  # labels that are not unique: keep the codes
-            labels = {}
+            value_labels = {}
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        book = pd.read_excel(p, sheet_name=sheet if sheet is not None else None, header=None, dtype=object)
-        tables = book if isinstance(book, dict) else {sheet: book}
+        tables = _read_book(p, sheet)
     elif suffix in (".csv", ".txt", ".tsv"):
         tables = {None: _read_csv_raw(p)}
     else:
@@ -239,16 +317,38 @@ def read_panel(
 
     frames = []
     unit_kind = kind or "other"
+    reading = _Reading(list(labels))
+    skipped: list[tuple[Any, str]] = []
+    single = len(tables) == 1 and not chosen
     for sheet_name, raw in tables.items():
+        reading.sheet = None if sheet_name is None else str(sheet_name)
         src = f"{p}" + (f" [sheet {sheet_name}]" if sheet_name is not None else "")
+        why = _empty(raw, typed=suffix == ".dta", what="file" if sheet_name is None else "sheet")
+        if why is not None and (sheet_name is None or chosen or single):
+            raise DataError(f"{src}: {why}")
+        if why is None and sheet_name is not None and not chosen and not single:
+            why = _no_years(raw, year, layout)
+        if why is not None:
+            skipped.append((sheet_name, why))
+            continue
         lay = layout if layout != "auto" else _guess_layout(raw, unit, year)
         if lay == "long":
-            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", labels)
+            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", value_labels, reading)
         elif lay == "wide":
-            table = _wide_table(raw, src, sheet_name, p.stem)
+            table = _wide_table(raw, src, sheet_name, p.stem, reading)
         else:
             raise DataError(f"{src}: unknown layout {lay!r}; use 'long', 'wide' or 'auto'")
         frames.append(_match_units(table, src, unit_kind, rename, prov))
+    if not frames:
+        hint = ("" if all("empty" in why for _s, why in skipped) else
+                "; name the year column with year=... (year = \"...\" in [data]) or choose a sheet with sheet=...")
+        raise DataError(f"{p}: no sheet holds panel data: " + "; ".join(f"sheet {n} ({why})" for n, why in skipped)
+                        + hint)
+    for n, why in skipped:
+        prov.note(f"{p.name}: sheet {n} skipped ({why})")
+    missing_labels = [c for c in reading.labels if c not in reading.seen_labels]
+    if missing_labels:
+        raise DataError(f"{p}: label column(s) {missing_labels} not found; columns are {reading.columns[:12]}")
     data = frames[0]
     for f in frames[1:]:
         overlap = [c for c in f.columns if c in data.columns]
@@ -256,7 +356,100 @@ def read_panel(
             raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet")
         data = data.join(f, how="outer")
     data = _sorted(data, unit_kind)
-    return Panel(data, name or p.stem, unit_kind, metadata, prov)
+    text = None
+    if reading.labels:
+        text = data[reading.labels].astype("string")
+        data = data.drop(columns=reading.labels).astype("float64")
+    prov.notes.extend(reading.marker_notes(p.name))
+    prov.settings["reading"] = {
+        "file": p.name,
+        "skipped_sheets": [{"sheet": str(n), "reason": why} for n, why in skipped],
+        "markers": [{"sheet": sh, "column": col, "marker": m, "cells": k}
+                    for (sh, col, m), k in reading.markers.items()],
+    }
+    return Panel(data, name or p.stem, unit_kind, metadata, prov, text)
+
+
+@dataclass
+class _Reading:
+    """What one read met on the way: the label columns asked for and seen, missing markers per column."""
+
+    labels: list[str]
+    seen_labels: set[str] = field(default_factory=set)
+    columns: list[str] = field(default_factory=list)
+    #: the sheet being read (None for a file of one table)
+    sheet: str | None = None
+    #: (sheet, column, marker) -> cells
+    markers: dict[tuple[str | None, str, str], int] = field(default_factory=dict)
+
+    def count_markers(self, text: pd.Series, column: str) -> None:
+        """Count the non-blank missing markers of one column (blank cells are not markers)."""
+        hit = text.str.lower().isin(MISSING_MARKERS) & (text != "")
+        for marker, n in text[hit].value_counts().items():
+            key = (self.sheet, column, str(marker))
+            self.markers[key] = self.markers.get(key, 0) + int(n)
+
+    def marker_notes(self, fname: str) -> list[str]:
+        return [f"{fname}{'' if sh is None else f' [sheet {sh}]'}: {n} cell{'s' if n > 1 else ''} marked "
+                f"{marker!r} read as empty in column {col!r}" for (sh, col, marker), n in self.markers.items()]
+
+
+def _read_book(p: Path, sheet: str | int | None) -> dict[Any, pd.DataFrame]:
+    """The sheets of a workbook as raw cells (one chosen sheet, by name or 0-based position, or all)."""
+    try:
+        book = pd.ExcelFile(p)
+    except Exception as exc:  # zip/xml errors of a damaged or mislabelled file
+        raise DataError(f"{p}: cannot read the workbook: {exc}") from None
+    with book:
+        names = list(book.sheet_names)
+        if not names:
+            raise DataError(f"{p}: the workbook has no sheets")
+        if sheet is None:
+            chosen = names
+        elif isinstance(sheet, str) and sheet in names:
+            chosen = [sheet]
+        elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.strip().isdigit()):
+            i = int(sheet)
+            if not 0 <= i < len(names):
+                raise DataError(f"{p}: no sheet {i} (sheets are numbered from 0); the sheets are "
+                                + ", ".join(f"{k}: {n}" for k, n in enumerate(names)))
+            chosen = [names[i]]
+        else:
+            raise DataError(f"{p}: no sheet {sheet!r}{near_matches(str(sheet), names)}; the sheets are "
+                            + ", ".join(f"{k}: {n}" for k, n in enumerate(names)))
+        # only blank cells are NaN: "NA", "N/A", "null" stay text, so that they are counted as markers
+        return {n: pd.read_excel(book, sheet_name=n, header=None, dtype=object, keep_default_na=False, na_values=[""])
+                for n in chosen}
+
+
+def _blank(raw: pd.DataFrame) -> bool:
+    return raw.size == 0 or all(_text(c) == "" for c in raw.to_numpy().ravel())
+
+
+def _empty(raw: pd.DataFrame, typed: bool, what: str = "file") -> str | None:
+    """Why a table holds no rows (None when it has some): an empty file or sheet, a header without rows."""
+    if typed:
+        return "the file has a header but no data rows" if len(raw) == 0 else None
+    if _blank(raw):
+        return f"the {what} is empty"
+    h = _header_row(raw)
+    body = raw.iloc[h + 1:]
+    if body.empty or _blank(body):
+        header = ", ".join(c for c in (_text(v) for v in raw.iloc[h].tolist()) if c)
+        return f"only a header row ({header[:120]}), no data rows"
+    return None
+
+
+def _no_years(raw: pd.DataFrame, year: str | None, layout: str) -> str | None:
+    """Why a sheet of a workbook is not a data sheet (a 说明/notes sheet, a cover page), or None."""
+    if layout != "auto":
+        return None
+    header = [_text(c) for c in raw.iloc[_header_row(raw)].tolist()]
+    if (year is not None and year in header) or sum(bool(_YEAR_RE.match(c)) for c in header) >= 2:
+        return None
+    if {c.lower() for c in header} & set(_YEAR_NAMES):
+        return None
+    return "no year column and no years in the header row: not a data sheet"
 
 
 def _sorted(data: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -322,7 +515,7 @@ def _text(cell: Any) -> str:
     """A cell as stripped text; empty for None/NaN (Excel gives NaN for empty cells)."""
     if cell is None or (isinstance(cell, float) and np.isnan(cell)):
         return ""
-    return str(cell).strip()
+    return str(cell).replace("\ufeff", "").strip()  # a byte-order mark left in a cell by a converted file
 
 
 def _header_row(raw: pd.DataFrame) -> int:
@@ -337,7 +530,8 @@ def _header_row(raw: pd.DataFrame) -> int:
 
 
 def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
-                drop: Sequence[str], typed: bool, labels: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+                drop: Sequence[str], typed: bool, labels: dict[str, pd.Series] | None = None,
+                reading: _Reading | None = None) -> pd.DataFrame:
     if typed:
         df = raw.copy()
         first_line = 2
@@ -359,9 +553,8 @@ def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
         raise DataError(f"{src}: column(s) {dups} appear more than once; rename or delete the copies")
     df = df.drop(columns=[c for c in drop if c in cols and c not in (unit, year)])  # before guessing unit/year
     cols = list(df.columns)
-    # 省份 (province) before 地区, which in many files is the region group (东部, 中部 ...)
-    unit = unit or _pick(cols, ("unit", "province", "省份", "地区", "region", "country", "country_iso3", "id"), src)
-    year = year or _pick(cols, ("year", "年份", "年度", "时间"), src)
+    unit = unit or _pick(cols, _UNIT_NAMES, src)
+    year = year or _pick(cols, _YEAR_NAMES, src)
     for c in (unit, year):
         if c not in cols:
             raise DataError(f"{src}: no column {c!r}; columns are {cols[:12]}")
@@ -383,7 +576,14 @@ def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
         lines = np.flatnonzero(dup) + first_line
         shown = ", ".join(f"{u} {y} (line {ln})" for (u, y), ln in zip(body.index[dup][:6], lines[:6], strict=False))
         raise DataError(f"{src}: duplicate unit-years: {shown}")
-    return _to_numeric(body, src, first_line)
+    reading = reading or _Reading([])
+    reading.columns += [str(c) for c in cols if str(c) not in reading.columns]
+    text_cols = [c for c in body.columns if str(c) in reading.labels]
+    reading.seen_labels.update(str(c) for c in text_cols)
+    out = _to_numeric(body.drop(columns=text_cols), src, first_line, reading)
+    for c in text_cols:
+        out[str(c)] = pd.Series([_text(v) or None for v in body[c].tolist()], index=body.index, dtype=object)
+    return out
 
 
 def _pick(cols: list[str], candidates: Sequence[str], src: str) -> str:
@@ -408,8 +608,11 @@ def _parse_years(col: pd.Series, src: str, name: str, first_line: int) -> np.nda
     return out
 
 
-def _to_numeric(body: pd.DataFrame, src: str, first_line: int) -> pd.DataFrame:
-    """Convert every cell to float; a cell that is neither a number nor a missing marker is an error."""
+def _to_numeric(body: pd.DataFrame, src: str, first_line: int, reading: _Reading | None = None) -> pd.DataFrame:
+    """Convert every cell to float; a cell that is neither a number nor a missing marker is an error.
+
+    A column with no number at all is text: an error whose hint keeps it as a label column.
+    """
     out = {}
     for col in body.columns:
         s = body[col]
@@ -417,21 +620,32 @@ def _to_numeric(body: pd.DataFrame, src: str, first_line: int) -> pd.DataFrame:
             out[str(col)] = s.astype("float64").to_numpy()
             continue
         text = s.astype(str).str.strip().str.replace(",", "", regex=False)
-        miss = text.str.lower().isin(MISSING_MARKERS) | s.isna().to_numpy()
+        empty = s.isna().to_numpy()
+        text = text.where(~empty, "")
+        miss = text.str.lower().isin(MISSING_MARKERS)
         num = pd.to_numeric(text.where(~miss), errors="coerce")
         bad = num.isna() & ~miss
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             u, y = body.index[i]
+            if num.isna().all():
+                raise DataError(
+                    f"{src}, column {col!r}: holds text, not numbers (e.g. {s.iloc[i]!r} at line {first_line + i}, "
+                    f"{u} {y}); if it is a label such as an industry or a province, keep it as a label column: "
+                    f'labels = ["{col}"] in [data] of the study file (nqpf measure: --labels {col}; Python: '
+                    f'read_panel(..., labels=["{col}"])), or delete the column')
             raise DataError(
                 f"{src}, line {first_line + i}, column {col!r} ({u} {y}): {s.iloc[i]!r} is not a number"
                 + (f" ({int(bad.sum())} such cells in this column)" if bad.sum() > 1 else "")
             )
+        if reading is not None:
+            reading.count_markers(text, str(col))
         out[str(col)] = num.astype("float64").to_numpy()
     return pd.DataFrame(out, index=body.index)
 
 
-def _wide_table(raw: pd.DataFrame, src: str, sheet_name: Any, stem: str) -> pd.DataFrame:
+def _wide_table(raw: pd.DataFrame, src: str, sheet_name: Any, stem: str,
+                reading: _Reading | None = None) -> pd.DataFrame:
     """One indicator: units in rows, years in columns (NBS export layout)."""
     indicator = None
     for i in range(min(len(raw), 6)):
@@ -457,13 +671,15 @@ def _wide_table(raw: pd.DataFrame, src: str, sheet_name: Any, stem: str) -> pd.D
     if dup.any():
         shown = ", ".join(f"{u} {y}" for u, y in long.index[dup][:6])
         raise DataError(f"{src}: duplicate unit-years: {shown}")
-    vals = _to_numeric_lines(long[indicator], long["_line"].to_numpy(), src, indicator)
+    vals = _to_numeric_lines(long[indicator], long["_line"].to_numpy(), src, indicator, reading)
     return vals.to_frame()
 
 
-def _to_numeric_lines(s: pd.Series, lines: np.ndarray, src: str, col: str) -> pd.Series:
+def _to_numeric_lines(s: pd.Series, lines: np.ndarray, src: str, col: str,
+                      reading: _Reading | None = None) -> pd.Series:
     text = s.astype(str).str.strip().str.replace(",", "", regex=False)
-    miss = text.str.lower().isin(MISSING_MARKERS) | s.isna()
+    text = text.where(~s.isna().to_numpy(), "")
+    miss = text.str.lower().isin(MISSING_MARKERS)
     num = pd.to_numeric(text.where(~miss), errors="coerce")
     bad = num.isna() & ~miss
     if bad.any():
@@ -471,6 +687,8 @@ def _to_numeric_lines(s: pd.Series, lines: np.ndarray, src: str, col: str) -> pd
         u, y = s.index[i]
         raise DataError(f"{src}, line {lines[i]}, column {y} ({u}, indicator {col!r}): "
                         f"{s.iloc[i]!r} is not a number")
+    if reading is not None:
+        reading.count_markers(text, col)
     return num.astype("float64").rename(col)
 
 

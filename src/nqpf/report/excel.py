@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from nqpf.core.i18n import bilingual, check_lang
+from nqpf.core.units import kind_words
 from nqpf.report.labels import column_labels
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path, run: Study
         fw = _framework_for(name, fws)
         cols = [str(c) for c in df.columns]
         ws.append(cols)
-        ws.append([bilingual(*column_labels(c, fw, name), lang=lang) for c in cols])
+        ws.append([bilingual(*_label(c, fw, name, run), lang=lang) for c in cols])
         formats = [number_format(name, c, df[c].dtype) for c in df.columns]
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
@@ -180,6 +181,13 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path, run: Study
             ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(2, ws.max_row)}"
     wb.save(path)
     return Path(path)
+
+
+def _label(column: str, fw: Framework | None, table: str, run: StudyRun | None) -> tuple[str, str]:
+    """A column's (zh, en) label; the unit column is named by the panel's kind (省份/城市/企业 …)."""
+    if column == "unit" and run is not None and not table.endswith("_indicators"):
+        return kind_words(run.panel.kind, "zh").unit, kind_words(run.panel.kind, "en").unit.capitalize()
+    return column_labels(column, fw, table)
 
 
 def read_workbook_table(path: str | Path, sheet: str) -> pd.DataFrame:

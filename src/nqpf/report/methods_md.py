@@ -32,6 +32,7 @@ import nqpf.methods  # noqa: F401  (the kernels register themselves in the metho
 from nqpf.analysis.registry import ANALYSES
 from nqpf.core.provenance import package_versions
 from nqpf.core.references import format_reference
+from nqpf.core.units import kind_words
 from nqpf.datasets import DATASETS
 from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, TECHNIQUES, WEIGHTINGS, MethodSpec
 from nqpf.pipeline import index_method_keys, methods_paragraphs
@@ -232,9 +233,10 @@ def _data_lines(run: Any, lang: str) -> list[str]:
         out.append(_T(lang, f"Data: the file `{Path(str(spec.path)).name}`.",
                       f"数据：文件 `{Path(str(spec.path)).name}`。"))
     yrs = panel.years
-    out.append(_T(lang, f"The panel holds {len(panel.units)} units ({panel.kind}) and {len(panel.indicators)} "
+    n = len(panel.units)
+    out.append(_T(lang, f"The panel holds {kind_words(panel.kind, 'en').count(n)} and {len(panel.indicators)} "
                         f"variables over {yrs[0]}–{yrs[-1]}.",
-                  f"面板包含 {len(panel.units)} 个单元（{panel.kind}）、{len(panel.indicators)} 个变量，"
+                  f"面板包含 {kind_words(panel.kind, 'zh').count(n)}、{len(panel.indicators)} 个变量，"
                   f"时间跨度 {yrs[0]}–{yrs[-1]} 年。"))
     for inp in panel.provenance.inputs:
         if inp.get("sha256"):
@@ -254,11 +256,22 @@ def _cells_lines(run: Any, lang: str) -> list[str]:
         miss = s.get("missing", "interpolate")
         miss_t = miss if isinstance(miss, str) else " → ".join(miss)
         auto = ix.years == "auto"
+        words = kind_words(run.panel.kind, lang)
         head = _T(lang, f"`{ix.name}`: missing-value policy `{miss_t}`; years {s['years'][0]}–{s['years'][1]}"
                         f"{' (chosen automatically: the longest run of years with complete data)' if auto else ''}"
-                        f"; {s['n_units']} units",
+                        f"; {words.count(s['n_units'])}",
                   f"`{ix.name}`：缺失值处理 `{miss_t}`；年份 {s['years'][0]}–{s['years'][1]}"
-                  f"{'（自动选取数据完整的最长连续年份）' if auto else ''}；{s['n_units']} 个单元")
+                  f"{'（自动选取数据完整的最长连续年份）' if auto else ''}；{words.count(s['n_units'])}")
+        left = s.get("excluded_years", [])
+        if left:
+            head += _T(lang, f" (left out: {', '.join(str(r['year']) for r in left)}, because of "
+                             f"{sum(r['empty_cells'] for r in left)} empty cell(s), listed in `provenance.json`)",
+                       f"（未纳入 {'、'.join(str(r['year']) for r in left)} 年，因 "
+                       f"{sum(r['empty_cells'] for r in left)} 个空单元格，详见 `provenance.json`）")
+        dropped = s.get("dropped_unit_years") or {}
+        if dropped.get("count"):
+            head += _T(lang, f" ({dropped['count']} unit-year(s) with empty cells dropped)",
+                       f"（删除含空单元格的单元-年份 {dropped['count']} 个）")
         if ix.exclude_units:
             head += _T(lang, f" (excluded: {', '.join(ix.exclude_units)})", f"（剔除：{'、'.join(ix.exclude_units)}）")
         if not mine:

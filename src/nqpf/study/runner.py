@@ -8,6 +8,7 @@ options; the runner records which indices it used and names its tables.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from libpysal.weights import W
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
-from nqpf.core.errors import NqpfError, StudyError, near_matches
+from nqpf.core.errors import DataError, NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
 from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.interface import Result
@@ -32,17 +33,85 @@ from nqpf.measure import measure
 from nqpf.result import IndexResult
 from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
 
-__all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_index", "run_study"]
+__all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_index", "rename_map", "rename_units",
+           "run_study"]
 
 
 def load_panel(spec: DataSpec, base: Path | None = None) -> Panel:
-    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder)."""
+    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder).
+
+    A file is read with the study's ``sheet`` and ``labels``; ``rename`` and ``rename_file`` (a CSV of
+    ``from,to`` lines) map spellings to the names the panel uses, each applied rename noted in provenance.
+    """
     if spec.dataset is not None:
         return load_dataset(spec.dataset)
-    p = Path(spec.path)  # type: ignore[arg-type]
-    if base is not None and not p.is_absolute():
-        p = base / p
-    return read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind)
+    p = _path(spec.path, base)  # type: ignore[arg-type]
+    return _read_renamed(p, spec, rename_map(spec, base))
+
+
+def _path(name: str, base: Path | None) -> Path:
+    p = Path(name)
+    return base / p if base is not None and not p.is_absolute() else p
+
+
+def rename_map(spec: DataSpec, base: Path | None = None) -> dict[str, str]:
+    """The study's renames: ``rename_file`` (a CSV ``from,to``, header optional) then ``rename`` (wins)."""
+    out: dict[str, str] = {}
+    if spec.rename_file:
+        p = _path(spec.rename_file, base)
+        if not p.exists():
+            raise StudyError(f"[data] rename_file: no such file {p}")
+        rows = [r for r in csv.reader(p.read_text(encoding="utf-8-sig").splitlines()) if any(c.strip() for c in r)]
+        if rows and [c.strip().lower() for c in rows[0][:2]] == ["from", "to"]:
+            rows = rows[1:]
+        for i, r in enumerate(rows, start=1):
+            if len(r) < 2 or not r[0].strip() or not r[1].strip():
+                raise StudyError(f"[data] rename_file {p}, row {i}: expected two names 'from,to', got {r}")
+            out[r[0].strip()] = r[1].strip()
+    out.update({str(k): str(v) for k, v in spec.rename.items()})
+    return out
+
+
+def _read_renamed(p: Path, spec: DataSpec, rename: dict[str, str]) -> Panel:
+    """read_panel with the study's renames applied to the unit names before they are resolved (each applied
+    rename is a provenance note; two spellings of one unit in different sheets become one unit)."""
+    return read_panel(p, unit=spec.unit, year=spec.year, layout=spec.layout, kind=spec.kind, sheet=spec.sheet,
+                      labels=spec.labels, rename=rename or None)
+
+
+def rename_units(panel: Panel, rename: Mapping[str, str], where: str = "") -> Panel:
+    """The panel with units renamed (``{spelling: name}``); rows of two spellings of one unit merge.
+
+    A unit-year with a value under both spellings in one column is an error naming them; every rename
+    that matched a unit is a provenance note, a rename that matched none is noted too (never silent).
+    """
+    names = panel.data.index.get_level_values("unit")
+    hit = [k for k in rename if k in set(names)]
+    new_units = [rename.get(str(u), u) for u in names]
+    idx = pd.MultiIndex.from_arrays([new_units, panel.data.index.get_level_values("year")], names=["unit", "year"])
+
+    def merged(frame: pd.DataFrame) -> pd.DataFrame:
+        f = frame.copy()
+        f.index = idx
+        if not f.index.duplicated().any():
+            return f
+        counts = f.notna().groupby(level=["unit", "year"], sort=False).sum()
+        clash = counts[(counts > 1).any(axis=1)]
+        if len(clash):
+            (u, y), col = clash.index[0], clash.columns[(clash.iloc[0] > 1).to_numpy()][0]
+            spelled = sorted({str(n) for n, m in zip(names, new_units, strict=True) if m == u})
+            raise DataError(f"{where}: {' and '.join(spelled)} both have a value for {col!r} in {y} after the "
+                            f"rename to {u}; keep one of them")
+        return f.groupby(level=["unit", "year"], sort=False).first()
+
+    data = merged(panel.data)
+    labels = None if panel.labels is None else merged(panel.labels).reindex(data.index)
+    prov = Provenance(inputs=list(panel.provenance.inputs), settings=dict(panel.provenance.settings),
+                      cells=list(panel.provenance.cells), notes=list(panel.provenance.notes))
+    for k in rename:
+        prov.note(f"{where}: unit {k!r} renamed to {rename[k]!r} ([data] rename)" if k in hit else
+                  f"{where}: [data] rename {k!r} = {rename[k]!r} matched no unit")
+    return Panel(data, panel.name, panel.kind, panel.metadata, prov, labels)
 
 
 def _years(spec: IndexSpec) -> Any:
@@ -63,7 +132,12 @@ def measure_index(panel: Panel, spec: IndexSpec) -> IndexResult:
     fw = load_framework(spec.framework)
     units = spec.units
     if spec.exclude_units:
-        units = [u for u in (units or panel.units) if u not in set(spec.exclude_units)]
+        pool = units or panel.units
+        unknown = [u for u in spec.exclude_units if u not in set(pool)]
+        if unknown:
+            raise StudyError(f"index '{spec.name}': exclude_units names {unknown}, which the panel does not hold"
+                             f"{near_matches(unknown[0], pool)}; the units are named as in the data")
+        units = [u for u in pool if u not in set(spec.exclude_units)]
     result = measure(panel, fw, settings=spec.settings, years=_years(spec), units=units, missing=spec.missing)
     if spec.exclude_units:
         result.provenance.note(f"{spec.name}: units excluded by the study: {', '.join(spec.exclude_units)}")
@@ -197,6 +271,8 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
         results[ix.name] = measure_index(panel, ix)
     run = StudyRun(spec, source, panel, results)
     prov = Provenance(inputs=list(panel.provenance.inputs))
+    if "reading" in panel.provenance.settings:  # skipped sheets, missing markers counted per column
+        prov.settings["reading"] = panel.provenance.settings["reading"]
     for name, res in results.items():
         prov.settings[name] = {"framework": res.framework.source, **res.settings_dict()}
         prov.cells.extend({**c, "index": name} for c in res.provenance.cells)
