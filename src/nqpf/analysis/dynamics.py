@@ -30,7 +30,7 @@ from nqpf.core.i18n import join, num, pct, t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
 from nqpf.core.shaping import balanced_matrix, panel_frame, plain
-from nqpf.geo.weights import spatial_weights
+from nqpf.geo.weights import spatial_weights, weights_label
 from nqpf.viz.style import figure_axes
 
 if TYPE_CHECKING:
@@ -644,6 +644,9 @@ class SpatialMarkovResult(Result):
     w_transform: str
     column: str = "score"
     giddy: Any = field(default=None, repr=False)
+    #: the weights used, in words (en, zh; :func:`nqpf.geo.weights.weights_label`)
+    weights: str = ""
+    weights_zh: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """Stacked conditional matrices: one block per lag class, rows = from-class, n and probabilities."""
@@ -872,6 +875,7 @@ def spatial_markov(
         T=np.asarray(sm.T), P=np.asarray(sm.P), S=[_steady(p) for p in np.asarray(sm.P)],
         aspatial=aspatial, Q=float(ht.Q), Q_p_value=float(ht.Q_p_value), LR=float(ht.LR),
         LR_p_value=float(ht.LR_p_value), dof=int(ht.dof), w_transform=original, column=column, giddy=sm,
+        weights=weights_label(w), weights_zh=weights_label(w, "zh"),
     )
 
 
@@ -935,20 +939,20 @@ def _study_markov(ctx: StudyContext, opts: MarkovOptions) -> MarkovResult:
 
 
 class SpatialMarkovOptions(MarkovOptions):
-    """``[analyses.spatial_markov]``: as markov, plus the spatial weights (contiguity or knn)."""
+    """``[analyses.spatial_markov]``: as markov, plus the spatial weights (a [weights.*] label or a kind)."""
 
-    weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
-    knn: int = 4
+    weights: str = "contiguity"
 
 
 def _spatial_markov_methods(res: SpatialMarkovResult, opts: SpatialMarkovOptions, lang: str) -> str:
     c = cite(("rey2001", "bickenbach2003"), lang)
     if lang == "zh":
         return (f"采用空间马尔可夫链{c}，以邻域空间滞后值所属类型为条件刻画转移概率（行标准化权重），"
-                "并以 Bickenbach & Bode 的 Q 与 LR 统计量检验空间同质性。")
+                "并以 Bickenbach & Bode 的 Q 与 LR 统计量检验空间同质性。"
+                + (f"空间权重：{res.weights_zh or res.weights}。" if res.weights else ""))
     return (f"A spatial Markov chain{c} conditioned these transitions on the class of the neighbours' spatial lag "
             "(row-standardised weights); spatial homogeneity was tested with the Q and LR statistics of "
-            "Bickenbach & Bode.")
+            "Bickenbach & Bode." + (f" Weights: {res.weights}." if res.weights else ""))
 
 
 @register_analysis("spatial_markov", options=SpatialMarkovOptions, result=SpatialMarkovResult, section="disparity",
@@ -956,5 +960,5 @@ def _spatial_markov_methods(res: SpatialMarkovResult, opts: SpatialMarkovOptions
                    methods=_spatial_markov_methods)
 def _study_spatial_markov(ctx: StudyContext, opts: SpatialMarkovOptions) -> SpatialMarkovResult:
     _, res = ctx.index(opts.index)
-    w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
+    w = ctx.weights(opts.weights, res.units)
     return spatial_markov(res, w=w, k=opts.k, classify=opts.classify, fill_empty_classes=True)

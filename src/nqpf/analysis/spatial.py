@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -329,6 +329,8 @@ class MoranResult(Result):
     weights: str
     units: list[str] = field(default_factory=list)
     stats: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: the description of W in Chinese (``weights`` is the English one)
+    weights_zh: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """One row per year: I, EI, VI_norm, z_norm, p_norm, p_sim, EI_sim, z_sim, p_z_sim, n."""
@@ -342,7 +344,7 @@ class MoranResult(Result):
         """A text table of Moran's I by year with significance stars (p_norm; * 10%, ** 5%, *** 1%)."""
         if lang == "zh":
             lines = [f"{self.column!r} 的全局莫兰指数（Global Moran's I）",
-                     f"空间权重：{self.weights}；置换次数：{self.permutations}（种子 {self.seed}）",
+                     f"空间权重：{self.weights_zh or self.weights}；置换次数：{self.permutations}（种子 {self.seed}）",
                      f"{'年份':>4} {'I':>9} {'E[I]':>9} {'z':>8} {'p_norm':>8} {'p_sim':>8}"]
         else:
             lines = [f"Global Moran's I (全局莫兰指数) of {self.column!r}",
@@ -469,7 +471,7 @@ def moran(
         years=yrs, I=col("I"), EI=col("EI"), VI_norm=col("VI_norm"), z_norm=col("z_norm"),
         p_norm=col("p_norm"), p_sim=col("p_sim"), EI_sim=col("EI_sim"), z_sim=col("z_sim"),
         p_z_sim=col("p_z_sim"), n=int(w.n), column=column, permutations=int(permutations), seed=seed,
-        weights=weights_label(w), units=units, stats=st,
+        weights=weights_label(w), units=units, stats=st, weights_zh=weights_label(w, "zh"),
     )
 
 
@@ -497,6 +499,8 @@ class LisaResult(Result):
     seed: int | None
     weights: str
     stats: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: the description of W in Chinese (``weights`` is the English one)
+    weights_zh: str = ""
 
     @property
     def Is(self) -> pd.DataFrame:
@@ -546,7 +550,7 @@ class LisaResult(Result):
         if zh:
             lines = [f"{self.column!r} 的局部莫兰指数（LISA）：显著性水平 {self.alpha}，置换 {self.permutations} 次"
                      f"（种子 {self.seed}）",
-                     f"空间权重：{self.weights}",
+                     f"空间权重：{self.weights_zh or self.weights}",
                      f"{'年份':>4} {'HH':>4} {'LL':>4} {'LH':>4} {'HL':>4} {'不显著':>3}"]
         else:
             lines = [f"LISA (局部莫兰指数) of {self.column!r}: alpha {self.alpha}, permutations {self.permutations} "
@@ -726,7 +730,8 @@ def lisa(
         }))
     table = pd.concat(frames, ignore_index=True)
     return LisaResult(table=table, years=yrs, alpha=alpha, column=column, permutations=int(permutations),
-                      seed=seed, weights=weights_label(w), stats=st)
+                      seed=seed, weights=weights_label(w), stats=st,
+                      weights_zh=weights_label(w, "zh"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -736,8 +741,9 @@ class MoranOptions(Options):
     """``[analyses.moran]``: the index, the spatial weights, permutations and seed."""
 
     index: str | None = None
-    weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
-    knn: int = 4
+    #: a [weights.<label>] of the study, or a kind with its defaults (contiguity, rook, knn, inverse_distance,
+    #: distance_band, economic, nested, file); see docs/methods/spatial-weights.md
+    weights: str = "contiguity"
     permutations: int = 999
     seed: int = 0
 
@@ -751,7 +757,7 @@ _MORAN_I = ("$I = \\frac{n}{S_0}\\frac{\\sum_i\\sum_j w_{ij}(x_i - \\bar x)(x_j 
 def _moran_methods(res: MoranResult, opts: MoranOptions, lang: str) -> str:
     c = cite(MORAN_REFS, lang)
     if lang == "zh":
-        extra = f"空间权重：{res.weights}。" + (f"显著性基于 {res.permutations} 次随机置换。"
+        extra = f"空间权重：{res.weights_zh or res.weights}。" + (f"显著性基于 {res.permutations} 次随机置换。"
                                             if res.permutations else "")
         return f"采用全局莫兰指数{c}测度空间自相关，{_MORAN_I}，$E[I] = -1/(n-1)$。" + extra
     extra = f" Weights: {res.weights}." + (f" Inference: {res.permutations} random permutations."
@@ -764,7 +770,7 @@ def _moran_methods(res: MoranResult, opts: MoranOptions, lang: str) -> str:
                    refs=MORAN_REFS, methods=_moran_methods)
 def _study_moran(ctx: StudyContext, opts: MoranOptions) -> MoranResult:
     _, res = ctx.index(opts.index)
-    w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
+    w = ctx.weights(opts.weights, res.units)
     return moran(res, w=w, permutations=opts.permutations, seed=opts.seed)
 
 
@@ -778,10 +784,11 @@ def _lisa_methods(res: LisaResult, opts: LisaOptions, lang: str) -> str:
     c = cite(LISA_REFS, lang)
     if lang == "zh":
         return (f"采用局部莫兰指数（LISA）{c}识别局部集聚，$I_i = (n-1) z_i\\sum_j w_{{ij}} z_j/\\sum_k z_k^2$，"
-                f"划分为高-高、低-低、低-高、高-低四类（显著性水平 {res.alpha}）（条件置换检验）。")
+                f"划分为高-高、低-低、低-高、高-低四类（显著性水平 {res.alpha}）（条件置换检验）。"
+                f"空间权重：{res.weights_zh or res.weights}。")
     return (f"Local clusters were identified by local Moran's I (LISA){c}, "
             "$I_i = (n-1) z_i\\sum_j w_{ij} z_j/\\sum_k z_k^2$, classified as high–high, low–low, low–high or "
-            f"high–low at significance level {res.alpha} (conditional permutations).")
+            f"high–low at significance level {res.alpha} (conditional permutations). Weights: {res.weights}.")
 
 
 @register_analysis("lisa", options=LisaOptions, result=LisaResult, section="disparity", order=60,
@@ -789,5 +796,5 @@ def _lisa_methods(res: LisaResult, opts: LisaOptions, lang: str) -> str:
                    refs=LISA_REFS, methods=_lisa_methods)
 def _study_lisa(ctx: StudyContext, opts: LisaOptions) -> LisaResult:
     _, res = ctx.index(opts.index)
-    w = spatial_weights(res.units, kind=opts.weights, k=opts.knn)
+    w = ctx.weights(opts.weights, res.units)
     return lisa(res, w=w, permutations=opts.permutations, seed=opts.seed, alpha=opts.alpha)

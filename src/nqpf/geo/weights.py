@@ -19,23 +19,26 @@ from __future__ import annotations
 import difflib
 import json
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import libpysal
 import numpy as np
 import pandas as pd
-from libpysal.weights import KNN, DistanceBand, Queen, W
+from libpysal.weights import KNN, DistanceBand, Queen, Rook, W
 from pydantic import BaseModel, ConfigDict
 from shapely.geometry import shape
 
 from nqpf.core.errors import DataError
-from nqpf.core.units import match_province
+from nqpf.core.units import kind_words, match_province
+from nqpf.geo import geometry
 from nqpf.geo.geometry import province_centroids, province_contiguity
 
-__all__ = ["EARTH_RADIUS_KM", "TRANSFORMS", "WEIGHT_KINDS", "WeightsSpec", "build_weights", "match_ids",
-           "spatial_weights", "weights_label"]
+__all__ = ["EARTH_RADIUS_KM", "ISLANDS", "STUDY_KINDS", "TRANSFORMS", "WEIGHT_KINDS", "WeightsInfo", "WeightsSpec",
+           "build_weights", "match_ids", "read_weights_file", "resolve_unit_names", "spatial_weights", "weights_info",
+           "weights_label", "weights_notes"]
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), for great-circle distances
 WEIGHT_KINDS = ("contiguity", "knn", "inverse_distance", "file")
@@ -380,22 +383,29 @@ def spatial_weights(
     return w
 
 
-
-
-def weights_label(w: W) -> str:
-    """A one-line description of W: units, links, mean number of neighbours, transformation."""
-    return f"{w.n} units, {w.nonzero} links, mean neighbours {w.mean_neighbors:.2f}, transform {w.transform}"
-
-
-
 # ==============================================================================================
 # weights from the study file
 # ==============================================================================================
-class WeightsSpec(BaseModel):
-    """One ``[weights.<label>]`` entry of a study file (or the options of a built-in kind).
+STUDY_KINDS = ("contiguity", "rook", "knn", "inverse_distance", "distance_band", "economic", "nested", "file")
+ISLANDS = ("join", "report", "raise")
+_KIND_NAMES = {  # (zh, en)
+    "contiguity": ("Queen 邻接", "queen contiguity"),
+    "rook": ("Rook 邻接", "rook contiguity"),
+    "knn": ("k 近邻", "k nearest neighbours"),
+    "inverse_distance": ("反距离", "inverse distance"),
+    "distance_band": ("距离带", "distance band"),
+    "economic": ("经济距离", "economic distance"),
+    "nested": ("经济地理嵌套", "nested economic-geographic"),
+    "file": ("文件", "file"),
+}
+_TRANSFORM_NAMES = {"R": ("行标准化", "row-standardised"), "B": ("二值", "binary"),
+                    "D": ("双重标准化", "doubly standardised"), "V": ("方差稳定化", "variance-stabilised"),
+                    "O": ("原始权重", "original weights")}
+_BUNDLED_GEOMETRY_KINDS = ("city", "county", "country")
 
-    Status: interface fixed by the lead; the kinds beyond contiguity/knn/inverse_distance/file, islands
-    handling and :func:`build_weights` are implemented by the weights work (issue 12, item 3).
+
+class WeightsSpec(BaseModel):
+    """One ``[weights.<label>]`` entry of a study file (or the options of a kind named in an analysis).
 
     Study file::
 
@@ -404,8 +414,19 @@ class WeightsSpec(BaseModel):
                                      # "economic", "nested", "file"
         islands = "join"             # "join" (nearest unit), "report" (keep, say so), "raise"
 
+        [weights.econ]
+        kind = "economic"            # 1/|x̄_i − x̄_j| of a panel column averaged over years
+        variable = "gdp_per_capita"
+        years = [2015, 2020]         # first and last year (default: every year of the panel)
+
         [analyses.moran]
-        weights = "queen"            # a [weights.*] label, or a kind name with its defaults
+        weights = "econ"             # a [weights.*] label, or a kind name with its defaults
+
+    Options: ``k`` (knn), ``power`` (inverse_distance, nested: $1/d^p$), ``threshold`` (km: distance_band
+    — required —, inverse_distance and nested — optional), ``variable`` and ``years`` (economic, nested),
+    ``file`` (kind ``file``: .gal, .gwt, .csv or .xlsx; relative to the study file), ``id_field`` (the
+    column of an edge list that names the focal unit), ``transform`` (``r`` row-standardised, ``b``, ``d``,
+    ``v``, ``o`` original) and ``islands``. See docs/methods/spatial-weights.md.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -414,8 +435,9 @@ class WeightsSpec(BaseModel):
     k: int = 4
     power: float = 1.0
     threshold: float | None = None
-    #: economic distance: the panel column (e.g. GDP per capita) whose mean over ``years`` defines 1/|Δx|
+    #: economic / nested: the panel column (e.g. GDP per capita) whose mean over ``years`` is x̄_i
     variable: str | None = None
+    #: economic / nested: [first, last] year of the mean (or a list of years); default every panel year
     years: list[int] | None = None
     file: str | None = None
     id_field: str | None = None
@@ -423,15 +445,719 @@ class WeightsSpec(BaseModel):
     islands: str = "report"
 
 
+@dataclass(frozen=True)
+class WeightsInfo:
+    """What :func:`build_weights` built: kind, study label, (zh, en) description, notes (islands …)."""
+
+    kind: str
+    label: str
+    text: tuple[str, str]
+    notes: tuple[str, ...] = ()
+
+    def describe(self, lang: str = "en") -> str:
+        return self.text[0] if lang == "zh" else self.text[1]
+
+
+def weights_info(w: W) -> WeightsInfo | None:
+    """The :class:`WeightsInfo` of weights made by :func:`build_weights` (None for other W)."""
+    return getattr(w, "nqpf_info", None)
+
+
+def weights_label(w: W, lang: str = "en") -> str:
+    """A one-line description of W: how it was built (if known), units, links, mean neighbours, transform.
+
+    Examples
+    --------
+    >>> w = build_weights("knn", ["北京", "天津", "河北", "山西", "上海"], kind="province")
+    >>> weights_label(w).split("; ")[1]
+    '5 units, 20 links, mean neighbours 4.00, transform R'
+    >>> weights_label(w).split(", row")[0]
+    'k nearest neighbours (k = 4, great-circle distance, bundled province centroids)'
+    """
+    info = weights_info(w)
+    if lang == "zh":
+        tail = f"{w.n} 个单元，{w.nonzero} 条连接，平均邻居数 {w.mean_neighbors:.2f}，变换 {w.transform}"
+        return f"{info.describe('zh')}；{tail}" if info else tail
+    tail = f"{w.n} units, {w.nonzero} links, mean neighbours {w.mean_neighbors:.2f}, transform {w.transform}"
+    return f"{info.describe('en')}; {tail}" if info else tail
+
+
+def weights_notes(w: W) -> list[str]:
+    """Notes of weights made by :func:`build_weights` (islands joined or kept, file units left out …)."""
+    info = weights_info(w)
+    return list(info.notes) if info else []
+
+
+# -- unit names of a kind ----------------------------------------------------------------------
+def resolve_unit_names(names: Sequence[str], kind: str) -> list[str | None]:
+    """The canonical unit id of each name for unit ``kind`` (None: the name resolves to no unit).
+
+    The one place weights resolve names: provinces through ``match_province`` (any alias, code); other
+    kinds by exact name. A city list is never matched against provinces.
+    TODO(issue 12): switch to ``nqpf.core.units.resolve_units(names, kind)`` when it lands.
+    """
+    out: list[str | None] = []
+    for n in names:
+        s = str(n).strip()
+        out.append(_try_province(s) if kind == "province" else (s or None))
+    return out
+
+
+def _near(name: str, pool: Sequence[str]) -> str:
+    near = difflib.get_close_matches(str(name), [str(p) for p in pool], n=3, cutoff=0.5)
+    return f" (near: {', '.join(near)})" if near else ""
+
+
+def _match_strict(ids: Sequence[str], universe: Sequence[str], kind: str, what: str, fix: str,
+                  where: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Map every id of a weights source onto a unit of ``universe``; every universe unit must be hit.
+
+    Unknown ids and universe units without an id both raise DataError naming them with near matches.
+    """
+    canon_u = dict(zip(resolve_unit_names(universe, kind), universe, strict=True))
+    exact = set(universe)
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for i, c in zip(ids, resolve_unit_names(ids, kind), strict=True):
+        u = i if i in exact else (canon_u.get(c) if c is not None else None)
+        if u is None:
+            unknown.append(i)
+        else:
+            mapping[i] = u
+    where = where or {}
+    if unknown:
+        shown = "; ".join(f"{i!r}" + (f" ({where[i]})" if i in where else "") + _near(i, universe)
+                          for i in unknown[:12])
+        more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
+        raise DataError(f"{what}: {len(unknown)} unit(s) that are not units of the panel: {shown}{more}. {fix}")
+    by_unit: dict[str, list[str]] = {}
+    for i, u in mapping.items():
+        by_unit.setdefault(u, []).append(i)
+    dup = {u: v for u, v in by_unit.items() if len(v) > 1}
+    if dup:
+        u, v = next(iter(dup.items()))
+        raise DataError(f"{what}: {', '.join(map(repr, v))} all name the unit {u!r}; list each unit once")
+    lacking = [u for u in universe if u not in by_unit]
+    if lacking:
+        shown = "; ".join(f"{u!r}" + _near(u, list(ids)) for u in lacking[:12])
+        more = f" and {len(lacking) - 12} more" if len(lacking) > 12 else ""
+        raise DataError(f"{what} has no entry for {len(lacking)} unit(s) of the panel: {shown}{more}. {fix}")
+    return mapping
+
+
+# -- reading weights files ---------------------------------------------------------------------
+_FOCAL = ("unit", "focal", "origin", "source", "from", "id")
+_NEIGHBOR = ("neighbor", "neighbour", "destination", "target", "to")
+
+
+def _read_grid(path: Path) -> list[list[str]]:
+    """The cells of a CSV or the first sheet of a workbook as text, without interpreting a header."""
+    ext = path.suffix.lower()
+    try:
+        if ext in (".xlsx", ".xlsm", ".xls"):
+            df = pd.read_excel(path, header=None, dtype=str, sheet_name=0)
+        else:
+            df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, OSError, pd.errors.ParserError) as e:
+        raise DataError(f"weights file {path.name}: cannot be read ({e})") from None
+    rows = [["" if pd.isna(v) else str(v).strip() for v in r] for r in df.itertuples(index=False)]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        raise DataError(f"weights file {path.name} is empty")
+    return rows
+
+
+def _col_name(j: int) -> str:
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _is_matrix(rows: list[list[str]]) -> bool:
+    n = len(rows) - 1
+    if n < 2 or any(len(r) != n + 1 for r in rows):
+        return False
+    cols, names = rows[0][1:], [r[0] for r in rows[1:]]
+    return set(cols) == set(names) and len(set(names)) == n
+
+
+Edges = tuple[dict[str, list[str]], dict[str, list[float]], dict[str, str]]
+
+
+def _matrix_edges(rows: list[list[str]], name: str) -> Edges:
+    """An n × n matrix: unit names in the first row and the first column, w_ij in row i, column j."""
+    cols = rows[0][1:]
+    nb: dict[str, list[str]] = {}
+    wt: dict[str, list[float]] = {}
+    where: dict[str, str] = {}
+    for r, row in enumerate(rows[1:], start=2):
+        i = row[0]
+        where[i] = f"row {r}"
+        nb[i], wt[i] = [], []
+        for c, (j, cell) in enumerate(zip(cols, row[1:], strict=True), start=1):
+            try:
+                x = float(cell) if cell else 0.0
+            except ValueError:
+                raise DataError(f"weights file {name}, row {r} ({i}), column {_col_name(c)} ({j}): {cell!r} is "
+                                "not a number") from None
+            if not np.isfinite(x) or x < 0:
+                raise DataError(f"weights file {name}, row {r} ({i}), column {_col_name(c)} ({j}): weights must be "
+                                f"finite and non-negative, got {cell!r}")
+            if j == i:
+                if x != 0:
+                    raise DataError(f"weights file {name}, row {r}: the diagonal w({i}, {i}) = {cell} must be 0 "
+                                    "(a unit is not its own neighbour)")
+            elif x != 0:
+                nb[i].append(j)
+                wt[i].append(x)
+    return nb, wt, where
+
+
+def _edge_list(rows: list[list[str]], name: str, focal_col: str | None = None) -> Edges:
+    """An edge list with a header: unit, neighbor[, weight]; an empty neighbour lists a unit with none."""
+    head = [h.lower() for h in rows[0]]
+    if focal_col is not None:
+        if focal_col.lower() not in head:
+            raise DataError(f"weights file {name}: no column {focal_col!r} (id_field); columns: "
+                            f"{', '.join(rows[0])}")
+        fi = head.index(focal_col.lower())
+    else:
+        fi = next((head.index(c) for c in _FOCAL if c in head), 0)
+    ni = next((head.index(c) for c in _NEIGHBOR if c in head), 1 if fi != 1 else 0)
+    if len(head) < 2 or fi == ni:
+        raise DataError(f"weights file {name}: an edge list needs the columns unit, neighbor[, weight]; "
+                        f"found {', '.join(rows[0])}")
+    wi = head.index("weight") if "weight" in head else None
+    nb: dict[str, list[str]] = {}
+    wt: dict[str, list[float]] = {}
+    where: dict[str, str] = {}
+    for r, row in enumerate(rows[1:], start=2):
+        row = row + [""] * (len(head) - len(row))
+        a, b = row[fi], row[ni]
+        if not a:
+            raise DataError(f"weights file {name}, line {r}: the unit is empty")
+        nb.setdefault(a, [])
+        wt.setdefault(a, [])
+        where.setdefault(a, f"line {r}")
+        if not b:
+            continue
+        where.setdefault(b, f"line {r}")
+        nb.setdefault(b, [])
+        wt.setdefault(b, [])
+        try:
+            x = 1.0 if wi is None or row[wi] == "" else float(row[wi])
+        except ValueError:
+            raise DataError(f"weights file {name}, line {r}: weight {row[wi]!r} is not a number") from None
+        if not np.isfinite(x) or x < 0:
+            raise DataError(f"weights file {name}, line {r}: weights must be finite and non-negative, got {x}")
+        if a == b:
+            raise DataError(f"weights file {name}, line {r}: {a!r} is listed as its own neighbour")
+        nb[a].append(b)
+        wt[a].append(x)
+    return nb, wt, where
+
+
+def read_weights_file(path: str | Path, id_field: str | None = None) -> tuple[Edges, str]:
+    """Neighbours, weights and where each id appears in a weights file, and the format read.
+
+    Formats: GAL and GWT (read by libpysal), a CSV edge list ``unit, neighbor[, weight]`` (header row;
+    ``id_field`` names the focal column), and an n × n matrix as CSV or XLSX with the unit names in the
+    first row and the first column (detected: the first row and column list the same n names).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"weights file {str(p)!r} not found")
+    ext = p.suffix.lower()
+    if ext in (".gal", ".gwt"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                f = libpysal.io.open(str(p), "r")
+                try:
+                    wf = f.read()
+                finally:
+                    f.close()
+            except Exception as e:  # libpysal raises bare exceptions on malformed files
+                raise DataError(f"weights file {p.name}: not a valid {ext[1:].upper()} file ({e})") from None
+        nb = {str(k): [str(n) for n in v] for k, v in wf.neighbors.items()}
+        wt = {str(k): [float(x) for x in v] for k, v in wf.weights.items()}
+        return (nb, wt, {}), ext[1:].upper()
+    if ext not in (".csv", ".txt", ".xlsx", ".xlsm", ".xls"):
+        raise DataError(f"weights file {p.name}: unknown format {ext!r}; use .gal, .gwt, .csv (edge list or "
+                        "n × n matrix) or .xlsx (n × n matrix or edge list)")
+    rows = _read_grid(p)
+    if _is_matrix(rows):
+        return _matrix_edges(rows, p.name), "n × n matrix"
+    n, m = len(rows) - 1, max(len(r) for r in rows)
+    if m > 3 and n + 1 == m:
+        a, b = set(rows[0][1:]), {r[0] for r in rows[1:]}
+        raise DataError(f"weights file {p.name}: an n × n matrix needs the same unit names in the first row and "
+                        f"the first column; only in the first row: {', '.join(sorted(a - b)) or '-'}; only in the "
+                        f"first column: {', '.join(sorted(b - a)) or '-'}")
+    if m > 3 and _not_edge_header(rows[0]):
+        raise DataError(f"weights file {p.name}: neither an n × n matrix ({n} rows of units, {m - 1} columns; the "
+                        "first row and first column must list the same units) nor an edge list (columns unit, "
+                        "neighbor[, weight])")
+    return _edge_list(rows, p.name, id_field), "edge list"
+
+
+def _not_edge_header(header: list[str]) -> bool:
+    """True unless the header names a unit column and a neighbour column."""
+    head = [h.lower() for h in header]
+    return not (any(c in head for c in _FOCAL) and any(c in head for c in _NEIGHBOR))
+
+
+# -- where the units are: bundled tables or the study's [geography] -----------------------------
+def _no_geometry(kind: str, need: str) -> DataError:
+    return DataError(
+        f"no bundled geometry for kind {kind!r}; give [geography] or a weights file ({need}: in the study file "
+        "add [geography] with file = \"<outlines .geojson/.shp>\" (and id_field) or coordinates = \"<CSV unit, "
+        "lon, lat>\", or a [weights.<label>] with kind = \"file\" and file = \"<.gal/.gwt/.csv/.xlsx>\")")
+
+
+def _geo_path(name: str, base: Path | None, what: str) -> Path:
+    p = Path(name)
+    if base is not None and not p.is_absolute():
+        p = base / p
+    if not p.exists():
+        raise DataError(f"{what} {str(p)!r} not found")
+    return p
+
+
+@dataclass
+class _Places:
+    """The units' locations and outlines for one weights build (read lazily, once)."""
+
+    units: list[str]
+    kind: str
+    geography: Any = None
+    base: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    _xy: np.ndarray | None = None
+    _shapes: list[Any] | None = None
+
+    @property
+    def user_file(self) -> str | None:
+        return getattr(self.geography, "file", None)
+
+    @property
+    def user_points(self) -> str | None:
+        return getattr(self.geography, "coordinates", None)
+
+    def source(self, lang: str, points: bool = False) -> str:
+        """Where the outlines (or, ``points``, the locations) come from, in words."""
+        if self.user_points and points:
+            return f"[geography] {Path(self.user_points).name}"
+        if self.user_file:
+            f = Path(self.user_file).name
+            return (f"[geography] {f} 的质心" if lang == "zh" else f"centroids of [geography] {f}") if points \
+                else f"[geography] {f}"
+        what = kind_words("province" if self._as_provinces() else self.kind, lang).unit
+        if lang == "zh":
+            return f"nqpf 内置{what}{'质心' if points else '边界'}"
+        return f"bundled {what} {'centroids' if points else 'outlines'}"
+
+    def _as_provinces(self) -> bool:
+        if self.kind == "province":
+            return True
+        if self.kind == "other" and all(_try_province(u) is not None for u in self.units):
+            return True
+        return False
+
+    # user geography ---------------------------------------------------------------------------
+    def _match(self, ids: list[str], what: str) -> list[int]:
+        """Position in ``ids`` of each unit (exact, else the same canonical unit); all units must match."""
+        pos = {i: k for k, i in enumerate(ids)}
+        for k, c in enumerate(resolve_unit_names(ids, self.kind)):
+            if c is not None:
+                pos.setdefault(c, k)
+        canon = resolve_unit_names(self.units, self.kind)
+        out, missing = [], []
+        for u, c in zip(self.units, canon, strict=True):
+            k = pos.get(u, pos.get(c) if c is not None else None)
+            if k is None:
+                missing.append(u)
+            else:
+                out.append(k)
+        if missing:
+            shown = "; ".join(f"{m!r}" + _near(m, ids) for m in missing[:12])
+            raise DataError(f"{what}: no feature for {len(missing)} unit(s) of the panel: {shown}. Every unit needs "
+                            f"its feature; correct the names (id_field picks the property that names the units)")
+        return out
+
+    def shapes(self) -> list[Any]:
+        if self._shapes is None:
+            if not self.user_file:
+                raise DataError("no outlines")  # callers check user_file first
+            p = _geo_path(self.user_file, self.base, "[geography] file")
+            if p.suffix.lower() in (".geojson", ".json"):
+                feats = _load_geojson(p)
+            else:
+                import geopandas as gpd
+
+                gdf = gpd.read_file(p)
+                if gdf.crs is not None:
+                    gdf = gdf.to_crs(4326)
+                feats = list(json.loads(gdf.to_json())["features"])
+            id_field = getattr(self.geography, "id_field", None)
+            ids = _feature_ids(feats, id_field)
+            geoms = []
+            for u, k in zip(self.units, self._match(ids, f"[geography] file {p.name}"), strict=True):
+                g = feats[k].get("geometry")
+                if not g:
+                    raise DataError(f"[geography] file {p.name}: the feature of {u!r} has no geometry")
+                geoms.append(shape(g))
+            self._shapes = geoms
+        return self._shapes
+
+    def _points_csv(self) -> np.ndarray:
+        p = _geo_path(str(self.user_points), self.base, "[geography] coordinates")
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        cols = {c.lower().strip(): c for c in df.columns}
+        need = [next((cols[c] for c in names if c in cols), None)
+                for names in (("unit", "id", "name"), ("lon", "lng", "longitude", "x"), ("lat", "latitude", "y"))]
+        if any(c is None for c in need):
+            raise DataError(f"[geography] coordinates {p.name}: needs the columns unit, lon, lat; found "
+                            f"{', '.join(map(str, df.columns))}")
+        ids = [str(v).strip() for v in df[need[0]]]
+        rows = self._match(ids, f"[geography] coordinates {p.name}")
+        xy = np.empty((len(rows), 2))
+        for r, k in enumerate(rows):
+            for c, col in enumerate(need[1:]):
+                try:
+                    xy[r, c] = float(df[col].iat[k])
+                except ValueError:
+                    raise DataError(f"[geography] coordinates {p.name}, line {k + 2}: {col} = "
+                                    f"{df[col].iat[k]!r} is not a number") from None
+        if np.any(np.abs(xy[:, 0]) > 180) or np.any(np.abs(xy[:, 1]) > 90):
+            raise DataError(f"[geography] coordinates {p.name}: lon must be within ±180 and lat within ±90 "
+                            "(decimal degrees, lon first)")
+        return xy
+
+    # bundled geometry -------------------------------------------------------------------------
+    def _bundled(self, what: str) -> Any:
+        fn = getattr(geometry, what, None)
+        if self.kind not in _BUNDLED_GEOMETRY_KINDS or fn is None:
+            raise _no_geometry(self.kind, "weights from locations or borders")
+        return fn
+
+    def _bundled_rows(self, ids: list[str], codes: list[str] | None, what: str) -> list[int]:
+        pos = {i: k for k, i in enumerate(ids)}
+        if codes is not None:
+            for k, c in enumerate(codes):
+                pos.setdefault(str(c), k)
+        out, missing = [], []
+        for u in self.units:
+            if u in pos:
+                out.append(pos[u])
+            else:
+                missing.append(u)
+        if missing:
+            shown = "; ".join(f"{m!r}" + _near(m, ids) for m in missing[:12])
+            raise DataError(f"{what}: no bundled {self.kind} for {len(missing)} unit(s): {shown}; give "
+                            "[geography] (your outlines or coordinates) or a weights file")
+        return out
+
+    # locations --------------------------------------------------------------------------------
+    def coords(self) -> np.ndarray:
+        """(lon, lat) per unit: [geography] points or centroids of its outlines, else the bundled centroids."""
+        if self._xy is None:
+            if self.user_points:
+                self._xy = self._points_csv()
+            elif self.user_file:
+                self._xy = np.array([[g.centroid.x, g.centroid.y] for g in self.shapes()], dtype=float)
+            elif self._as_provinces():
+                keys = _province_keys(self.units, "spatial weights")
+                self._xy = province_centroids().set_index("name_zh").loc[keys, ["lon", "lat"]].to_numpy(float)
+            else:
+                c = self._bundled("centroids")(self.kind)
+                rows = self._bundled_rows([str(i) for i in c["id"]], [str(x) for x in c["code"]]
+                                          if "code" in c else None, "centroids")
+                self._xy = c[["lon", "lat"]].to_numpy(dtype=float)[rows]
+        return self._xy
+
+    def contiguity(self, rule: str) -> dict[str, list[str]]:
+        """Queen or rook neighbours: the [geography] outlines, else the bundled neighbour tables."""
+        if self.user_file:
+            cls = Queen if rule == "queen" else Rook
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                q = cls.from_iterable(self.shapes(), ids=list(self.units), silence_warnings=True)
+            return {str(k): [str(n) for n in v] for k, v in q.neighbors.items()}
+        if self.user_points:
+            raise DataError(f"{rule} contiguity needs outlines, and [geography] gives points only (coordinates); "
+                            "use kind = \"knn\", \"inverse_distance\" or \"distance_band\", or give [geography] file = "
+                            "\"<outlines>\"")
+        if self._as_provinces():
+            keys = _province_keys(self.units, "spatial weights")
+            back = dict(zip(keys, self.units, strict=True))
+            edges = province_contiguity()
+            if rule == "rook":  # a shared border of positive length (the bundled table has no point contacts)
+                edges = edges[(edges["border_km"] > 0) | edges["basis"].str.startswith("manual")]
+            if self.kind == "other":
+                self.notes.append("units read as provinces (bundled province borders)")
+        else:
+            edges = self._bundled("contiguity")(self.kind, rule)
+            back = {u: u for u in self.units}
+            self.coords()  # every unit must be a bundled unit of its kind (an island has no edge row)
+        nb: dict[str, list[str]] = {u: [] for u in self.units}
+        for a, b in zip(edges["unit"], edges["neighbor"], strict=True):
+            a, b = str(a), str(b)
+            if a in back and b in back and back[b] not in nb[back[a]]:
+                nb[back[a]].append(back[b])
+        return nb
+
+
+# -- the kinds ---------------------------------------------------------------------------------
+Neighbours = dict[str, list[str]]
+Weights = dict[str, list[float]]
+EdgeWeight = Callable[[int, int, float], float]
+"""``edge_weight(i, j, d_km)``: the weight a kind gives unit j as a neighbour of unit i at distance d (islands)."""
+
+
+def _g(x: float | None) -> str:
+    return f"{float(x):g}" if x is not None else ""
+
+
+def _dense(units: list[str], m: np.ndarray) -> tuple[Neighbours, Weights]:
+    """Neighbours and weights of the non-zero off-diagonal cells of an n × n matrix."""
+    nb: Neighbours = {}
+    wt: Weights = {}
+    for i, u in enumerate(units):
+        js = [j for j in np.flatnonzero(m[i]) if j != i]
+        nb[u] = [units[j] for j in js]
+        wt[u] = [float(m[i, j]) for j in js]
+    return nb, wt
+
+
+def _distances(units: list[str], xy: np.ndarray, what: str) -> np.ndarray:
+    d = _great_circle_km(xy)
+    off = ~np.eye(len(units), dtype=bool)
+    if np.any(d[off] <= 0):
+        i, j = np.argwhere((d <= 0) & off)[0]
+        raise DataError(f"{what} weights: units {units[i]!r} and {units[j]!r} are at the same place; distance "
+                        "weights need distinct locations")
+    return d
+
+
+def _unit_means(spec: WeightsSpec, units: list[str], panel: Any, what: str) -> tuple[np.ndarray, str]:
+    """x̄_i: the mean of ``spec.variable`` over ``spec.years`` per unit, and the span in words."""
+    if spec.variable is None:
+        raise DataError(f"{what} weights need variable = \"<panel column>\" (e.g. GDP per capita) in their "
+                        "[weights.<label>] section")
+    if panel is None:
+        raise DataError(f"{what} weights need the panel (for variable {spec.variable!r})")
+    data = getattr(panel, "data", panel)
+    if spec.variable not in data.columns:
+        near = difflib.get_close_matches(spec.variable, [str(c) for c in data.columns], n=3, cutoff=0.5)
+        cols = ", ".join(map(str, data.columns))
+        raise DataError(f"{what} weights: variable {spec.variable!r} is not a column of the panel"
+                        + (f" (near: {', '.join(near)})" if near else f"; columns: {cols}"))
+    s = data[spec.variable]
+    all_years = sorted({int(y) for y in s.index.get_level_values("year")})
+    if spec.years is None:
+        years = all_years
+    elif len(spec.years) == 2:
+        years = [y for y in all_years if spec.years[0] <= y <= spec.years[1]]
+    else:
+        years = [int(y) for y in spec.years]
+    bad = [y for y in years if y not in set(all_years)]
+    if not years or bad:
+        raise DataError(f"{what} weights: year(s) {bad or spec.years} not in the panel "
+                        f"({all_years[0]}–{all_years[-1]}); set years = [first, last] within it")
+    wide = (s.astype(float).unstack("year").reindex(index=units, columns=years))
+    arr = wide.to_numpy(dtype=float)
+    if np.isnan(arr).any():
+        r, c = np.argwhere(np.isnan(arr))[0]
+        raise DataError(f"{what} weights: {spec.variable} is missing for {units[r]} {years[c]} "
+                        f"({int(np.isnan(arr).sum())} empty cell(s) in {years[0]}–{years[-1]}); choose years "
+                        "where every unit has it (years = [first, last])")
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    return arr.mean(axis=1), span
+
+
+def _economic(units: list[str], spec: WeightsSpec, panel: Any) -> tuple[Neighbours, Weights, tuple[str, str]]:
+    """w_ij = 1/|x̄_i − x̄_j| (i ≠ j); equal means are an error (the weight would be infinite)."""
+    xbar, span = _unit_means(spec, units, panel, "economic")
+    diff = np.abs(xbar[:, None] - xbar[None, :])
+    off = ~np.eye(len(units), dtype=bool)
+    if np.any(diff[off] == 0):
+        i, j = np.argwhere((diff == 0) & off)[0]
+        raise DataError(f"economic weights: {units[i]!r} and {units[j]!r} have the same mean {spec.variable} "
+                        f"over {span} ({xbar[i]:.6g}), so 1/|x̄_i − x̄_j| is infinite; choose other years or "
+                        "another variable")
+    m = np.zeros_like(diff)
+    m[off] = 1.0 / diff[off]
+    nb, wt = _dense(units, m)
+    return nb, wt, (f"经济距离（{spec.variable} {span} 年均值之差的绝对值的倒数）",
+                    f"economic distance (1/|difference in mean {spec.variable}, {span}|)")
+
+
+def _distance_weights(units: list[str], spec: WeightsSpec, places: _Places, panel: Any
+                      ) -> tuple[Neighbours, Weights, tuple[str, str], EdgeWeight]:
+    """inverse_distance, distance_band and nested weights from great-circle distances between the units."""
+    kind = spec.kind
+    if spec.threshold is not None and not (np.isfinite(spec.threshold) and spec.threshold > 0):
+        raise DataError(f"{kind} weights: threshold must be a positive distance in km, got {spec.threshold!r}")
+    if kind == "distance_band" and spec.threshold is None:
+        raise DataError("distance_band weights need threshold = <km> (units within it are neighbours)")
+    if kind != "distance_band" and not (np.isfinite(spec.power) and spec.power > 0):
+        raise DataError(f"{kind} weights: power must be a positive number, got {spec.power!r}")
+    d = _distances(units, places.coords(), kind)
+    within = ~np.eye(len(units), dtype=bool)
+    if spec.threshold is not None:
+        within &= d <= spec.threshold
+    src_zh, src_en = places.source("zh", points=True), places.source("en", points=True)
+    band_zh = f"，{_g(spec.threshold)} km 以内" if spec.threshold is not None else ""
+    band_en = f", within {_g(spec.threshold)} km" if spec.threshold is not None else ""
+    p = spec.power
+    if kind == "distance_band":
+        m = within.astype(float)
+        text = (f"距离带（{_g(spec.threshold)} km 以内为 1，球面距离，{src_zh}）",
+                f"distance band (1 within {_g(spec.threshold)} km, great-circle distance, {src_en})")
+        return (*_dense(units, m), text, lambda i, j, dist: 1.0)
+    inv = np.where(within, np.power(d, -p, where=within, out=np.zeros_like(d)), 0.0)
+    if kind == "inverse_distance":
+        text = (f"反距离（1/d^{_g(p)}，球面距离{band_zh}，{src_zh}）",
+                f"inverse distance (1/d^{_g(p)}, great-circle km{band_en}, {src_en})")
+        return (*_dense(units, inv), text, lambda i, j, dist: dist ** -p)
+    xbar, span = _unit_means(spec, units, panel, "nested")
+    if np.any(xbar <= 0):
+        i = int(np.flatnonzero(xbar <= 0)[0])
+        raise DataError(f"nested weights: mean {spec.variable} of {units[i]!r} over {span} is {xbar[i]:.6g}; the "
+                        "economic share x̄_j/x̄ needs a positive variable (e.g. GDP per capita)")
+    share = xbar / xbar.mean()
+    m = inv * share[None, :]
+    text = (f"经济地理嵌套（反距离 1/d^{_g(p)}{band_zh} × {spec.variable} {span} 年均值占比，{src_zh}）",
+            f"nested economic-geographic (inverse distance 1/d^{_g(p)}{band_en} × share of mean "
+            f"{spec.variable}, {span}, {src_en})")
+    return (*_dense(units, m), text, lambda i, j, dist: dist ** -p * float(share[j]))
+
+
+def _file_weights(units: list[str], spec: WeightsSpec, kind: str, panel: Any, base: Path | None,
+                  notes: list[str]) -> tuple[Neighbours, Weights, tuple[str, str]]:
+    if spec.file is None:
+        raise DataError("file weights need file = \"<.gal/.gwt/.csv/.xlsx>\" in their [weights.<label>] section")
+    path = _geo_path(spec.file, base, "weights file")
+    (nb, wt, where), fmt = read_weights_file(path, spec.id_field)
+    universe = list(getattr(panel, "units", None) or units)
+    universe += [u for u in units if u not in set(universe)]
+    fix = (f"Every unit of {path.name} must be a unit of the panel and every unit of the panel must be in "
+           f"{path.name}: correct the names in {path.name} (a unit without neighbours is listed with none: an "
+           "empty neighbor cell in an edge list, a row of zeros in a matrix)")
+    mapping = _match_strict(list(nb), universe, kind, f"weights file {path.name}", fix, where)
+    to_unit = {i: mapping[i] for i in nb}
+    keep = set(units)
+    out_nb: Neighbours = {u: [] for u in units}
+    out_wt: Weights = {u: [] for u in units}
+    for i, js in nb.items():
+        a = to_unit[i]
+        if a not in keep:
+            continue
+        for j, x in zip(js, wt[i], strict=True):
+            b = to_unit[j]
+            if b in keep and b != a:
+                out_nb[a].append(b)
+                out_wt[a].append(x)
+    left = [u for u in universe if u not in keep]
+    if left:
+        notes.append(f"{len(left)} panel unit(s) of {path.name} not analysed here left out of W: "
+                     f"{', '.join(left[:8])}{' …' if len(left) > 8 else ''}")
+    renamed = [f"{i} → {u}" for i, u in to_unit.items() if i != u and u in keep]
+    if renamed:
+        notes.append(f"{path.name}: names matched to the panel's: {', '.join(renamed[:8])}"
+                     f"{' …' if len(renamed) > 8 else ''}")
+    return out_nb, out_wt, (f"文件 {path.name}（{fmt}）", f"from file {path.name} ({fmt})")
+
+
+def _islands(units: list[str], nb: Neighbours, wt: Weights | None, spec: WeightsSpec, places: _Places,
+             edge_weight: EdgeWeight, notes: list[str], label: str) -> tuple[list[str], list[str]]:
+    """Apply ``spec.islands`` to units without neighbours; returns the short (zh, en) note for the label."""
+    isl = [u for u in units if not nb.get(u)]
+    if not isl:
+        return [], []
+    shown = ", ".join(isl[:10]) + (" …" if len(isl) > 10 else "")
+    if spec.islands == "raise":
+        raise DataError(f"weights {label!r} ({spec.kind}): {len(isl)} unit(s) without neighbours: {shown}; set "
+                        f"islands = \"join\" (link each to its nearest unit) or \"report\" (keep them, spatial lag 0) "
+                        f"in [weights.{label}], or use another kind")
+    if spec.islands == "report":
+        msg = f"weights {label}: {len(isl)} unit(s) without neighbours kept (spatial lag 0): {shown}"
+        notes.append(msg)
+        warnings.warn(msg, stacklevel=3)
+        return [f"无邻居单元 {len(isl)} 个（保留，空间滞后为 0）：{shown}"], [f"{len(isl)} island(s) kept: {shown}"]
+    try:
+        xy = places.coords()
+    except DataError as e:
+        raise DataError(f"weights {label!r}: islands = \"join\" needs the units' locations ({e}); or set "
+                        f"islands = \"report\" in [weights.{label}]") from None
+    d = _great_circle_km(xy)
+    np.fill_diagonal(d, np.inf)
+    pos = {u: k for k, u in enumerate(units)}
+    joined = []
+    for u in isl:
+        i = pos[u]
+        j = int(np.argmin(d[i]))
+        v = units[j]
+        for a, b, ia, ib in ((u, v, i, j), (v, u, j, i)):
+            if b not in nb[a]:
+                nb[a].append(b)
+                if wt is not None:
+                    wt[a].append(edge_weight(ia, ib, float(d[ia, ib])))
+        joined.append(f"{u} → {v} ({d[i, j]:.0f} km)")
+    msg = f"weights {label}: {len(isl)} unit(s) without neighbours joined to the nearest unit by centroid distance " \
+          f"(both directions): {', '.join(joined)}"
+    notes.append(msg)
+    links = ", ".join(joined)
+    return [f"无邻居单元与最近单元相连：{links}"], [f"islands joined to the nearest unit: {links}"]
+
+
+def _spec_of(spec: WeightsSpec | str | None, named: Mapping[str, WeightsSpec] | None) -> tuple[str, WeightsSpec]:
+    if spec is None:
+        return "contiguity", WeightsSpec()
+    if isinstance(spec, WeightsSpec):
+        return spec.kind, spec
+    key = str(spec)
+    if named and key in named:
+        entry = named[key]
+        return key, entry if isinstance(entry, WeightsSpec) else WeightsSpec.model_validate(entry)
+    kind = key.lower().replace("-", "_")
+    if kind == "queen":
+        kind = "contiguity"
+    if kind in STUDY_KINDS:
+        return key, WeightsSpec(kind=kind)
+    labels = sorted(named or {})
+    raise DataError(f"weights {key!r} is neither a [weights.*] label of the study "
+                    f"({', '.join(labels) if labels else 'the study has none'}) nor a kind "
+                    f"({', '.join(STUDY_KINDS)}){_near(key, [*labels, *STUDY_KINDS])}")
+
+
 def build_weights(spec: WeightsSpec | str | None, units: Sequence[str], *, kind: str = "province",
                   panel: Any = None, named: Mapping[str, WeightsSpec] | None = None, geography: Any = None,
                   base: Path | None = None) -> W:
     """The weights a study-file value asks for, over ``units`` (of unit ``kind``), in that order.
 
-    ``spec``: a :class:`WeightsSpec`; a string naming an entry of ``named`` (the study's ``[weights.*]``)
-    or a kind with its defaults ("contiguity", "knn" …); None: contiguity. ``panel`` supplies the variable of
-    economic weights; ``geography`` (:class:`nqpf.geo.geometry.GeographySpec`) the user's outlines or points;
-    relative file paths are taken from ``base`` (the study file's folder).
+    Parameters
+    ----------
+    spec : a :class:`WeightsSpec`; a string naming an entry of ``named`` (the study's ``[weights.*]``) or a
+        kind with its defaults (contiguity/queen, rook, knn, inverse_distance, distance_band, economic,
+        nested, file); None: contiguity.
+    units : the units of the analysis, in the order of W (canonical ids of ``kind``).
+    kind : the panel's unit kind; it decides the bundled geometry (provinces; cities, counties and
+        countries where nqpf bundles them) and how the names of a weights file resolve.
+    panel : a :class:`~nqpf.core.panel.Panel`: the variable of economic/nested weights, and the units every
+        weights file must cover.
+    geography : :class:`nqpf.geo.geometry.GeographySpec`: the user's outlines (GeoJSON, shapefile) or
+        points (CSV unit, lon, lat); it replaces the bundled geometry.
+    base : folder of the study file (relative paths).
+
+    Returns
+    -------
+    libpysal.weights.W : ids = ``units``; :func:`weights_label` describes it, :func:`weights_notes` lists
+    what was done (islands joined or kept, file units left out).
 
     Examples
     --------
@@ -439,13 +1165,49 @@ def build_weights(spec: WeightsSpec | str | None, units: Sequence[str], *, kind:
     >>> w.n, w.transform
     (5, 'R')
     """
-    if spec is None:
-        spec = WeightsSpec()
-    elif isinstance(spec, str):
-        spec = named[spec] if named and spec in named else WeightsSpec(kind=spec)
-    file = spec.file
-    if file is not None and base is not None and not Path(file).is_absolute():
-        file = str(base / file)
-    return spatial_weights(list(units), kind=spec.kind, k=spec.k, power=spec.power, threshold=spec.threshold,
-                           weights_file=file, transform=spec.transform,
-                           islands="keep" if spec.islands == "report" else spec.islands)
+    label, spec = _spec_of(spec, named)
+    names = _as_units(units, "spatial weights")
+    k = spec.kind.lower().replace("-", "_")
+    k = "contiguity" if k == "queen" else k
+    if k not in STUDY_KINDS:
+        raise DataError(f"weights {label!r}: unknown kind {spec.kind!r}; choose one of {', '.join(STUDY_KINDS)}"
+                        f"{_near(spec.kind, STUDY_KINDS)}")
+    spec = spec.model_copy(update={"kind": k})
+    if str(spec.transform).lower() not in TRANSFORMS:
+        raise DataError(f"weights {label!r}: unknown transform {spec.transform!r}; choose one of "
+                        f"{', '.join(TRANSFORMS)} (r = row-standardised)")
+    if spec.islands not in ISLANDS:
+        raise DataError(f"weights {label!r}: islands must be one of {', '.join(ISLANDS)}, got {spec.islands!r}")
+    if spec.file is not None and k != "file":
+        raise DataError(f"weights {label!r}: file is read with kind = \"file\", not kind = {k!r}")
+    if len(names) < 2:
+        raise DataError("spatial weights need at least two units")
+    places = _Places(names, kind, geography, base)
+    notes: list[str] = []
+    wt: Weights | None = None
+    edge_weight: EdgeWeight = lambda i, j, dist: 1.0  # noqa: E731
+    if k in ("contiguity", "rook"):
+        rule = "queen" if k == "contiguity" else "rook"
+        nb = places.contiguity(rule)
+        text = (f"{_KIND_NAMES[k][0]}（{places.source('zh')}）", f"{_KIND_NAMES[k][1]} ({places.source('en')})")
+    elif k == "knn":
+        w0 = _knn(names, spec.k, places.coords())
+        nb = {u: list(w0.neighbors[u]) for u in names}
+        text = (f"k 近邻（k = {spec.k}，球面距离，{places.source('zh', points=True)}）",
+                f"k nearest neighbours (k = {spec.k}, great-circle distance, {places.source('en', points=True)})")
+    elif k == "economic":
+        nb, wt, text = _economic(names, spec, panel)
+    elif k == "file":
+        nb, wt, text = _file_weights(names, spec, kind, panel, base, notes)
+    else:
+        nb, wt, text, edge_weight = _distance_weights(names, spec, places, panel)
+    zh_isl, en_isl = _islands(names, nb, wt, spec, places, edge_weight, notes, label)
+    notes = places.notes + notes
+    w = _w_from(names, nb, wt)
+    w.transform = str(spec.transform).lower()
+    tr = _TRANSFORM_NAMES[str(w.transform).upper()]
+    head = "" if label.lower() in (k, "queen") else f"{label}: "
+    zh = f"{head}{text[0]}，{tr[0]}" + "".join(f"；{x}" for x in zh_isl)
+    en = f"{head}{text[1]}, {tr[1]}" + "".join(f"; {x}" for x in en_isl)
+    w.nqpf_info = WeightsInfo(k, label, (zh, en), tuple(notes))
+    return w

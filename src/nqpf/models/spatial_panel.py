@@ -50,7 +50,7 @@ from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
 from nqpf.core.threads import one_blas_thread
-from nqpf.geo.weights import spatial_weights
+from nqpf.geo.weights import spatial_weights, weights_info
 from nqpf.models.base import ModelResult
 from nqpf.models.estimates import Estimates
 from nqpf.viz.style import OKABE_ITO, figure_axes
@@ -79,7 +79,9 @@ MODEL_NAMES = {"sar": ("空间滞后模型 SAR", "SAR"), "sem": ("空间误差�
                "sdm": ("空间杜宾模型 SDM", "SDM")}
 EFFECT_NAMES = {"unit": ("个体固定效应", "unit FE"), "time": ("时间固定效应", "time FE"),
                 "twoway": ("双向固定效应", "two-way FE"), "none": ("混合（无固定效应）", "pooled")}
-WEIGHT_NAMES_ZH = {"contiguity": "邻接", "knn": "k 近邻", "inverse_distance": "反距离", "user": "自定义"}
+WEIGHT_NAMES_ZH = {"contiguity": "邻接", "rook": "Rook 邻接", "knn": "k 近邻", "inverse_distance": "反距离",
+                   "distance_band": "距离带", "economic": "经济距离", "nested": "经济地理嵌套", "file": "文件",
+                   "user": "自定义"}
 _EFFECT_KINDS = ("direct", "indirect", "total")
 _EFFECT_WORDS = {"direct": ("直接效应", "direct"), "indirect": ("间接效应（溢出）", "indirect (spillover)"),
                  "total": ("总效应", "total")}
@@ -773,7 +775,10 @@ def _prepare(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.DataFram
 def _resolve_weights(w: Any, units: list[Any], knn: int) -> tuple[np.ndarray, str]:
     if isinstance(w, str):
         return weights_matrix(spatial_weights([str(u) for u in units], kind=w, k=knn), units), w
-    return weights_matrix(w, units), "user"
+    if callable(w):  # units -> W, e.g. a study's ctx.weights(label, units)
+        w = w([str(u) for u in units])
+    info = weights_info(w)
+    return weights_matrix(w, units), info.kind if info is not None else "user"
 
 
 def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.DataFrame, w: Any = "contiguity",
@@ -791,8 +796,8 @@ def spatial_panel(data: Any, y: str | pd.Series, x: str | Sequence[str] | pd.Dat
     y : a column of ``data``, a safe expression over its columns (e.g. ``"log(gdp)"``) or a Series indexed
         by (unit, year).
     x : the core regressor(s): column names / expressions, Series, or a DataFrame indexed by (unit, year).
-    w : "contiguity", "knn" or "inverse_distance" (built for the units, provinces), a libpysal W or an
-        (N, N) array in the order of the units; row-standardised.
+    w : "contiguity", "knn" or "inverse_distance" (built for the units, provinces), a libpysal W, an
+        (N, N) array in the order of the units, or a function units -> W (a study's weights); row-standardised.
     model : "sar", "sem" or "sdm"; with tests=True the other two models are fitted as well (the SDM tests
         need them) and shown next to it.
     effects : "unit", "time", "twoway" or "none".
@@ -1244,9 +1249,9 @@ class SpatialPanelOptions(Options):
     y : an index name or a panel column / expression (default: the study's hqd index); x : index names or
     expressions (default: the study's nqpf index); controls : expressions, or {name = expression};
     kind : sar, sem, sdm (``model`` itself names the registry entry, "spatial_panel"); effects : unit, time,
-    twoway; weights : contiguity, knn, inverse_distance (+ knn);
-    lee_yu : the Lee & Yu (2010) correction; draws, seed : the effects simulation; robustness : other weight
-    kinds to re-estimate the model with (one extra table).
+    twoway; weights : a [weights.<label>] of the study or a kind (contiguity, knn, inverse_distance, economic …);
+    lee_yu : the Lee & Yu (2010) correction; draws, seed : the effects simulation; robustness : other
+    [weights.*] labels or kinds to re-estimate the model with (one extra table).
     """
 
     y: str | None = None
@@ -1254,12 +1259,11 @@ class SpatialPanelOptions(Options):
     controls: list[str] | dict[str, str] | None = None
     kind: Literal["sar", "sem", "sdm"] = "sdm"
     effects: Literal["unit", "time", "twoway"] = "twoway"
-    weights: Literal["contiguity", "knn", "inverse_distance"] = "contiguity"
-    knn: int = 4
+    weights: str = "contiguity"
     lee_yu: bool = True
     draws: int = 1000
     seed: int = 0
-    robustness: tuple[Literal["contiguity", "knn", "inverse_distance"], ...] = ()
+    robustness: tuple[str, ...] = ()
 
 
 REFS = ("elhorst2003", "elhorst2014", "leeyu2010", "lesage2009", "anselin1996", "debarsy2010")
@@ -1319,12 +1323,14 @@ def _study_spatial_panel(ctx: StudyContext, opts: SpatialPanelOptions) -> Spatia
     y = _resolve(ctx, opts.y, "hqd")
     xs = opts.x if isinstance(opts.x, list) else [opts.x]
     x = pd.concat([_resolve(ctx, v, "nqpf") for v in xs], axis=1)
-    res = spatial_panel(ctx.panel.data, y, x, w=opts.weights, model=opts.kind, effects=opts.effects,
-                        controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed, knn=opts.knn)
+    def built(spec: str) -> Any:  # W over the units the model keeps, from a [weights.*] label or a kind
+        return lambda units: ctx.weights(spec, units)
+
+    res = spatial_panel(ctx.panel.data, y, x, w=built(opts.weights), model=opts.kind, effects=opts.effects,
+                        controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed)
     extra = [k for k in opts.robustness if k != opts.weights]
     if extra:
         res.robustness = spatial_panel_robustness(
-            ctx.panel.data, y, x, weights={k: k for k in [opts.weights, *extra]}, model=opts.kind,
-            effects=opts.effects, controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed,
-            knn=opts.knn)
+            ctx.panel.data, y, x, weights={k: built(k) for k in [opts.weights, *extra]}, model=opts.kind,
+            effects=opts.effects, controls=opts.controls, lee_yu=opts.lee_yu, draws=opts.draws, seed=opts.seed)
     return res
