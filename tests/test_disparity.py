@@ -241,8 +241,8 @@ def test_bootstrap_reproducible_and_sensible():
 def test_errors_name_the_problem():
     with pytest.raises(DataError, match="observation 2 has no group"):
         dagum_gini([1, 2, 3, 4], np.array(["a", "a", None, "b"], dtype=object))
-    with pytest.raises(DataError, match="group 'b' has one member"):
-        dagum_gini([1, 2, 3], ["a", "a", "b"])
+    # a single-member group is allowed (issue 12): its within-group Gini is 0 (tests/test_groups_study.py)
+    assert dagum_gini([1, 2, 3], ["a", "a", "b"]).within["b"] == 0.0
     with pytest.raises(DataError, match="negative"):
         dagum_gini([1, -2, 3, 4], ["a", "a", "b", "b"])
     with pytest.raises(DataError, match="all values are zero"):
@@ -309,8 +309,8 @@ def test_by_year_groups_argument_and_errors():
         dagum_gini_by_year(frame)
     with pytest.raises(DataError, match="'c7'"):
         dagum_gini_by_year(frame, groups.drop("c7"))
-    with pytest.raises(DataError, match=r"year 2020: group 'solo' has one member \(unit 'c0'\)"):
-        dagum_gini_by_year(frame, {**groups.to_dict(), "c0": "solo"})
+    solo = dagum_gini_by_year(frame, {**groups.to_dict(), "c0": "solo"})
+    assert solo.single == ["solo"] and all(r.within["solo"] == 0.0 for r in solo.results.values())
     bad = frame.assign(score=frame["score"].where(~((frame["unit"] == "c3") & (frame["year"] == 2021))))
     with pytest.raises(DataError, match="c3 2021"):
         dagum_gini_by_year(bad, groups)

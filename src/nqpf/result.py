@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from nqpf.core.errors import DataError
 from nqpf.core.framework import Framework
+from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.i18n import t
 from nqpf.core.interface import Result
 from nqpf.core.provenance import Provenance
-from nqpf.core.units import REGION_ORDER, region_key, region_label, unit_name
+from nqpf.core.units import unit_name
 from nqpf.pipeline import Fit, Layout, Pipeline
 from nqpf.settings import MeasureSettings
-from nqpf.viz.style import REGION_COLORS, figure_axes
+from nqpf.viz.style import OKABE_ITO, REGION_COLORS, figure_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -165,19 +167,49 @@ class IndexResult(Result):
         means = sc.groupby("year")["score"].mean()
         ax.plot(means.index, means.to_numpy(), color=REGION_COLORS["national"], linewidth=2, marker="o",
                 markersize=3, label=t("national_mean", lang))
-        regions = sc["unit"].map(region_key)
-        if regions.notna().all():
-            for r in REGION_ORDER:
-                sub = sc[regions == r]
-                if not sub.empty:
-                    m = sub.groupby("year")["score"].mean()
-                    ax.plot(m.index, m.to_numpy(), color=REGION_COLORS[r], linestyle="--", linewidth=1.2,
-                            label=region_label(r, lang))
+        grouping = self.default_grouping()
+        if grouping is not None:
+            gm = self.group_means(grouping)
+            for k, g in enumerate(gm.columns):
+                ax.plot(gm.index, gm[g].to_numpy(), color=REGION_COLORS.get(g, OKABE_ITO[k % len(OKABE_ITO)]),
+                        linestyle="--", linewidth=1.2, label=grouping.label(g, lang))
         ax.set_xlabel(t("year", lang))
         ax.set_ylabel(t("mean_score", lang))
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="upper left")
         return fig
+
+    def default_grouping(self) -> Grouping | None:
+        """The four regions when every unit is a province (the regional means of the plot), else None."""
+        try:
+            return resolve_groups(None, [str(u) for u in self.units], kind="other")
+        except DataError:
+            return None
+
+    def group_means(self, grouping: Grouping | None = None, column: str = "score") -> pd.DataFrame:
+        """Mean of ``column`` by year and group: one row per year, one column per group key (the grouping's
+        order). ``grouping``: a :class:`~nqpf.core.groups.Grouping` (e.g. ``ctx.groups(...)`` in a study); None:
+        the four regions when every unit is a province (else an error saying to pass one).
+
+        Examples
+        --------
+        >>> import nqpf
+        >>> res = nqpf.measure(nqpf.load_dataset("china-provinces"), nqpf.load_framework("nqpf-province-core"))
+        >>> list(res.group_means().columns)
+        ['East', 'Central', 'West', 'Northeast']
+        """
+        if grouping is None:
+            grouping = self.default_grouping()
+            if grouping is None:
+                raise DataError("the units are not provinces: pass a Grouping "
+                                "(nqpf.core.groups.resolve_groups(spec, units, kind=...))")
+        sc = self.scores
+        keys = sc["unit"].astype(str).map(grouping.mapping)
+        missing = sorted(set(sc.loc[keys.isna(), "unit"].astype(str)))
+        if missing:
+            raise DataError(f"grouping {grouping.name!r} has no group for unit(s) {', '.join(missing[:10])}")
+        wide = sc.assign(group=keys).groupby(["year", "group"])[column].mean().unstack("group")
+        return wide[[g for g in grouping.order if g in wide.columns]]
 
     def __repr__(self) -> str:
         return (f"IndexResult({self.framework.name!r}, units={len(self.units)}, "

@@ -48,12 +48,13 @@ import pandas as pd
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core.blocks import Block, Figure, Text
 from nqpf.core.errors import DataError
+from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.i18n import num, pct, t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
 from nqpf.core.rng import generator
 from nqpf.core.shaping import panel_frame, plain
-from nqpf.core.units import province_regions, region_label
+from nqpf.core.units import region_label
 from nqpf.viz.style import OKABE_ITO, REGION_COLORS, figure_axes
 
 if TYPE_CHECKING:
@@ -190,6 +191,11 @@ class DagumResult(Result):
     level: float = 0.95
     bootstrap: int = 0
 
+    @property
+    def single(self) -> list[Hashable]:
+        """Groups with one member (their within-group Gini is 0 by construction)."""
+        return [g for g in self.groups if self.n_j[g] == 1]
+
     def Gjh(self, a: Hashable, b: Hashable) -> float:
         """The Gini ratio between groups a and b (in either order); Gjj when a == b."""
         if a == b:
@@ -262,6 +268,8 @@ class DagumResult(Result):
                      + (" (frequency-weighted)" if self.weighted else ""), parts,
                      f"within (Gjj): {within}", f"between (Gjh): {between}",
                      f"group means (ascending, Dagum's order): {means}"]
+        if self.single:
+            lines.append(_single_text(self.single, lang, str))
         if self.ci is not None:
             ci = self.ci.set_index("term")
             ivs = sep.join(f"{k} [{ci.loc[k, 'lo']:.4f}, {ci.loc[k, 'hi']:.4f}]" for k in ("G", "Gw", "Gnb", "Gt"))
@@ -318,14 +326,6 @@ def _check_inputs(
     k = len(labels)
     if k < 2:
         raise DataError(f"{loc}only one group ({labels[0]!r}); the decomposition needs at least two groups")
-    counts = np.bincount(codes, minlength=k)
-    for j in range(k):
-        if counts[j] < 2:
-            i = int(np.flatnonzero(codes == j)[0])
-            raise DataError(
-                f"{loc}group {labels[j]!r} has one member ({who(i)}); the within-group Gini needs at least "
-                "two — merge the group with another"
-            )
     tot = np.bincount(codes, weights=y if w is None else w * y, minlength=k)
     if not (tot > 0).any():
         raise DataError(f"{loc}all values are zero; the Gini ratio is undefined")
@@ -402,7 +402,8 @@ def dagum_gini(
     Parameters
     ----------
     values : non-negative numbers, one per observation (not all zero, no NaN).
-    groups : a group label per observation; every group needs at least two members.
+    groups : a group label per observation; a group of one member has within-group Gini 0 (no pair inside
+        it), its between-group ratios are as usual (``single`` lists such groups).
     weights : optional frequency (population) weights, positive; an observation of weight w counts as
         w identical observations.
     bootstrap : number of bootstrap resamples (0 = none). Observations are resampled with replacement
@@ -506,6 +507,36 @@ class DagumByYear(Result):
     membership: dict[Hashable, Hashable]
     column: str = "score"
     ci: pd.DataFrame | None = field(default=None)
+    #: group key -> (zh, en) display label (from the Grouping); a key without one shows as a region or as is
+    labels: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
+    #: the grouping's name (a [groups.*] label or bundled set) and its notes (units in ``other`` …)
+    grouping: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def group_label(self, g: Hashable, lang: str) -> str:
+        """The display name of a group key in ``lang``."""
+        pair = self.labels.get(g)
+        if pair is not None:
+            return pair[0] if lang == "zh" else pair[1]
+        return region_label(str(g), lang)
+
+    @property
+    def single(self) -> list[Hashable]:
+        """Groups with one member: their within-group Gini is 0 in every year."""
+        counts = pd.Series(list(self.membership.values())).value_counts()
+        return [g for g in self.groups if counts.get(g, 0) == 1]
+
+    def _pair_label(self, col: str, lang: str) -> str:
+        a, z = self._pair_of[col]
+        return f"{self.group_label(a, lang)}–{self.group_label(z, lang)}"
+
+    @property
+    def _pair_of(self) -> dict[str, tuple[Hashable, Hashable]]:
+        return {f"Gjh:{j}-{h}": (j, h) for j, h in self.pairs}
+
+    def _gname(self, col: str, lang: str) -> str:
+        """The display name of the group of a ``Gjj:<group>`` column."""
+        return self.group_label({f"Gjj:{g}": g for g in self.groups}[col], lang)
 
     @property
     def years(self) -> list[int]:
@@ -533,17 +564,18 @@ class DagumByYear(Result):
         g0, g1 = df["G"].iloc[0], df["G"].iloc[-1]
         if lang == "zh":
             names = {"share:Gw": "区域内差异（Gw）", "share:Gnb": "区域间净差异（Gnb）", "share:Gt": "超变密度（Gt）"}
-            groups = "、".join(region_label(str(g), lang) for g in self.groups)
+            groups = "、".join(self.group_label(g, lang) for g in self.groups)
             return [
                 f"{self.column!r} 按 {len(self.groups)} 组（{groups}）的 Dagum 基尼系数分解，{y0}–{y1} 年。",
                 f"总体基尼系数由 {y0} 年的 {g0:.4f} {'下降' if g1 < g0 else '上升'}至 {y1} 年的 {g1:.4f}"
                 f"（范围 {df['G'].min():.4f}–{df['G'].max():.4f}）。",
                 "平均贡献率：" + "、".join(f"{names[c]} {pct(shares[c])}" for c in names)
                 + f"；差异的主要来源是{names[main]}。",
-                f"平均组内基尼系数最高：{region_label(w_mean.idxmax()[4:], lang)}（{w_mean.max():.4f}）；"
-                f"最低：{region_label(w_mean.idxmin()[4:], lang)}（{w_mean.min():.4f}）。",
+                f"平均组内基尼系数最高：{self._gname(w_mean.idxmax(), lang)}（{w_mean.max():.4f}）；"
+                f"最低：{self._gname(w_mean.idxmin(), lang)}（{w_mean.min():.4f}）。",
                 f"平均组间基尼系数最大：{b_mean.idxmax()[4:]}（{b_mean.max():.4f}）；"
                 f"最小：{b_mean.idxmin()[4:]}（{b_mean.min():.4f}）。",
+                *self._extra_lines(lang),
             ]
         names = {"share:Gw": "within-group (Gw)", "share:Gnb": "net between-group (Gnb)",
                  "share:Gt": "transvariation (Gt)"}
@@ -558,6 +590,7 @@ class DagumByYear(Result):
             f"lowest: {w_mean.idxmin()[4:]} ({w_mean.min():.4f}).",
             f"Largest between-group Gini on average: {b_mean.idxmax()[4:]} ({b_mean.max():.4f}); "
             f"smallest: {b_mean.idxmin()[4:]} ({b_mean.min():.4f}).",
+            *self._extra_lines(lang),
         ]
 
     def narrative(self, lang: str = "en") -> list[str]:
@@ -571,8 +604,7 @@ class DagumByYear(Result):
         w = df[[f"Gjj:{g}" for g in self.groups]].mean()
 
         def pair(c: str) -> str:
-            a, z = c[4:].split("-", 1)
-            return f"{region_label(a, lang)}–{region_label(z, lang)}"
+            return self._pair_label(c, lang)
 
         if lang == "zh":
             out = [f"总体基尼系数由 {y0} 年的 {num(g0)} {'下降' if g1 < g0 else '上升'}至 {y1} 年的 {num(g1)}。",
@@ -582,8 +614,8 @@ class DagumByYear(Result):
                 out.append(f"区域间差异最大的是{pair(b.idxmax())}(平均 {num(b.max())}),最小的是{pair(b.idxmin())}"
                            f"(平均 {num(b.min())})。")
             if len(w):
-                out.append(f"区域内差异最大的是{region_label(w.idxmax()[4:], lang)}({num(w.max())})。")
-            return out
+                out.append(f"区域内差异最大的是{self._gname(w.idxmax(), lang)}({num(w.max())})。")
+            return out + self._extra_lines(lang)
         out = [f"The overall Gini ratio {'fell' if g1 < g0 else 'rose'} from {num(g0)} in {y0} to {num(g1)} in {y1}.",
                f"On average the within-region part contributes {pct(shares['share:Gw'])}, the net between-region "
                f"part {pct(shares['share:Gnb'])} and transvariation {pct(shares['share:Gt'])}: the main source of "
@@ -592,9 +624,14 @@ class DagumByYear(Result):
             out.append(f"The widest gap between regions is {pair(b.idxmax())} (mean Gjh {num(b.max())}); the narrowest "
                        f"{pair(b.idxmin())} ({num(b.min())}).")
         if len(w):
-            out.append(f"Inequality within a region is highest in the {region_label(w.idxmax()[4:], lang)} "
+            out.append(f"Inequality within a region is highest in the {self._gname(w.idxmax(), lang)} "
                        f"(mean Gjj {num(w.max())}).")
-        return out
+        return out + self._extra_lines(lang)
+
+    def _extra_lines(self, lang: str) -> list[str]:
+        """What the grouping adds: single-member groups (within-group Gini 0) and the grouping's notes."""
+        out = [_single_text(self.single, lang, lambda g: self.group_label(g, lang))] if self.single else []
+        return out + list(self.notes)
 
     def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:
         """Contributions (%) of the within, net between and transvariation parts to G by year, G on the right."""
@@ -648,12 +685,12 @@ class DagumByYear(Result):
         fig = make_subplots(rows=1, cols=2, subplot_titles=(t("Gw", lang), t("Gnb", lang)), horizontal_spacing=0.1)
         for g in self.groups:
             fig.add_trace(go.Scatter(x=df["year"], y=df[f"Gjj:{g}"], mode="lines+markers",
-                                     name=region_label(str(g), lang), line={"color": REGION_COLORS.get(str(g))},
+                                     name=self.group_label(g, lang), line={"color": REGION_COLORS.get(str(g))},
                                      legendgroup="w"), 1, 1)
         for k, (a, b) in enumerate(self.pairs):
             fig.add_trace(go.Scatter(x=df["year"], y=df[f"Gjh:{a}-{b}"], mode="lines+markers",
                                      line={"color": OKABE_ITO[k % len(OKABE_ITO)], "dash": "dot"},
-                                     name=f"{region_label(str(a), lang)}–{region_label(str(b), lang)}",
+                                     name=f"{self.group_label(a, lang)}–{self.group_label(b, lang)}",
                                      legendgroup="b"), 1, 2)
         fig.update_layout(height=420, margin={"l": 60, "r": 20, "t": 40, "b": 50}, legend={"font": {"size": 11}})
         fig.update_xaxes(dtick=1, title=t("year", lang))
@@ -669,16 +706,25 @@ class DagumByYear(Result):
         return [Text(tuple(self.narrative(ctx.lang))), *(Figure(f) for f in self.figures(ctx.lang))]
 
 
+def _single_text(groups: list[Hashable], lang: str, name: Any) -> str:
+    """The sentence that names the single-member groups (Dagum's within-group Gini of one member is 0)."""
+    if lang == "zh":
+        return f"仅含 1 个单元的组（{'、'.join(name(g) for g in groups)}）组内基尼系数为 0（组内无单元对）。"
+    return (f"Group(s) with one member ({', '.join(name(g) for g in groups)}): their within-group Gini is 0 "
+            "(no pair inside the group).")
+
+
 def _resolve_groups(units: list[Hashable], groups: Any) -> dict[Hashable, Hashable]:
-    """Map each unit to its group: a dict / Series, or the official four regions for provinces."""
-    if groups is None:
-        regions = province_regions()
-        known = [u for u in units if u in regions]
-        if not known:
+    """Map each unit to its group: a Grouping, a dict / Series, or the official four regions for provinces."""
+    if isinstance(groups, Grouping):
+        mapping: Mapping[Hashable, Hashable] = groups.mapping
+    elif groups is None:
+        try:
+            mapping = resolve_groups(None, [str(u) for u in units], kind="other").mapping
+        except DataError:
             raise DataError(
                 f"units are not provinces (e.g. {plain(units[0])!r}); pass groups= a dict or Series unit -> group"
-            )
-        mapping: Mapping[Hashable, Hashable] = regions
+            ) from None
     elif isinstance(groups, pd.Series):
         if groups.index.has_duplicates:
             d = groups.index[groups.index.duplicated()][0]
@@ -700,7 +746,7 @@ def _resolve_groups(units: list[Hashable], groups: Any) -> dict[Hashable, Hashab
 
 def dagum_gini_by_year(
     result: Any,
-    groups: Mapping[Hashable, Hashable] | pd.Series | None = None,
+    groups: Grouping | Mapping[Hashable, Hashable] | pd.Series | None = None,
     *,
     column: str = "score",
     bootstrap: int = 0,
@@ -718,7 +764,9 @@ def dagum_gini_by_year(
     Parameters
     ----------
     result : an IndexResult or a tidy frame (unit, year, ``column``), n_units × n_years rows.
-    groups : unit -> group; default the four regions of China's provinces.
+    groups : a :class:`~nqpf.core.groups.Grouping` (its labels name the groups in the output), or unit -> group;
+        default the four regions of China's provinces. A group of one unit has within-group Gini 0 (said in
+        the summary and narrative).
     column, bootstrap, seed, level : the value column and the bootstrap (see :func:`dagum_gini`).
 
     Returns
@@ -755,19 +803,24 @@ def dagum_gini_by_year(
     if cis:
         ci = pd.concat(cis, ignore_index=True)
         ci = ci[["year", *[c for c in ci.columns if c != "year"]]]
-    return DagumByYear(results=results, groups=order, pairs=pairs, membership=member, column=column, ci=ci)
+    g = groups if isinstance(groups, Grouping) else None
+    return DagumByYear(results=results, groups=order, pairs=pairs, membership=member, column=column, ci=ci,
+                       labels={k: v for k, v in g.labels.items() if k in set(order)} if g else {},
+                       grouping=g.name if g else None, notes=list(g.notes) if g else [])
 
 
 # ---------------------------------------------------------------------------------------------
 # study file: [analyses.dagum]
 # ---------------------------------------------------------------------------------------------
 class DagumOptions(Options):
-    """``[analyses.dagum]``: the index, bootstrap replications and seed, and the groups (unit -> group)."""
+    """``[analyses.dagum]``: the index, bootstrap replications and seed, and the groups: the label of a
+    ``[groups.*]`` entry, a bundled set (region4, region3, province, city_cluster, yangtze_belt, yellow_river,
+    south_north), an inline table unit = group, or none (the unit kind's default grouping)."""
 
     index: str | None = None
     bootstrap: int = 0
     seed: int = 0
-    groups: dict[str, str] | None = None
+    groups: str | dict[str, str] | None = None
 
 
 _GINI = "$G = \\sum_j\\sum_h\\sum_i\\sum_r |y_{ji} - y_{hr}|/(2n^2\\bar y)$"
@@ -775,13 +828,18 @@ _GINI = "$G = \\sum_j\\sum_h\\sum_i\\sum_r |y_{ji} - y_{hr}|/(2n^2\\bar y)$"
 
 def _dagum_methods(res: DagumByYear, opts: DagumOptions, lang: str) -> str:
     c = cite(("dagum1997",), lang)
-    gtxt = f" ({', '.join(map(str, res.groups))})" if res.groups else ""
+    # the four regions keep their keys (East, Central …) as before; other groupings are named by their labels
+    named = res.grouping is not None and res.grouping != "region4"
+    names = [res.group_label(g, lang) if named else str(g) for g in res.groups]
+    gtxt = f" ({', '.join(names)})" if res.groups else ""
+    one = [res.group_label(g, lang) for g in res.single]
     if lang == "zh":
         return (f"采用 Dagum 基尼系数{c}逐年测度区域差异，{_GINI}，"
-                f"并按组{gtxt}精确分解为区域内差异 $G_w$、区域间净差异 $G_{{nb}}$ 与超变密度 $G_t$。")
+                f"并按组{gtxt}精确分解为区域内差异 $G_w$、区域间净差异 $G_{{nb}}$ 与超变密度 $G_t$。"
+                + (f"{'、'.join(one)}仅含 1 个单元，其组内基尼系数为 0。" if one else ""))
     return (f"Regional disparity was measured by the Dagum Gini coefficient{c} of each year, {_GINI}, decomposed "
             f"exactly into within-group ($G_w$), net between-group ($G_{{nb}}$) and transvariation ($G_t$) parts by "
-            f"groups{gtxt}.")
+            f"groups{gtxt}." + (f" {', '.join(one)} has one member: its within-group Gini is 0." if one else ""))
 
 
 @register_analysis("dagum", options=DagumOptions, result=DagumByYear, section="disparity", order=10,
@@ -789,4 +847,5 @@ def _dagum_methods(res: DagumByYear, opts: DagumOptions, lang: str) -> str:
                    refs=("dagum1997",), methods=_dagum_methods)
 def _study_dagum(ctx: StudyContext, opts: DagumOptions) -> DagumByYear:
     _, res = ctx.index(opts.index)
-    return dagum_gini_by_year(res, groups=opts.groups, bootstrap=opts.bootstrap, seed=opts.seed)
+    grouping = ctx.groups(opts.groups, [str(u) for u in res.units])
+    return dagum_gini_by_year(res, groups=grouping, bootstrap=opts.bootstrap, seed=opts.seed)

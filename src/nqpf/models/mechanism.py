@@ -28,7 +28,8 @@ from scipy import stats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core.blocks import Block, Figure, Table, Text
-from nqpf.core.errors import DataError, MethodError
+from nqpf.core.errors import DataError
+from nqpf.core.groups import Grouping
 from nqpf.core.i18n import num
 from nqpf.core.interface import ReportContext
 from nqpf.core.references import cite
@@ -699,7 +700,7 @@ def heterogeneity(
     data: Any,
     y: str,
     x: str,
-    groups: Mapping[str, str] | Callable[[str], str | None] | None = None,
+    groups: Grouping | Mapping[str, str] | Callable[[str], str | None] | None = None,
     controls: list[str] | None = None,
     *,
     permutations: int = 500,
@@ -713,7 +714,8 @@ def heterogeneity(
     ----------
     data : a Panel, an IndexResult or a DataFrame indexed by (unit, year).
     y, x, controls : the regression (two-way FE within each group, SEs clustered by unit).
-    groups : unit -> group (a mapping or a function); None: the NBS four regions (provinces, or cities through
+    groups : a :class:`~nqpf.core.groups.Grouping` (group labels and order from it), unit -> group (a mapping
+        or a function); None: the NBS four regions (provinces, or cities through
         their province when ``kind="city"``, the panel's kind when ``data`` is a Panel). Units without a group are
         dropped and named in ``notes``.
     permutations : draws of the Fisher permutation test of each pair (0: none); seed : their generator. For a pair
@@ -729,7 +731,13 @@ def heterogeneity(
     notes: list[str] = []
     frame = _prepare(data, [y, x, *controls], notes)
     units = list(dict.fromkeys(frame.index.get_level_values(0)))
-    if groups is None:
+    gorder: list[str] | None = None
+    if isinstance(groups, Grouping):
+        gmap = {u: groups.mapping[u] for u in units if u in groups.mapping}
+        names = dict(groups.labels)
+        gorder = list(groups.order)
+        notes.extend(groups.notes)
+    elif groups is None:
         k = kind or getattr(data, "kind", None)
         gmap = region_groups(units, k)
         names = {g: (region_label(g, "zh"), region_label(g, "en")) for g in REGION_ORDER}
@@ -743,7 +751,9 @@ def heterogeneity(
                      + (f" and {len(lost) - 20} more" if len(lost) > 20 else ""))
         frame = frame[frame.index.get_level_values(0).isin(list(gmap))]
         units = [u for u in units if u in gmap]
-    order = [g for g in REGION_ORDER if g in set(gmap.values())] if groups is None else sorted(set(gmap.values()))
+    present = set(gmap.values())
+    order = ([g for g in REGION_ORDER if g in present] if groups is None else
+             [g for g in gorder if g in present] if gorder is not None else sorted(present))
     if len(order) < 2:
         raise DataError(f"heterogeneity needs at least two groups, got {order}")
     rows, cols_est = [], []
@@ -823,7 +833,9 @@ class ModerationOptions(Options):
 
 
 class HeterogeneityOptions(Options):
-    """``model = "heterogeneity"``: y, x, controls; groups = "regions" (default) or a table unit = group."""
+    """``model = "heterogeneity"``: y, x, controls; groups: "regions" (default, = the bundled "region4"; cities
+    and counties through their province), the label of a ``[groups.*]`` entry, another bundled set, or a table
+    unit = group."""
 
     y: str
     x: str
@@ -899,11 +911,7 @@ def _study_moderation(ctx: StudyContext, opts: ModerationOptions) -> ModerationR
                    methods=_heterogeneity_methods)
 def _study_heterogeneity(ctx: StudyContext, opts: HeterogeneityOptions) -> HeterogeneityResult:
     frame = study_frame(ctx, [opts.y, opts.x, *opts.controls])
-    if isinstance(opts.groups, str):
-        if opts.groups != "regions":
-            raise MethodError(f"groups = {opts.groups!r}: use \"regions\" or a table unit = group")
-        groups = None
-    else:
-        groups = dict(opts.groups)
+    units = [str(u) for u in dict.fromkeys(frame.index.get_level_values(0))]
+    groups = ctx.groups(opts.groups, units)
     return heterogeneity(frame, opts.y, opts.x, groups, list(opts.controls), permutations=opts.permutations,
                          seed=opts.seed, alpha=opts.alpha, kind=ctx.panel.kind)

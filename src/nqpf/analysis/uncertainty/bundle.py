@@ -26,10 +26,12 @@ from nqpf.analysis.uncertainty.resampling import BootstrapResult
 from nqpf.analysis.uncertainty.resampling import bootstrap as run_bootstrap
 from nqpf.analysis.uncertainty.sensitivity import MethodSensitivity, method_sensitivity
 from nqpf.core.blocks import Block, Figure, Heading, Text
-from nqpf.core.errors import NqpfError
+from nqpf.core.errors import DataError, NqpfError
+from nqpf.core.groups import Grouping
 from nqpf.core.i18n import t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
+from nqpf.core.units import REGIONS
 from nqpf.result import IndexResult
 
 if TYPE_CHECKING:
@@ -131,8 +133,12 @@ def _uncertainty_methods(res: UncertaintyResult, opts: Any, lang: str) -> str:
                    f"Leave-one-out: the index was re-measured without each indicator in turn{c}.")
     if res.bootstrap is not None:
         e = cite(("efron1979",), lang)
-        out.append(f"自助法{e}：按区域分层对单元重抽样，对每个样本重复全部测度过程，得到百分位置信区间。" if zh else
-                   f"Bootstrap percentile intervals{e} were obtained by resampling units (stratified by region) and "
+        strata = res.bootstrap.groups
+        by = (("不分层", "unstratified") if strata is None else
+              ("按区域分层", "stratified by region") if set(strata.values()) <= set(REGIONS) else
+              ("按研究设定的分组分层", "stratified by the study's groups"))
+        out.append(f"自助法{e}：{by[0]}对单元重抽样，对每个样本重复全部测度过程，得到百分位置信区间。" if zh else
+                   f"Bootstrap percentile intervals{e} were obtained by resampling units ({by[1]}) and "
                    "repeating the whole measurement on each resample.")
     return " ".join(out)
 
@@ -148,7 +154,7 @@ def uncertainty_analysis(
     top_k: Sequence[int] = (1, 3, 5),
     methods: bool = True,
     loo: bool = True,
-    groups: Mapping[Hashable, Hashable] | pd.Series | bool | None = None,
+    groups: Grouping | Mapping[Hashable, Hashable] | pd.Series | bool | None = None,
 ) -> UncertaintyResult:
     """Robustness and uncertainty (稳健性与不确定性分析): Monte Carlo weights, method sensitivity,
     leave-one-indicator-out and (``bootstrap`` > 0) a bootstrap, in one call.
@@ -207,6 +213,9 @@ class UncertaintyOptions(Options):
     seed: int = 0
     methods: bool = True
     leave_one_out: bool = True
+    #: the bootstrap strata: a [groups.*] label, a bundled set, a table unit = group, or none (the unit kind's
+    #: default grouping; a kind without one resamples unstratified, noted)
+    groups: str | dict[str, str] | None = None
 
 
 @register_analysis("uncertainty", options=UncertaintyOptions, result=UncertaintyResult, section="robustness",
@@ -215,6 +224,13 @@ class UncertaintyOptions(Options):
                    figure="rank_intervals")
 def _study_uncertainty(ctx: StudyContext, opts: UncertaintyOptions) -> UncertaintyResult:
     _, res = ctx.index(opts.index)
+    groups = None
+    if opts.bootstrap:
+        try:
+            groups = ctx.groups(opts.groups, [str(u) for u in res.units])
+        except DataError:
+            if opts.groups is not None:
+                raise  # a grouping the study names must work; only the kind's default may be absent
     return uncertainty_analysis(res, ctx.panel, draws=opts.draws, concentration=opts.concentration,
                                 bootstrap=opts.bootstrap, seed=opts.seed, methods=opts.methods,
-                                loo=opts.leave_one_out)
+                                loo=opts.leave_one_out, groups=groups)

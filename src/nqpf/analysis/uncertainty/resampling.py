@@ -18,6 +18,7 @@ from nqpf.analysis.disparity import _dagum_components, _pair_sums, dagum_gini
 from nqpf.analysis.uncertainty.common import _BATCH_ELEMENTS, check_int, check_level, layout_of, summarise
 from nqpf.core.errors import DataError, MethodError
 from nqpf.core.framework import Framework
+from nqpf.core.groups import Grouping
 from nqpf.core.interface import Result
 from nqpf.core.rng import generator
 from nqpf.core.units import province_regions
@@ -118,6 +119,9 @@ class BootstrapResult(Result):
 def _resolve_strata(units: list[Hashable], groups: Any, notes: list[str]) -> dict[Hashable, Hashable] | None:
     if groups is False:
         return None
+    if isinstance(groups, Grouping):
+        notes.extend(groups.notes)
+        groups = groups.mapping
     if groups is None:
         regions = province_regions()
         if all(u in regions for u in units):
@@ -141,7 +145,7 @@ def bootstrap(
     level: float = 0.9,
     what: Sequence[str] = ("weights", "mean_index", "dagum"),
     unit: str = "unit",
-    groups: Mapping[Hashable, Hashable] | pd.Series | bool | None = None,
+    groups: Grouping | Mapping[Hashable, Hashable] | pd.Series | bool | None = None,
     **measure_kwargs: Any,
 ) -> BootstrapResult:
     """Bootstrap (自助法) percentile intervals for the indicator weights, the mean index by year and
@@ -151,9 +155,10 @@ def bootstrap(
     ``unit="unit"`` resamples units with replacement, each with all its years (the panel's time
     structure is kept); ``unit="unit_year"`` resamples units independently within each year (for
     panel-wide entropy weights where unit-years are the observations). Resampling is stratified by
-    ``groups`` (unit -> group; default: the four official regions when the units are provinces;
-    ``False``: no strata), so every group keeps its size, as Dagum's within-group Gini needs at
-    least two members per group. On every resample the whole measurement is redone with the result's
+    ``groups`` (a :class:`~nqpf.core.groups.Grouping` or unit -> group; default: the four official regions
+    when the units are provinces; ``False``: no strata), so every group keeps its size and Dagum's groups
+    stay what they are (a group of one unit is redrawn as itself; its within-group Gini stays 0). On every
+    resample the whole measurement is redone with the result's
     settings — bounds of the normalisation (pooled or per year), weights at every level of the tree,
     aggregation — vectorised over resamples; its equality with measure() on the original sample is
     the engine of measure() itself (:class:`nqpf.pipeline.Pipeline`), so a resample equal to the original
@@ -221,10 +226,8 @@ def bootstrap(
         if groups is False:
             notes.append("Dagum decomposition not bootstrapped: it needs groups (groups=False).")
     elif do_dagum:
-        small = [g for g, mb in zip(labels, members, strict=True) if len(mb) < 2]
-        if small or len(labels) < 2 or (point < 0).any():
-            why = (f"group(s) {small} have fewer than two units" if small else
-                   "only one group" if len(labels) < 2 else "some scores are negative")
+        if len(labels) < 2 or (point < 0).any():
+            why = "only one group" if len(labels) < 2 else "some scores are negative"
             notes.append(f"Dagum decomposition not bootstrapped: {why}.")
             do_dagum = False
     if pipe.settings.normalization == "minmax" and "mean_index" in what:
