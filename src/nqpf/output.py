@@ -30,6 +30,8 @@ def run_tables(run: StudyRun) -> dict[str, pd.DataFrame]:
         tables[f"{name}_values"] = res.values.reset_index()
         tables[f"{name}_normalized"] = res.normalized.reset_index()
         tables[f"{name}_indicators"] = res.framework.indicator_table().reset_index()
+        if res.weights_by_year is not None:  # per-year (cross-section) weights: year columns, zh/en names
+            tables[f"{name}_weights_by_year"] = res.weights_by_year_table()
     tables.update(run.tables)
     tables["provenance_cells"] = run.provenance.cells_frame() if run.provenance.cells else pd.DataFrame(
         columns=["action", "unit", "year", "column", "before", "after", "reason", "index"])

@@ -125,6 +125,37 @@ class IndexResult(Result):
         """The scores table (unit, year, score, rank, one column per node)."""
         return self.scores.copy()
 
+    def weights_by_year_table(self) -> pd.DataFrame | None:
+        """The per-year indicator weights as a labelled table (None unless weights are computed per year).
+
+        One row per indicator (tree order): ``indicator``, ``name_zh``, ``name_en``, ``dimension``, then one
+        column per year (named ``"2016"`` …) with that year's global weight, and ``mean`` (the weight the
+        summary and ``weights`` report). Each year column sums to 1.
+        """
+        wby = self.weights_by_year
+        if wby is None:
+            return None
+        fw = self.framework
+        ids = [str(c) for c in wby.columns]
+        out = pd.DataFrame({
+            "indicator": ids,
+            "name_zh": [fw.label(i, "zh") for i in ids],
+            "name_en": [fw.label(i, "en") for i in ids],
+            "dimension": [fw.dimension_of(i) for i in ids],
+        })
+        for year, row in wby.iterrows():
+            out[str(int(year))] = row.to_numpy(dtype=float)
+        out["mean"] = wby.mean(axis=0).to_numpy(dtype=float)
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The scores (``""``) and, under per-year weights, ``weights_by_year`` (:meth:`weights_by_year_table`)."""
+        out = {"": self.to_frame()}
+        wby = self.weights_by_year_table()
+        if wby is not None:
+            out["weights_by_year"] = wby
+        return out
+
     def _summary_lines(self, lang: str) -> list[str]:
         """Method choices, weights of the dimensions, top and bottom units in the latest year."""
         top = self.top

@@ -200,6 +200,14 @@ class Framework:
             for it in self.items
         ])
 
+    def csmar_renames(self) -> dict[str, str]:
+        """CSMAR field → the framework's input column, for the inputs whose CSMAR field is known.
+
+        ``df.rename(columns=fw.csmar_renames())`` turns a CSMAR export's headers (``A001000000`` …) into the
+        names the definitions use (``total_assets`` …); the YAML's ``csmar:`` block documents each one.
+        """
+        return {f.field: col for col, f in self.spec.csmar.items() if f.field}
+
     def ahp_matrices(self) -> dict[str, list[list[float]]]:
         """The AHP pairwise matrices given in the YAML, by node id."""
         return {n.id: ahp_matrix(n.ahp, len(n.child_ids())) for n in self.nodes if n.ahp is not None}

@@ -281,6 +281,14 @@ _ALL = [
     _r("debarsy2010", "article", ("Debarsy, Nicolas", "Ertur, Cem"), 2010,
        "Testing for spatial autocorrelation in a fixed effects panel data model",
        "Regional Science and Urban Economics", volume="40", number="6", pages="453--470"),
+    # ---------------------------------------------------------------- frameworks (indicator systems)
+    _r("song2024", "article", ("宋佳", "张金昌", "潘艺"), 2024,
+       "ESG发展对企业新质生产力影响的研究——来自中国A股上市企业的经验证据", "当代经济管理", volume="46",
+       number="6", pages="1--11", authors_en=("Song, Jia", "Zhang, Jinchang", "Pan, Yi"),
+       title_en="The impact of ESG development on new quality productive forces of enterprises: evidence from "
+                "Chinese A-share listed companies",
+       venue_en="Contemporary Economic Management",
+       note="the firm-level framework nqpf-firm (labour force and tools of production, 11 ratios, yearly entropy)"),
     # ---------------------------------------------------------------- software
     _r("nqpf", "manual", ("nqpf developers",), 2026,
        "nqpf: measuring and analysing new quality productive forces and high-quality development",

@@ -165,6 +165,19 @@ class Sample(_Strict):
         return self
 
 
+class CsmarField(_Strict):
+    """Where an input column of a framework's definitions is found in CSMAR (国泰安) exports.
+
+    ``field`` is the CSMAR field code (``A001000000``) or name (``RDPerson``) as the export's header shows
+    it; None when no code could be confirmed (name the column yourself). ``table`` is the CSMAR table.
+    """
+
+    field: str | None = None
+    table: str = ""
+    name_zh: str = ""
+    note: str = ""
+
+
 class FrameworkSpec(_Strict):
     """The top level of a framework YAML file."""
 
@@ -176,6 +189,8 @@ class FrameworkSpec(_Strict):
     references: list[str] = Field(default_factory=list)
     vocabulary: dict[str, dict[str, Label]] = Field(default_factory=dict)
     sample: Sample | None = None
+    #: input column of the definitions → its CSMAR field (firm frameworks), see :class:`CsmarField`
+    csmar: dict[str, CsmarField] = Field(default_factory=dict)
     target: Node
 
 
@@ -246,6 +261,7 @@ def parse_framework_text(text: str, source: str = "<string>") -> FrameworkSpec:
             msgs.append(f"{source}, line {line}: field '{where}': {err['msg']}")
         raise FrameworkError("invalid framework:\n  " + "\n  ".join(msgs)) from None
     _check_semantics(spec, source, lines)
+    _check_csmar(spec, source, lines)
     return spec
 
 
@@ -295,6 +311,22 @@ def _check_semantics(spec: FrameworkSpec, source: str, lines: dict[tuple, int]) 
                     f"{source}, line {_line_for(where, lines)}: field '{'.'.join(map(str, where))}': "
                     f"'{value}' is not a defined {kind} tag; defined: {sorted(vocab[kind])}"
                 )
+
+
+def _check_csmar(spec: FrameworkSpec, source: str, lines: dict[tuple, int]) -> None:
+    """Every key of ``csmar:`` is an input column of some definition (a misspelt key would map nothing)."""
+    from nqpf.core import expr
+
+    used: set[str] = set()
+    for item, _loc in _walk(spec.target, ("target",)):
+        if isinstance(item, Indicator):
+            used.update(expr.columns(item.expression))
+    for key in spec.csmar:
+        if key not in used:
+            raise FrameworkError(
+                f"{source}, line {lines.get(('csmar', key))}: field 'csmar.{key}': '{key}' is not an input column "
+                f"of any definition; inputs: {sorted(used)}"
+            )
 
 
 def read_framework_file(path: str | Path) -> FrameworkSpec:

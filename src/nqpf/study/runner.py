@@ -21,6 +21,7 @@ from libpysal.weights import W
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
 from nqpf.analysis.registry import ANALYSES, AnalysisSpec, Options
+from nqpf.core.cleaning import clean_panel
 from nqpf.core.errors import DataError, NqpfError, StudyError, near_matches
 from nqpf.core.framework import load_framework
 from nqpf.core.groups import Grouping, resolve_groups
@@ -38,15 +39,20 @@ __all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_in
 
 
 def load_panel(spec: DataSpec, base: Path | None = None) -> Panel:
-    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder).
+    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder), after the
+    ``[data.clean]`` steps when any is requested.
 
     A file is read with the study's ``sheet`` and ``labels``; ``rename`` and ``rename_file`` (a CSV of
     ``from,to`` lines) map spellings to the names the panel uses, each applied rename noted in provenance.
     """
     if spec.dataset is not None:
-        return load_dataset(spec.dataset)
-    p = _path(spec.path, base)  # type: ignore[arg-type]
-    return _read_renamed(p, spec, rename_map(spec, base))
+        panel = load_dataset(spec.dataset)
+    else:
+        panel = _read_renamed(_path(spec.path, base), spec, rename_map(spec, base))  # type: ignore[arg-type]
+    # [data.clean]: drop financial firms / ST firm-years, winsorise; every effect in panel.provenance
+    if spec.clean.any:
+        panel = clean_panel(panel, spec.clean)
+    return panel
 
 
 def _path(name: str, base: Path | None) -> Path:
