@@ -156,8 +156,7 @@ def city_run(tmp_path_factory: pytest.TempPathFactory):
     return run, out
 
 
-@pytest.mark.xfail(strict=False, reason="needs u-weights, u-groupings and u-geometry (city contiguity, "
-                                        "groups by province, city maps)")
+@pytest.mark.xfail(strict=False, reason="needs u-geometry (city outlines and contiguity, city maps)")
 def test_china_cities_study_runs_end_to_end(city_run) -> None:
     run, out = city_run
     assert set(run.analyses) >= {"dagum", "kernel_density", "markov", "spatial_markov", "moran", "lisa",
@@ -183,8 +182,7 @@ def test_china_cities_study_runs_end_to_end(city_run) -> None:
 # -- tutorial 4 ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="needs u-reading (notes sheet, markers, rename hint), u-units (city names), "
-                                        "u-weights and u-geometry (city contiguity), u-groupings (province, file)")
+@pytest.mark.xfail(strict=False, reason="needs u-geometry (city contiguity)")
 def test_tutorial_4_own_cities() -> None:
     out = run_script("04_own_cities.py")
     yrd = city_table().query("province in ['上海', '江苏', '浙江', '安徽']")["city"].tolist()

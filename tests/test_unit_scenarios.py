@@ -127,7 +127,7 @@ def write_long_csv(path: Path, extra: dict[str, dict[str, str]] | None = None) -
 
 
 def write_study(folder: Path, body: str, data: str = 'path = "yrd.csv"\nkind = "city"', name: str = "s") -> Path:
-    write_framework(folder)
+    fw = write_framework(folder).as_posix()  # a framework path is taken from the working folder, not the study's
     p = folder / f"{name}.toml"
     p.write_text(f"""\
 name = "{name}"
@@ -137,7 +137,7 @@ name = "{name}"
 
 [[index]]
 name = "dfs"
-framework = "yrd.yaml"
+framework = "{fw}"
 role = "other"
 years = "auto"
 missing = "error"
@@ -175,7 +175,6 @@ def gini(y: np.ndarray) -> float:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@xfail_until("reading", "units")
 def test_auto_years_name_the_left_out_year_and_its_cell(tmp_path: Path) -> None:
     """41 cities, 2015-2022, one empty 2022 cell: 2022 goes, and the console, provenance.json and the report say
     which year and which cell."""
@@ -200,7 +199,6 @@ def test_auto_years_name_the_left_out_year_and_its_cell(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@xfail_until("reading")
 def test_two_spellings_get_a_rename_hint_that_works(tmp_path: Path) -> None:
     book = write_book(tmp_path / "yrd.xlsx", spell={("credit", "苏州市"): "苏州"})
     fw = write_framework(tmp_path)
@@ -227,7 +225,18 @@ def test_two_spellings_get_a_rename_hint_that_works(tmp_path: Path) -> None:
     assert any("苏州" in n and "rename" in n for n in run.results["dfs"].provenance.notes + run.panel.provenance.notes)
 
 
-@xfail_until("units")
+@pytest.mark.xfail(strict=False, reason="needs a fix in u-reading: gap_hint lists the two spellings of one unit "
+                                        "in its exclude_units hint (an option that deletes the unit)")
+def test_two_spellings_are_never_offered_for_exclusion(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "yrd.xlsx", spell={("credit", "苏州市"): "苏州"})
+    with pytest.raises(DataError) as err:
+        nqpf.measure(nqpf.read_panel(book), nqpf.load_framework(write_framework(tmp_path)), years="auto",
+                     missing="error")
+    msg = str(err.value)
+    assert 'rename = { "苏州" = "苏州市" }' in msg
+    assert "--exclude-units 苏州" not in msg and not re.search(r'exclude_units = \[[^]]*"苏州', msg)
+
+
 def test_city_kind_resolves_the_short_spelling(tmp_path: Path) -> None:
     """With kind="city" 苏州 is 苏州市 (names resolve with or without 市), with a provenance note."""
     book = write_book(tmp_path / "yrd.xlsx", spell={("credit", "苏州市"): "苏州"})
@@ -241,7 +250,7 @@ def test_city_kind_resolves_the_short_spelling(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@xfail_until("weights", "geometry", "units")
+@xfail_until("geometry")
 def test_city_spatial_analyses_from_a_study_file(tmp_path: Path) -> None:
     write_long_csv(tmp_path / "yrd.csv")
     study = write_study(tmp_path, """\
@@ -280,7 +289,6 @@ k = 3
     assert "苏州市" in html and "全国均值" not in html
 
 
-@xfail_until("weights", "units")
 def test_weights_file_with_a_misspelt_neighbour_is_an_error_naming_it(tmp_path: Path) -> None:
     write_long_csv(tmp_path / "yrd.csv")
     cities = yrd()
@@ -307,7 +315,6 @@ def test_weights_file_with_a_misspelt_neighbour_is_an_error_naming_it(tmp_path: 
         run_file(study)
 
 
-@xfail_until("units")
 def test_municipalities_in_a_city_list_are_cities(tmp_path: Path) -> None:
     """北京市 and 重庆市 in a city panel are the cities, never matched to the provinces."""
     units = ["北京市", "天津市", "重庆市", "上海市", "苏州市", "成都市"]
@@ -319,7 +326,7 @@ def test_municipalities_in_a_city_list_are_cities(tmp_path: Path) -> None:
     assert res.ids == ["北京市", "重庆市", "北京市", "苏州市"]
 
 
-@xfail_until("weights", "geometry", "units")
+@xfail_until("geometry")
 def test_municipalities_get_city_neighbours(tmp_path: Path) -> None:
     units = ["北京市", "天津市", "廊坊市", "保定市", "承德市", "张家口市", "唐山市"]
     w = build_weights(WeightsSpec(kind="contiguity"), units, kind="city")
@@ -331,7 +338,6 @@ def test_municipalities_get_city_neighbours(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@xfail_until("groupings", "units")
 def test_dagum_with_shanghai_alone_in_its_province(tmp_path: Path) -> None:
     write_long_csv(tmp_path / "yrd.csv")
     study = write_study(tmp_path, '[groups.province]\nbuiltin = "province"\n\n'
@@ -348,7 +354,6 @@ def test_dagum_with_shanghai_alone_in_its_province(tmp_path: Path) -> None:
     assert re.search(r"one member.*(上海|Shanghai)", text) and "组内基尼系数为 0" in text
 
 
-@xfail_until("groupings", "reading")
 def test_groups_from_a_column_and_from_a_file_agree(tmp_path: Path) -> None:
     prov = dict(zip(city_table()["city"], city_table()["province"], strict=True))
     write_long_csv(tmp_path / "yrd.csv", extra={"prov": prov})
@@ -371,7 +376,6 @@ def test_groups_from_a_column_and_from_a_file_agree(tmp_path: Path) -> None:
         run_file(tmp_path / "fil.toml")
 
 
-@xfail_until("groupings")
 def test_bootstrap_strata_are_the_study_groups(tmp_path: Path) -> None:
     write_long_csv(tmp_path / "yrd.csv")
     pilot_groups("broadband_china_pilot", yrd()).to_csv(tmp_path / "bb.csv", index=False)
@@ -404,7 +408,6 @@ def write_firms(path: Path, n: int = 300, years: range = range(2015, 2023), gaps
     return d
 
 
-@xfail_until("firms", "units", "reading")
 def test_firms_keep_codes_and_export_per_year_weights(tmp_path: Path) -> None:
     d = write_firms(tmp_path / "firms.csv")
     fw = tmp_path / "firm.yaml"
@@ -441,7 +444,6 @@ def test_firms_keep_codes_and_export_per_year_weights(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@xfail_until("reading")
 @pytest.mark.parametrize(("content", "words"), [("", "empty"), ("city,year,gdp\n", "header")])
 def test_empty_and_header_only_csv_are_named_errors(tmp_path: Path, content: str, words: str) -> None:
     p = tmp_path / "d.csv"
@@ -453,7 +455,6 @@ def test_empty_and_header_only_csv_are_named_errors(tmp_path: Path, content: str
     assert r.exit_code == 2 and "Traceback" not in r.output and "d.csv" in r.output
 
 
-@xfail_until("reading")
 def test_blank_first_sheet_and_notes_sheet_are_skipped_with_a_note(tmp_path: Path) -> None:
     src = write_book(tmp_path / "src.xlsx", notes=True)
     book = tmp_path / "book.xlsx"
@@ -473,7 +474,6 @@ def test_blank_first_sheet_and_notes_sheet_are_skipped_with_a_note(tmp_path: Pat
         nqpf.read_panel(only)
 
 
-@xfail_until("reading")
 def test_missing_markers_are_counted(tmp_path: Path) -> None:
     book = write_book(tmp_path / "m.xlsx", cells={("payment", "池州市", 2022): "—", ("payment", "宣城市", 2022): "-",
                                                   ("credit", "黄山市", 2021): "N/A"})
@@ -484,7 +484,6 @@ def test_missing_markers_are_counted(tmp_path: Path) -> None:
         assert marker in notes, notes
 
 
-@xfail_until("reading")
 def test_sheet_option_on_the_command_line(tmp_path: Path) -> None:
     long = bundled().reset_index().rename(columns={"unit": "city"})
     book = tmp_path / "long.xlsx"

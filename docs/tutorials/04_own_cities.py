@@ -91,7 +91,8 @@ pilot_groups("broadband_china_pilot", yrd).to_csv(workdir / "broadband.csv", ind
 print("groups file broadband.csv: " + ", ".join(
     f"{g} {n}" for g, n in pd.read_csv(workdir / "broadband.csv")["group"].value_counts().sort_index().items()))
 
-# 6. The study file: the workbook with kind = "city" (names resolve against the national city table) and the rename
+# 6. The study file (the data path is taken from the study file's folder; the framework path as given — here
+#    absolute): the workbook with kind = "city" (names resolve against the national city table) and the rename
 #    the error asked for; years = "auto"; spatial weights (queen contiguity of the bundled city outlines, and 5
 #    nearest neighbours); groups (the province of each city, and the broadband batches from the file).
 study_file = workdir / "yrd.toml"
@@ -106,7 +107,7 @@ rename = {{ "苏州" = "苏州市" }}
 
 [[index]]
 name = "dfs"
-framework = "{framework_yaml.name}"
+framework = "{framework_yaml.as_posix()}"
 role = "other"
 years = "auto"
 missing = "error"
