@@ -235,7 +235,7 @@ def test_province_unknown_name_hint_is_followed(tmp_path):
 
 def test_firm_codes_are_zero_padded_strings(tmp_path):
     assert resolve_units([1], "firm").ids == ["000001"]
-    assert resolve_units([1.0], "firm").ids == ["000001"]
+    assert resolve_units([1.0], "firm").ids == ["000001"] and resolve_units(["1.0"], "firm").ids == ["000001"]
     assert resolve_units(["000001", "600000", "AAPL", 2], "firm").ids == ["000001", "600000", "AAPL", "000002"]
     p = tmp_path / "firms.csv"
     p.write_text("code,year,x\n1,2020,1.5\n600000,2020,2.5\n2,2020,3.5\n", encoding="utf-8")
@@ -299,3 +299,27 @@ def test_china_cities_resolve_by_name_and_by_2018_code():
 def test_wdi_countries_are_iso3():
     panel = load_dataset("wdi-countries")
     assert len(panel.units) == 217 and "CHN" in panel.units
+
+
+def test_city_panel_with_municipalities_stays_a_city_panel(tmp_path):
+    p = _write(tmp_path, [("重庆市", 2020, 1.0), ("北京市", 2020, 2.0), ("丽水市", 2020, 3.0), ("上海", 2020, 4.0)])
+    panel = read_panel(p, kind="city")
+    assert panel.units == ["北京市", "上海市", "丽水市", "重庆市"]
+    assert [unit_code(u, "city") for u in panel.units] == ["110100", "310100", "331100", "500100"]
+    assert [unit_name(u, "en", "city") for u in panel.units] == ["Beijing", "Shanghai", "Lishui", "Chongqing"]
+
+
+def test_duplicate_spelling_hint_followed(tmp_path):
+    p = _write(tmp_path, [("苏州", 2020, 1.0), ("苏州市", 2020, 2.0), ("无锡", 2020, 3.0)])
+    with pytest.raises(DataError, match="spell the unit one way"):
+        read_panel(p, kind="city")
+    # spelled one way (either spelling), the file reads
+    fixed = _write(tmp_path, [("苏州", 2020, 1.0), ("无锡", 2020, 3.0)], "fixed.csv")
+    assert read_panel(fixed, kind="city").units == ["无锡市", "苏州市"]
+
+
+def test_county_panel_in_code_order(tmp_path):
+    p = _write(tmp_path, [("昆山市", 2020, 1.0), ("320106", 2020, 2.0), ("东城区", 2020, 3.0)])
+    panel = read_panel(p, kind="county")
+    assert panel.units == ["东城区", "南京市鼓楼区", "昆山市"]
+    assert any("320106 → 南京市鼓楼区" in n for n in panel.provenance.notes)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nqpf.core.errors import DataError
@@ -300,18 +301,10 @@ class UnitResolution:
 
 def _as_text(value: Any) -> str:
     """A cell as text: whole-number floats (110000.0 from Excel) as integers, surrounding space stripped."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
-    if isinstance(value, (int,)) and not isinstance(value, bool):
-        return str(value)
-    try:
-        import numpy as np  # numpy scalars from pandas columns
-        if isinstance(value, np.integer):
-            return str(int(value))
-        if isinstance(value, np.floating) and float(value).is_integer():
-            return str(int(value))
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
@@ -543,6 +536,8 @@ def _resolve_province(text: str) -> _Hit:
 
 def _resolve_firm(value: Any) -> _Hit:
     text = _as_text(value)
+    if re.fullmatch(r"\d+\.0+", text):  # a code written as a float by a spreadsheet export ("1.0")
+        text = text.split(".")[0]
     if text.isdigit() and len(text) < 6:
         padded = text.zfill(6)
         return _Hit(padded, padded, "stock code zero-padded to 6 digits")
