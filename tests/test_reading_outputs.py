@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
+from reading_data import runner, write_framework
 
 from nqpf.cli import app
 from nqpf.core.errors import NqpfError
@@ -17,27 +17,6 @@ from nqpf.output import province_diagnosis, remove_previous_outputs, run_summary
 from nqpf.study import StudySpec, run_study
 from nqpf.study.spec import DataSpec, IndexSpec
 
-runner = CliRunner()
-
-FW = """\
-name: mine
-title: {zh: 我的指数, en: My index}
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  children:
-    - id: d1
-      name_zh: 创新
-      name_en: Innovation
-      indicators:
-        - {id: x, name_zh: 甲, name_en: X, unit: '1', definition: x}
-    - id: d2
-      name_zh: 绿色
-      name_en: Green
-      indicators:
-        - {id: y, name_zh: 乙, name_en: Y, unit: '1', definition: y}
-"""
 CITIES = ["南京市", "苏州市", "无锡市", "常州市", "杭州市"]
 
 
@@ -49,8 +28,7 @@ def city_run(tmp_path_factory):
             for c in CITIES for y in (2020, 2021, 2022)]
     data = tmp / "c.csv"
     pd.DataFrame(rows).to_csv(data, index=False)
-    fw = tmp / "fw.yaml"
-    fw.write_text(FW, encoding="utf-8")
+    fw = write_framework(tmp, "mine", {"d1": ("创新", "Innovation", ["x"]), "d2": ("绿色", "Green", ["y"])})
     spec = StudySpec(name="c", data=DataSpec(path=str(data), kind="city"),
                      index=[IndexSpec(name="nq", framework=str(fw), years="all")],
                      analyses={"obstacle": {}})

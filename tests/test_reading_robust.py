@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from reading_data import runner, write_framework
 
 from nqpf.cli import app
 from nqpf.core.errors import DataError, StudyError
@@ -18,24 +18,10 @@ from nqpf.study import load_study, run_study
 from nqpf.study.runner import load_panel, rename_units
 from nqpf.study.spec import DataSpec
 
-runner = CliRunner()
 
-#: a two-indicator framework over columns x and y
-FW = """\
-name: mine
-title: {zh: 我的指数, en: My index}
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  children:
-    - id: d
-      name_zh: 维度
-      name_en: Dim
-      indicators:
-        - {id: x, name_zh: 甲, name_en: X, unit: '1', definition: x}
-        - {id: y, name_zh: 乙, name_en: Y, unit: '1', definition: y}
-"""
+def write_fw(tmp_path):
+    return write_framework(tmp_path, "mine", {"d": ("维度", "Dim", ["x", "y"])})
+
 
 CITIES = ["南京市", "苏州市", "无锡市", "常州市"]
 
@@ -45,12 +31,6 @@ def city_frame(years=(2019, 2020, 2021), seed: int = 0) -> pd.DataFrame:
     rows = [{"城市": c, "年份": y, "x": float(rng.uniform(1, 9)), "y": float(rng.uniform(1, 9))}
             for c in CITIES for y in years]
     return pd.DataFrame(rows)
-
-
-def write_fw(tmp_path):
-    p = tmp_path / "fw.yaml"
-    p.write_text(FW, encoding="utf-8")
-    return p
 
 
 def write_study(tmp_path, data_lines: str, index_lines: str = "") -> object:

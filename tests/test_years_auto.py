@@ -8,16 +8,15 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from reading_data import framework_yaml, runner, write_framework
 
 from nqpf.cli import app
 from nqpf.core.framework import Framework, parse_framework_text
 from nqpf.core.panel import Panel
 from nqpf.measure import excluded_years, measure
+from nqpf.output import run_notices
 from nqpf.study import StudySpec, run_study
 from nqpf.study.spec import DataSpec, IndexSpec
-
-runner = CliRunner()
 
 #: the 41 cities of the Yangtze River Delta (上海 + 江苏 13 + 浙江 11 + 安徽 16)
 DELTA = ("上海市 南京市 无锡市 徐州市 常州市 苏州市 南通市 连云港市 淮安市 盐城市 扬州市 镇江市 泰州市 宿迁市 "
@@ -26,22 +25,7 @@ DELTA = ("上海市 南京市 无锡市 徐州市 常州市 苏州市 南通市 
          "池州市 宣城市").split()
 YEARS = list(range(2015, 2023))
 
-FW = """\
-name: delta
-title: {zh: 长三角指数, en: Delta index}
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  children:
-    - id: d
-      name_zh: 维度
-      name_en: Dim
-      indicators:
-        - {id: gdp_pc, name_zh: 人均GDP, name_en: GDP per capita, unit: yuan, definition: gdp_pc}
-        - {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd}
-        - {id: patents, name_zh: 专利, name_en: Patents, unit: items, definition: patents}
-"""
+DIMS = {"d": ("维度", "Dim", ["gdp_pc", "rd", "patents"])}
 
 
 def delta_frame(seed: int = 12) -> pd.DataFrame:
@@ -58,8 +42,7 @@ def one_gap(tmp_path):
     p = tmp_path / "delta.xlsx"
     with pd.ExcelWriter(p) as w:
         df.to_excel(w, sheet_name="数据", index=False)
-    fw = tmp_path / "delta.yaml"
-    fw.write_text(FW, encoding="utf-8")
+    fw = write_framework(tmp_path, "delta", DIMS)
     return p, fw
 
 
@@ -97,6 +80,8 @@ def test_the_console_provenance_summary_and_methods_name_it(tmp_path):
     assert prov["settings"]["index"]["excluded_years"][0]["year"] == 2022
     assert any("left out 2022" in n and "rd at 苏州市" in n for n in prov["notes"])
     assert "rd at 苏州市" in (out / "summary.txt").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "left out 2022 for all 41 units because of 1 empty cell" in report  # the overview's notes
     methods = (out / "methods.md").read_text(encoding="utf-8")
     assert "left out: 2022, because of 1 empty cell(s)" in methods
     assert "41 cities" in methods  # wording by kind, not "41 units (city)"
@@ -109,7 +94,7 @@ def test_many_gaps_are_counted_and_the_first_few_listed(tmp_path):
         df.loc[(c, 2015), "patents"] = np.nan
     df.loc[("宣城市", 2022), "gdp_pc"] = np.nan  # and 2022
     panel = Panel(df, kind="city")
-    fw = Framework(parse_framework_text(FW))
+    fw = Framework(parse_framework_text(framework_yaml("delta", DIMS)))
     res = measure(panel, fw, years="auto")
     assert res.years == list(range(2016, 2022))
     left = {r["year"]: r for r in res.settings["excluded_years"]}
@@ -136,8 +121,7 @@ def test_missing_drop_counts_per_unit_and_year_in_the_console(tmp_path):
     df.loc[(df["城市"] == "丽水市") & (df["年份"] == 2016), "patents"] = np.nan
     p = tmp_path / "d.csv"
     df.to_csv(p, index=False)
-    fw = tmp_path / "delta.yaml"
-    fw.write_text(FW, encoding="utf-8")
+    fw = write_framework(tmp_path, "delta", DIMS)
     out = tmp_path / "o"
     res = runner.invoke(app, ["measure", "--data", str(p), "--framework", str(fw), "--years", "all",
                               "--missing", "drop", "-o", str(out)])
@@ -156,8 +140,6 @@ def test_chinese_console_lines(tmp_path):
     spec = StudySpec(name="d", data=DataSpec(path=str(p), kind="city"),
                      index=[IndexSpec(name="nq", framework=str(fw), years="auto")])
     run = run_study(spec, str(p))
-    from nqpf.output import run_notices
-
     zh = run_notices(run, "zh")
     assert zh == ['nq: years="auto" 未纳入 2022 年（全部 41 个单元均不含该年），原因是 1 个空单元格（指标 × 单元，'
                   "涉及 1 个单元）：苏州市 的 rd"]
