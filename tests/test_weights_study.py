@@ -149,7 +149,8 @@ def test_inverse_distance_knn_and_rook(points):
     assert wk.neighbors == {"A": ["B"], "B": ["A"], "C": ["A"], "D": ["C"]}  # D–C 289 km < D–B 293 km
     assert _hav(POINTS["D"], POINTS["C"]) < _hav(POINTS["D"], POINTS["B"])
     # the bundled province table has shared borders only: rook = queen
-    q, r = build_weights("contiguity", units), build_weights("rook", units)
+    north = ["北京", "天津", "河北", "山东", "河南", "山西"]
+    q, r = build_weights("contiguity", north), build_weights("rook", north)
     assert q.neighbors == r.neighbors and "rook contiguity" in weights_label(r)
 
 
@@ -288,12 +289,17 @@ def test_file_mismatches_both_ways_name_units_and_near_matches(tmp_path):
 
 
 def test_a_city_list_is_never_matched_to_provinces(tmp_path):
-    cities = ["北京市", "天津市", "上海市"]
+    cities = ["北京市", "天津市", "南京市"]
     panel = _panel({c: [1, 2] for c in cities}, kind="city")
     p = tmp_path / "w.csv"
-    p.write_text("unit,neighbor\n北京,天津\n天津,北京\n上海,\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"'北京' \(line 2\) \(near: 北京市\)"):
+    p.write_text("unit,neighbor\n北京市,天津市\n天津市,北京市\n江苏省,\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"1 unit\(s\) that are not units of the panel: '江苏省' \(line 4\)"):
         build_weights(WeightsSpec(kind="file", file=str(p)), cities, kind="city", panel=panel)
+    # the same file read as provinces: 北京市 is 北京, 江苏省 is 江苏
+    prov = _panel({c: [1, 2] for c in ["北京", "天津", "江苏"]}, kind="province")
+    w = build_weights(WeightsSpec(kind="file", file=str(p), islands="join"), ["北京", "天津", "江苏"],
+                      kind="province", panel=prov)
+    assert w.neighbors["北京"] == ["天津"] and w.neighbors["江苏"]
 
 
 def test_matrix_file_errors(tmp_path):
@@ -363,19 +369,11 @@ def test_unknown_weights_value_names_labels_and_kinds():
 # a study with [weights.econ] used by Moran's I
 # ==============================================================================================
 FW = """\
-name: mine
-title: {zh: 我的指数, en: My index}
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  children:
-    - id: d
-      name_zh: 创新
-      name_en: Innovation
-      indicators:
-        - {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd}
-        - {id: pat, name_zh: 专利, name_en: Patents, unit: items, definition: patents}
+name: cities
+title: {zh: 城市创新, en: City innovation}
+target: {id: t, name_zh: 创新, name_en: Innovation, indicators: [
+  {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd},
+  {id: pat, name_zh: 专利, name_en: Patents, unit: items, definition: patents}]}
 """
 
 
@@ -408,3 +406,33 @@ def test_study_weights_econ_used_by_moran(tmp_path):
     raw["analyses"]["moran"]["weights"] = "eco"
     with pytest.raises(NqpfError, match=r"\[analyses.moran\]: weights 'eco' is neither .*near: econ"):
         run_study(StudySpec.model_validate(raw), "s.toml", base=tmp_path)
+
+
+def test_study_spatial_panel_and_spatial_markov_take_weights_labels(tmp_path):
+    """[models.*] spatial_panel weights and robustness, and spatial_markov, name [weights.*] labels; the
+    cities' points come from [geography] coordinates (no bundled geometry needed)."""
+    cities = [f"城市{i}" for i in range(8)]
+    rng = np.random.default_rng(5)
+    rows = [{"city": c, "year": y, "rd": float(rng.uniform(1, 4)), "patents": float(rng.uniform(10, 90)),
+             "gdp_pc": 5.0 + 3 * i + 0.5 * (y - 2018) + float(rng.normal(0, 0.1))}
+            for i, c in enumerate(cities) for y in range(2018, 2023)]
+    pd.DataFrame(rows).to_csv(tmp_path / "cities.csv", index=False)
+    (tmp_path / "pts.csv").write_text("unit,lon,lat\n" + "".join(
+        f"{c},{118 + 0.4 * i},{31 + 0.3 * (i % 3)}\n" for i, c in enumerate(cities)), encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(FW, encoding="utf-8")
+    raw = {"name": "s", "data": {"path": "cities.csv", "unit": "city", "year": "year", "kind": "other"},
+           "index": [{"name": "a", "framework": str(tmp_path / "mine.yaml")}],
+           "geography": {"coordinates": "pts.csv"},
+           "weights": {"econ": {"kind": "economic", "variable": "gdp_pc"},
+                       "near": {"kind": "knn", "k": 2}},
+           "analyses": {"spatial_markov": {"weights": "near", "k": 2}},
+           "models": {"sp": {"model": "spatial_panel", "y": "gdp_pc", "x": ["a"], "kind": "sar", "draws": 50,
+                             "weights": "near", "robustness": ["econ", "inverse_distance"]}}}
+    run = run_study(StudySpec.model_validate(raw), "s.toml", base=tmp_path)
+    sp = run.analyses["sp"]
+    assert sp.weights == "knn" and list(sp.robustness.results) == ["near", "econ", "inverse_distance"]
+    assert sp.robustness.results["econ"].weights == "economic"
+    sm = run.analyses["spatial_markov"]
+    assert sm.weights.startswith("near: k nearest neighbours (k = 2, great-circle distance, [geography] pts.csv)")
+    assert "near: k nearest" in run.records["spatial_markov"].spec.methods(sm, run.records["spatial_markov"].options,
+                                                                           "en")

@@ -774,7 +774,8 @@ def _prepare_w(w: Any, units: list[Hashable]) -> tuple[Any, str]:
     if islands:
         raise DataError(
             f"unit(s) with no neighbours in w: {', '.join(repr(plain(u)) for u in islands[:10])}; their spatial "
-            "lag would be 0 — give them neighbours (e.g. k-nearest or a hand-made link) or drop them"
+            "lag would be 0 — give them neighbours: islands = \"join\" in the weights' [weights.<label>] section "
+            "(build_weights joins each to its nearest unit), or knn weights"
         )
     original = str(w.transform)
     wc = copy.deepcopy(w)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import json
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from libpysal.weights import KNN, DistanceBand, Queen, Rook, W
 from pydantic import BaseModel, ConfigDict
 from shapely.geometry import shape
 
+from nqpf.core import units as units_module
 from nqpf.core.errors import DataError
 from nqpf.core.units import kind_words, match_province
 from nqpf.geo import geometry
@@ -53,7 +55,7 @@ def _as_units(units: Iterable[Any], where: str) -> list[str]:
     out = [str(u) for u in units]
     if not out:
         raise DataError(f"{where}: no units given")
-    dup = sorted({u for u in out if out.count(u) > 1})
+    dup = sorted(u for u, c in Counter(out).items() if c > 1)
     if dup:
         raise DataError(f"{where}: units listed more than once: {', '.join(dup)}")
     return out
@@ -182,13 +184,16 @@ def _coords(units: list[str], geojson: Any, id_field: str | None) -> np.ndarray:
     return c.loc[keys, ["lon", "lat"]].to_numpy(dtype=float)
 
 
-def _great_circle_km(lonlat: np.ndarray) -> np.ndarray:
-    """Haversine distances (km) between all pairs of (lon, lat) points."""
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+def _haversine(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Great-circle km between points given in radians (numpy broadcasting)."""
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _great_circle_km(lonlat: np.ndarray, to: np.ndarray | None = None) -> np.ndarray:
+    """Haversine distances (km) from each (lon, lat) point of ``lonlat`` to each of ``to`` (default: itself)."""
+    a, b = np.radians(lonlat), np.radians(lonlat if to is None else to)
+    return _haversine(a[:, 0, None], a[:, 1, None], b[None, :, 0], b[None, :, 1])
 
 
 def _w_from(units: list[str], neighbors: dict[str, list[str]], weights: dict[str, list[float]] | None) -> W:
@@ -248,50 +253,9 @@ def _inverse_distance(units: list[str], power: float, threshold: float | None, c
                    {str(a): v for a, v in db.weights.items()})
 
 
-def _read_edge_csv(path: Path) -> tuple[dict[str, list[str]], dict[str, list[float]]]:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    cols = {c.lower(): c for c in df.columns}
-    focal = next((cols[c] for c in ("unit", "focal", "origin", "source", "from", "id") if c in cols), None)
-    nbr = next((cols[c] for c in ("neighbor", "neighbour", "destination", "target", "to") if c in cols), None)
-    if focal is None or nbr is None:
-        if df.shape[1] < 2:
-            raise DataError(f"weights file {path.name}: needs two columns (unit, neighbor[, weight])")
-        focal, nbr = df.columns[0], df.columns[1]
-    wcol = cols.get("weight")
-    nb: dict[str, list[str]] = {}
-    wt: dict[str, list[float]] = {}
-    for r, (a, b) in enumerate(zip(df[focal], df[nbr], strict=True), start=2):
-        try:
-            x = 1.0 if wcol is None else float(df[wcol].iat[r - 2])
-        except ValueError:
-            raise DataError(f"weights file {path.name}, line {r}: weight {df[wcol].iat[r - 2]!r} "
-                            "is not a number") from None
-        nb.setdefault(a, []).append(b)
-        wt.setdefault(a, []).append(x)
-        nb.setdefault(b, [])
-        wt.setdefault(b, [])
-    return nb, wt
-
-
 def _from_file(units: list[str], weights_file: str | Path) -> W:
     path = Path(weights_file)
-    if not path.exists():
-        raise DataError(f"weights file {str(path)!r} not found")
-    ext = path.suffix.lower()
-    if ext in (".gal", ".gwt"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = libpysal.io.open(str(path), "r")
-            try:
-                wf = f.read()
-            finally:
-                f.close()
-        nb = {str(k): [str(n) for n in v] for k, v in wf.neighbors.items()}
-        wt = {str(k): list(v) for k, v in wf.weights.items()}
-    elif ext in (".csv", ".txt"):
-        nb, wt = _read_edge_csv(path)
-    else:
-        raise DataError(f"weights file {path.name}: unknown format {ext!r}; use .gal, .gwt or a .csv edge list")
+    (nb, wt, _), _fmt = read_weights_file(path)
     ids = match_ids(units, list(nb), f"weights file {path.name}")
     back = dict(zip(ids, units, strict=True))
     sub_nb: dict[str, list[str]] = {}
@@ -492,15 +456,28 @@ def weights_notes(w: W) -> list[str]:
 def resolve_unit_names(names: Sequence[str], kind: str) -> list[str | None]:
     """The canonical unit id of each name for unit ``kind`` (None: the name resolves to no unit).
 
-    The one place weights resolve names: provinces through ``match_province`` (any alias, code); other
-    kinds by exact name. A city list is never matched against provinces.
-    TODO(issue 12): switch to ``nqpf.core.units.resolve_units(names, kind)`` when it lands.
+    The one place weights resolve names: through ``nqpf.core.units.resolve_units(names, kind)`` (names with or
+    without suffixes, codes, renames; a city list is never matched against provinces). Where that is not
+    available: provinces through ``match_province`` (any alias, code), other kinds by exact name.
+
+    Examples
+    --------
+    >>> resolve_unit_names(["北京市", "Beijing", "Beijng"], "province")
+    ['北京', '北京', None]
     """
-    out: list[str | None] = []
-    for n in names:
-        s = str(n).strip()
-        out.append(_try_province(s) if kind == "province" else (s or None))
-    return out
+    resolve = getattr(units_module, "resolve_units", None)
+    if resolve is not None:
+        try:
+            return list(resolve(list(names), kind, unique=False).ids)
+        except DataError:  # some name resolves to no unit: name by name
+            out: list[str | None] = []
+            for n in names:
+                try:
+                    out.append(resolve([n], kind, unique=False).ids[0])
+                except DataError:
+                    out.append(None)
+            return out
+    return [_try_province(str(n).strip()) if kind == "province" else (str(n).strip() or None) for n in names]
 
 
 def _near(name: str, pool: Sequence[str]) -> str:
@@ -933,14 +910,47 @@ def _dense(units: list[str], m: np.ndarray) -> tuple[Neighbours, Weights]:
     return nb, wt
 
 
-def _distances(units: list[str], xy: np.ndarray, what: str) -> np.ndarray:
-    d = _great_circle_km(xy)
-    off = ~np.eye(len(units), dtype=bool)
-    if np.any(d[off] <= 0):
-        i, j = np.argwhere((d <= 0) & off)[0]
-        raise DataError(f"{what} weights: units {units[i]!r} and {units[j]!r} are at the same place; distance "
-                        "weights need distinct locations")
-    return d
+def _pairs(units: list[str], xy: np.ndarray, threshold: float | None, what: str
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ordered pairs (i, j), i ≠ j, with their great-circle distance d_ij (km), within ``threshold`` if given.
+
+    With a threshold the candidates come from a k-d tree on unit vectors (the chord length grows with the
+    great-circle distance), so large samples never build the n × n matrix; distances are then exact haversines.
+    """
+    n = len(units)
+    if threshold is None:
+        d = _great_circle_km(xy)
+        i, j = np.nonzero(~np.eye(n, dtype=bool))
+        dist = d[i, j]
+    else:
+        from scipy.spatial import cKDTree
+
+        lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+        pts = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        chord = 2 * np.sin(min(threshold / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9)
+        pr = cKDTree(pts).query_pairs(chord, output_type="ndarray")
+        i = np.concatenate([pr[:, 0], pr[:, 1]]).astype(int)
+        j = np.concatenate([pr[:, 1], pr[:, 0]]).astype(int)
+        r = np.radians(xy)
+        dist = _haversine(r[i, 0], r[i, 1], r[j, 0], r[j, 1])
+        keep = dist <= threshold
+        i, j, dist = i[keep], j[keep], dist[keep]
+    if np.any(dist <= 0):
+        k = int(np.flatnonzero(dist <= 0)[0])
+        raise DataError(f"{what} weights: units {units[i[k]]!r} and {units[j[k]]!r} are at the same place; "
+                        "distance weights need distinct locations")
+    order = np.lexsort((j, i))
+    return i[order], j[order], dist[order]
+
+
+def _sparse(units: list[str], i: np.ndarray, j: np.ndarray, x: np.ndarray) -> tuple[Neighbours, Weights]:
+    """Neighbours and weights from ordered pairs (sorted by i) and their weights."""
+    nb: Neighbours = {u: [] for u in units}
+    wt: Weights = {u: [] for u in units}
+    for a, b, v in zip(i.tolist(), j.tolist(), x.tolist(), strict=True):
+        nb[units[a]].append(units[b])
+        wt[units[a]].append(float(v))
+    return nb, wt
 
 
 def _unit_means(spec: WeightsSpec, units: list[str], panel: Any, what: str) -> tuple[np.ndarray, str]:
@@ -1006,35 +1016,30 @@ def _distance_weights(units: list[str], spec: WeightsSpec, places: _Places, pane
         raise DataError("distance_band weights need threshold = <km> (units within it are neighbours)")
     if kind != "distance_band" and not (np.isfinite(spec.power) and spec.power > 0):
         raise DataError(f"{kind} weights: power must be a positive number, got {spec.power!r}")
-    d = _distances(units, places.coords(), kind)
-    within = ~np.eye(len(units), dtype=bool)
-    if spec.threshold is not None:
-        within &= d <= spec.threshold
+    i, j, dist = _pairs(units, places.coords(), spec.threshold, kind)
     src_zh, src_en = places.source("zh", points=True), places.source("en", points=True)
     band_zh = f"，{_g(spec.threshold)} km 以内" if spec.threshold is not None else ""
     band_en = f", within {_g(spec.threshold)} km" if spec.threshold is not None else ""
     p = spec.power
     if kind == "distance_band":
-        m = within.astype(float)
         text = (f"距离带（{_g(spec.threshold)} km 以内为 1，球面距离，{src_zh}）",
                 f"distance band (1 within {_g(spec.threshold)} km, great-circle distance, {src_en})")
-        return (*_dense(units, m), text, lambda i, j, dist: 1.0)
-    inv = np.where(within, np.power(d, -p, where=within, out=np.zeros_like(d)), 0.0)
+        return (*_sparse(units, i, j, np.ones_like(dist)), text, lambda a, b, d: 1.0)
+    inv = dist ** -p
     if kind == "inverse_distance":
         text = (f"反距离（1/d^{_g(p)}，球面距离{band_zh}，{src_zh}）",
                 f"inverse distance (1/d^{_g(p)}, great-circle km{band_en}, {src_en})")
-        return (*_dense(units, inv), text, lambda i, j, dist: dist ** -p)
+        return (*_sparse(units, i, j, inv), text, lambda a, b, d: d ** -p)
     xbar, span = _unit_means(spec, units, panel, "nested")
     if np.any(xbar <= 0):
         i = int(np.flatnonzero(xbar <= 0)[0])
         raise DataError(f"nested weights: mean {spec.variable} of {units[i]!r} over {span} is {xbar[i]:.6g}; the "
                         "economic share x̄_j/x̄ needs a positive variable (e.g. GDP per capita)")
     share = xbar / xbar.mean()
-    m = inv * share[None, :]
     text = (f"经济地理嵌套（反距离 1/d^{_g(p)}{band_zh} × {spec.variable} {span} 年均值占比，{src_zh}）",
             f"nested economic-geographic (inverse distance 1/d^{_g(p)}{band_en} × share of mean "
             f"{spec.variable}, {span}, {src_en})")
-    return (*_dense(units, m), text, lambda i, j, dist: dist ** -p * float(share[j]))
+    return (*_sparse(units, i, j, inv * share[j]), text, lambda a, b, d: d ** -p * float(share[b]))
 
 
 def _file_weights(units: list[str], spec: WeightsSpec, kind: str, panel: Any, base: Path | None,
@@ -1094,20 +1099,20 @@ def _islands(units: list[str], nb: Neighbours, wt: Weights | None, spec: Weights
     except DataError as e:
         raise DataError(f"weights {label!r}: islands = \"join\" needs the units' locations ({e}); or set "
                         f"islands = \"report\" in [weights.{label}]") from None
-    d = _great_circle_km(xy)
-    np.fill_diagonal(d, np.inf)
     pos = {u: k for k, u in enumerate(units)}
+    rows = [pos[u] for u in isl]
+    d = _great_circle_km(xy[rows], xy)  # islands × units
+    d[np.arange(len(rows)), rows] = np.inf
     joined = []
-    for u in isl:
-        i = pos[u]
-        j = int(np.argmin(d[i]))
-        v = units[j]
+    for r, (u, i) in enumerate(zip(isl, rows, strict=True)):
+        j = int(np.argmin(d[r]))
+        v, dist = units[j], float(d[r, j])
         for a, b, ia, ib in ((u, v, i, j), (v, u, j, i)):
             if b not in nb[a]:
                 nb[a].append(b)
                 if wt is not None:
-                    wt[a].append(edge_weight(ia, ib, float(d[ia, ib])))
-        joined.append(f"{u} → {v} ({d[i, j]:.0f} km)")
+                    wt[a].append(edge_weight(ia, ib, dist))
+        joined.append(f"{u} → {v} ({dist:.0f} km)")
     msg = f"weights {label}: {len(isl)} unit(s) without neighbours joined to the nearest unit by centroid distance " \
           f"(both directions): {', '.join(joined)}"
     notes.append(msg)
