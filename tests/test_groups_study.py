@@ -97,6 +97,11 @@ def test_province_of_cities_and_counties():
     assert resolve_groups("province", ["320505", "110101"], kind="county").mapping == {"320505": "江苏",
                                                                                        "110101": "北京"}
     assert resolve_groups(None, ["苏州市", "徐州市"], kind="city").name == "province"
+    with pytest.raises(DataError, match="a county's province comes from its 6-digit GB/T 2260 code"):
+        resolve_groups(None, ["鼓楼区"], kind="county")
+    # a stock code that looks like a GB/T 2260 code (430047: 湖南?) is never placed in a province
+    with pytest.raises(DataError, match="not firm units: give a \\[groups.<label>\\] entry"):
+        resolve_groups("region4", ["430047"], kind="firm")
 
 
 def test_every_builtin_group_has_zh_and_en_labels():

@@ -191,7 +191,7 @@ def _code_of(unit: str, kind: str) -> str | None:
     """The GB/T 2260 code of a unit: the unit itself when it is a code, else ``nqpf.core.units.unit_code``
     when available."""
     s = str(unit).strip()
-    if re.fullmatch(r"\d{2}(\d{2}){0,2}(\d{6})?", s):
+    if re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{9}|\d{12}", s):
         return s
     fn = getattr(_units, "unit_code", None)
     if fn is not None:
@@ -214,6 +214,8 @@ def province_of(unit: str, kind: str) -> str | None:
     ('江苏', '江苏', '北京')
     """
     s = str(unit)
+    if kind in ("firm", "country"):
+        return None  # a stock code or ISO3 code is not a GB/T 2260 code
     if kind == "province" or (kind not in ("city", "county") and s in _province_sets().index):
         return s if s in _province_sets().index else None
     if kind == "city" and s in _city_provinces():
@@ -457,6 +459,11 @@ def resolve_groups(spec: GroupsSpec | str | Mapping[str, str] | None, units: Seq
             else:
                 fix = (f'define [groups.x] with builtin = "{spec.builtin}" and other = "其他" and use '
                        'groups = "x"')
+            if spec.builtin is not None and spec.builtin != "city_cluster" and kind == "county":
+                fix = f"a county's province comes from its 6-digit GB/T 2260 code (name the units by code); {fix}"
+            elif spec.builtin is not None and kind in ("firm", "country"):
+                fix = (f"the bundled sets group Chinese provinces, cities and counties, not {kind} units: give a "
+                       "[groups.<label>] entry with a column, file or table")
             raise DataError(f"groups {name!r}: {len(missing)} unit(s) are not covered by {source}: {shown}{near}; "
                             f"{fix}")
         for u in missing:

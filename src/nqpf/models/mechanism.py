@@ -29,14 +29,13 @@ from scipy import stats
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
 from nqpf.core.blocks import Block, Figure, Table, Text
 from nqpf.core.errors import DataError
-from nqpf.core.groups import Grouping
+from nqpf.core.groups import Grouping, GroupsSpec, resolve_groups
 from nqpf.core.i18n import num
 from nqpf.core.interface import ReportContext
 from nqpf.core.references import cite
 from nqpf.core.rng import Seed, generator
 from nqpf.core.stars import STAR_NOTE, stars
-from nqpf.core.units import REGION_ORDER, region_key, region_label
-from nqpf.datasets.cities import city_table
+from nqpf.core.units import REGION_ORDER, region_label
 from nqpf.models._fe import (
     estimates_from_fit,
     fe_fit,
@@ -678,16 +677,10 @@ class HeterogeneityResult(ModelResult):
 
 def region_groups(units: list[str], kind: str | None = None) -> dict[str, str]:
     """The NBS four regions of provinces, or of cities through their province; units without one are left out."""
-    out: dict[str, str] = {}
-    prov_of: dict[str, str] = {}
-    if kind == "city":
-        t = city_table()
-        prov_of = dict(zip(t["city"], t["province"], strict=True))
-    for u in units:
-        key = region_key(prov_of.get(u, u))
-        if key is not None:
-            out[u] = key
-    return out
+    none = "\0"  # the group of units without a region, dropped below
+    g = resolve_groups(GroupsSpec(builtin="region4", other=none), [str(u) for u in units],
+                       kind=kind if kind in ("city", "county") else "other")
+    return {u: k for u, k in g.mapping.items() if k != none}
 
 
 def _group_slopes(frame: pd.DataFrame, cols: list[str], W: np.ndarray) -> np.ndarray:

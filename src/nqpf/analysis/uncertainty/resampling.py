@@ -18,10 +18,9 @@ from nqpf.analysis.disparity import _dagum_components, _pair_sums, dagum_gini
 from nqpf.analysis.uncertainty.common import _BATCH_ELEMENTS, check_int, check_level, layout_of, summarise
 from nqpf.core.errors import DataError, MethodError
 from nqpf.core.framework import Framework
-from nqpf.core.groups import Grouping
+from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.interface import Result
 from nqpf.core.rng import generator
-from nqpf.core.units import province_regions
 from nqpf.measure import measure
 from nqpf.pipeline import Layout, Pipeline
 from nqpf.result import IndexResult
@@ -123,9 +122,10 @@ def _resolve_strata(units: list[Hashable], groups: Any, notes: list[str]) -> dic
         notes.extend(groups.notes)
         groups = groups.mapping
     if groups is None:
-        regions = province_regions()
-        if all(u in regions for u in units):
-            return {u: regions[u] for u in units}
+        try:  # the four regions when every unit is a province
+            return dict(resolve_groups(None, [str(u) for u in units], kind="other").mapping)
+        except DataError:
+            pass
         notes.append("Units are not provinces and no groups were given: resampling is not stratified and the "
                      "Dagum decomposition is not bootstrapped (pass groups={unit: group}).")
         return None
