@@ -47,7 +47,7 @@ def test_csmar_mapping_covers_every_input_and_renames_an_export() -> None:
     inputs = set()
     for ind in FW.indicators:
         inputs.update(expr.columns(ind.expression))
-    assert set(FW.spec.csmar) == inputs == set(FIRM_INPUTS)
+    assert set(FW.spec.csmar) == inputs == set(FIRM_INPUTS) == set(_ITEMS)
     renames = FW.csmar_renames()
     assert renames["A001000000"] == "total_assets"
     assert renames["A001212000"] == "fixed_assets"
@@ -75,33 +75,22 @@ target:
         parse_framework_text(text, "x.yaml")
 
 
+_ITEMS = ("revenue", "total_assets", "fixed_assets", "intangible_assets", "owners_equity", "employees",
+          "rd_staff", "staff_bachelor_plus", "rd_salary", "rd_depreciation", "rd_lease", "rd_direct",
+          "operating_cash_out", "cash_paid_goods", "cash_paid_staff", "depreciation", "amortisation", "impairment")
+#: two firms, 2021-2022, statement items chosen so that every ratio is easy to compute by hand (columns: _ITEMS)
+_ROWS = {
+    ("000001", 2021): (800, 1000, 300, 50, 400, 200, 40, 120, 24, 4, 2, 8, 700, 400, 100, 30, 10, 10),
+    ("000001", 2022): (990, 1200, 360, 60, 600, 250, 50, 125, 33, 9.9, 1.98, 19.8, 800, 500, 150, 25, 15, 10),
+    ("600519", 2021): (100, 400, 40, 20, 300, 50, 5, 10, 1, 0.5, 0, 2, 90, 60, 20, 5, 3, 2),
+    ("600519", 2022): (150, 600, 150, 30, 150, 60, 12, 30, 3, 1.5, 0.75, 4.5, 100, 50, 30, 10, 5, 5),
+}
+
+
 def _two_firms() -> Panel:
-    """Two firms, 2021-2022, statement items chosen so that every ratio is easy to compute by hand."""
-    rows = {
-        # firm 000001: 2021 then 2022
-        ("000001", 2021): dict(revenue=800.0, total_assets=1000.0, fixed_assets=300.0, intangible_assets=50.0,
-                               owners_equity=400.0, employees=200, rd_staff=40, staff_bachelor_plus=120,
-                               rd_salary=24.0, rd_depreciation=4.0, rd_lease=2.0, rd_direct=8.0,
-                               operating_cash_out=700.0, cash_paid_goods=400.0, cash_paid_staff=100.0,
-                               depreciation=30.0, amortisation=10.0, impairment=10.0),
-        ("000001", 2022): dict(revenue=990.0, total_assets=1200.0, fixed_assets=360.0, intangible_assets=60.0,
-                               owners_equity=600.0, employees=250, rd_staff=50, staff_bachelor_plus=125,
-                               rd_salary=33.0, rd_depreciation=9.9, rd_lease=1.98, rd_direct=19.8,
-                               operating_cash_out=800.0, cash_paid_goods=500.0, cash_paid_staff=150.0,
-                               depreciation=25.0, amortisation=15.0, impairment=10.0),
-        ("600519", 2021): dict(revenue=100.0, total_assets=400.0, fixed_assets=40.0, intangible_assets=20.0,
-                               owners_equity=300.0, employees=50, rd_staff=5, staff_bachelor_plus=10,
-                               rd_salary=1.0, rd_depreciation=0.5, rd_lease=0.0, rd_direct=2.0,
-                               operating_cash_out=90.0, cash_paid_goods=60.0, cash_paid_staff=20.0,
-                               depreciation=5.0, amortisation=3.0, impairment=2.0),
-        ("600519", 2022): dict(revenue=150.0, total_assets=600.0, fixed_assets=150.0, intangible_assets=30.0,
-                               owners_equity=150.0, employees=60, rd_staff=12, staff_bachelor_plus=30,
-                               rd_salary=3.0, rd_depreciation=1.5, rd_lease=0.75, rd_direct=4.5,
-                               operating_cash_out=100.0, cash_paid_goods=50.0, cash_paid_staff=30.0,
-                               depreciation=10.0, amortisation=5.0, impairment=5.0),
-    }
-    idx = pd.MultiIndex.from_tuples(list(rows), names=["unit", "year"])
-    return Panel(pd.DataFrame(list(rows.values()), index=idx).astype(float), "two firms", "firm")
+    idx = pd.MultiIndex.from_tuples(list(_ROWS), names=["unit", "year"])
+    return Panel(pd.DataFrame(list(_ROWS.values()), index=idx, columns=list(_ITEMS)).astype(float),
+                 "two firms", "firm")
 
 
 def test_ratios_on_two_hand_built_firms() -> None:

@@ -272,7 +272,7 @@ def clean_panel(panel: Panel, spec: CleanSpec, *, columns: Sequence[str] | None 
                 u, y = data.index[i]
                 prov.record_cell("clipped", u, int(y), str(col), float(before[i]), float(after[i]), reason)
         data = clipped
-        prov.note(f"data.clean: {reason}: {n} cells clipped in {len(cols)} columns")
+        prov.note(f"data.clean: {reason}: {n} cells clipped in {len(cols)} columns ({_shown(cols)})")
     if labels is not None:
         labels = labels[labels.index.isin(data.index)].copy()
     return Panel(data.copy(), panel.name, panel.kind, panel.metadata, prov, labels)
