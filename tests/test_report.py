@@ -576,9 +576,10 @@ def test_png_falls_back_to_english_without_a_cjk_font(mini_run, tmp_path, monkey
     assert "年份" in (tmp_path / "trends_nqpf.svg").read_text(encoding="utf-8")  # SVG text stays Chinese
 
 
-def test_large_runs_show_the_top_and_bottom_of_the_heat_map(mini_run, monkeypatch):
-    """Above LARGE_UNITS units the heat map keeps the HEATMAP_KEEP highest and lowest units, and says so; results
-    are told through ReportContext.large."""
+def test_large_runs_show_distributions_and_a_searchable_table_instead_of_the_heat_map(mini_run, monkeypatch):
+    """Above LARGE_UNITS units the index chapter shows the top/bottom units, a searchable table and box plots
+    instead of the unit × dimension heat map, and says so; results are told through ReportContext.large. The
+    heat map can still keep its HEATMAP_KEEP highest and lowest units (group_heatmap_figure(keep=))."""
     from nqpf.core.units import unit_name
     from nqpf.report import sections
     from nqpf.report.html import report_context
@@ -592,7 +593,10 @@ def test_large_runs_show_the_top_and_bottom_of_the_heat_map(mini_run, monkeypatc
     run = copy.copy(mini_run)
     run.results = {"nqpf": mini_run.results["nqpf"]}
     out = ix.section_index(run, Page(lang="en"))
-    assert "With 31 units, the heat map shows the 4 highest- and the 4 lowest-scoring units of 2023." in out
+    assert "With 31 provinces, the views below are distributions, the 15 highest and lowest" in out
+    traces = [tr["type"] for m in re.finditer(r'NQPF\.plot\("[^"]+", (.*?)\);</script>', out)
+              for tr in json.loads(m.group(1))["data"]]
+    assert 'NQPF.table("nqpf-table-1"' in out and "heatmap" not in traces and "box" in traces
     res = run.results["nqpf"]
     fig, _ = ix.group_heatmap_figure(res, "en", 2023, keep=4)
     s = res.year_scores(2023).sort_values(ascending=False)

@@ -8,6 +8,13 @@ result draws a static figure (overrides :meth:`~nqpf.core.interface.Result.plot`
 raises :class:`~nqpf.core.errors.MethodError`; the figure is then left out and the returned
 :class:`FigureSet` says why.
 
+Size: no figure is larger than :data:`~nqpf.viz.style.MAX_PX` pixels a side. A run with more than
+:data:`~nqpf.report.sections.LARGE_UNITS` units gets, per index, box plots of the score by year
+(``distribution_<index>``) and of the sub-indices of the last year (``dimensions_<index>``) instead of the
+unit × dimension heat map; an analysis figure drawn with one label per unit keeps its bars or points but not
+the thousands of overlapping labels (the axis says how many units, in which order); every PNG is saved at the
+highest resolution up to :data:`~nqpf.viz.style.DPI` that keeps it within the cap.
+
 SVG keeps text as text (``svg.fonttype = 'none'``: Chinese labels render with the reader's fonts).
 Style: no chart junk, labelled axes with units, colour-blind-safe palettes (viridis / cividis, Okabe & Ito).
 
@@ -31,19 +38,20 @@ from nqpf.core.errors import MethodError
 from nqpf.core.i18n import t
 from nqpf.core.interface import Result
 from nqpf.core.threads import num_threads
-from nqpf.core.units import unit_name
+from nqpf.core.units import kind_words, unit_name
 from nqpf.report import views as V
+from nqpf.report.sections import LARGE_UNITS, is_large, run_kind
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
 from nqpf.study.runner import AnalysisRecord
 from nqpf.viz.maps import draw_map, is_province_panel, map_aspect
-from nqpf.viz.style import DPI, cjk_font, paper_style, pick_years
+from nqpf.viz.style import OKABE_ITO, cap_figsize, cjk_font, paper_style, pick_years, save_dpi
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FigureSet", "draws_static", "figure_specs", "plot_group_heatmap", "plot_index_map", "record_stem",
-           "write_figures"]
+__all__ = ["FigureSet", "draws_static", "figure_specs", "plot_distribution", "plot_group_boxes", "plot_group_heatmap",
+           "plot_index_map", "plot_trends", "record_stem", "thin_unit_labels", "write_figures"]
 
 
 # =============================================================================================
@@ -94,7 +102,7 @@ def plot_group_heatmap(res: IndexResult, kind: str = "dimension", year: int | No
     m = V.group_matrix(res, kind, y)
     labels = [V.group_label(res, kind, k, lang) for k in m.columns]
     h = max(3.0, 0.16 * len(m) + 1.0)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels) + 1.2, h))
+    fig, ax = plt.subplots(figsize=cap_figsize((1.2 + 0.9 * len(labels) + 1.2, h)))
     im = ax.imshow(m.to_numpy(dtype=float), aspect="auto", cmap="cividis", vmin=0.0,
                    vmax=max(1e-9, float(np.nanmax(m.to_numpy(dtype=float)))))
     ax.set_xticks(range(len(labels)), labels=labels, rotation=30, ha="right")
@@ -105,6 +113,76 @@ def plot_group_heatmap(res: IndexResult, kind: str = "dimension", year: int | No
     cb = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02)
     cb.set_label(f"{t('sub_index', lang)} ({_score_unit(lang)}), {y}")
     cb.outline.set_linewidth(0.4)
+    return fig
+
+
+def _bxp(ax: Any, stats: Any, labels: list[str]) -> None:
+    """Box plots from the precomputed rows of :func:`~nqpf.report.views.distribution` (no raw values)."""
+    boxes = [{"label": lab, "q1": r.q1, "med": r.median, "q3": r.q3, "whislo": r.lower_fence,
+              "whishi": r.upper_fence, "mean": r.mean, "fliers": []} for lab, r in zip(labels, stats.itertuples(),
+                                                                                      strict=True)]
+    ax.bxp(boxes, showmeans=True, showfliers=False, patch_artist=True,
+           boxprops={"facecolor": "#cfe3f3", "edgecolor": OKABE_ITO[4], "linewidth": 0.7},
+           medianprops={"color": OKABE_ITO[5], "linewidth": 1.2},
+           meanprops={"marker": "D", "markerfacecolor": "#000000", "markeredgecolor": "none", "markersize": 3},
+           whiskerprops={"linewidth": 0.7}, capprops={"linewidth": 0.7})
+
+
+def plot_distribution(res: IndexResult, lang: str = "en") -> Figure:
+    """Box plots of the score by year (quartiles, median, whiskers at 1.5 IQR, mean as a diamond): the
+    distribution view of a panel with many units."""
+    import matplotlib.pyplot as plt
+
+    dist = V.distribution(res.scores)
+    fig, ax = plt.subplots(figsize=cap_figsize((max(4.0, 0.45 * len(dist) + 1.4), 3.4)))
+    _bxp(ax, dist, [str(y) for y in dist.index])
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(f"{t('score', lang)} ({_score_unit(lang)})")
+    if len(dist) > 8:
+        ax.tick_params(axis="x", labelrotation=45)
+    return fig
+
+
+def plot_group_boxes(res: IndexResult, kind: str = "dimension", year: int | None = None,
+                     lang: str = "en") -> Figure:
+    """Box plots of the sub-indices of one year over the units, one box per group: the view of the heat map
+    (:func:`plot_group_heatmap`) for panels with many units."""
+    import matplotlib.pyplot as plt
+
+    y = res.years[-1] if year is None else int(year)
+    m = V.group_matrix(res, kind, y)
+    stats = V.distribution(m.melt(var_name="group", value_name="v"), "v", by="group").reindex(list(m.columns))
+    labels = [V.group_label(res, kind, k, lang) for k in m.columns]
+    fig, ax = plt.subplots(figsize=cap_figsize((max(4.0, 0.9 * len(labels) + 1.4), 3.6)))
+    _bxp(ax, stats, labels)
+    ax.tick_params(axis="x", labelrotation=30)
+    for lab in ax.get_xticklabels():
+        lab.set_horizontalalignment("right")
+    ax.set_ylabel(f"{t('sub_index', lang)} ({_score_unit(lang)}), {y}")
+    return fig
+
+
+def plot_trends(res: IndexResult, lang: str = "en", kind: str | None = None) -> Figure:
+    """:meth:`IndexResult.plot <nqpf.result.IndexResult.plot>` (the mean by year, and the four regions of
+    provinces) with the mean named by the unit kind: 全国均值 only for all 31 provinces, else 样本均值."""
+    fig = res.plot(lang=lang)
+    ax = fig.axes[0]
+    if ax.lines:
+        mean = kind_words(kind, lang, len(res.units)).mean
+        ax.lines[0].set_label(mean[:1].upper() + mean[1:])
+        ax.legend(loc="upper left")
+    return fig
+
+
+def thin_unit_labels(fig: Figure, axis_label: str, most: int = LARGE_UNITS) -> Figure:
+    """Remove the tick labels of every axis of ``fig`` that has more than ``most`` of them (one per unit of
+    a large panel: unreadable, and the slowest part of saving), naming the axis ``axis_label`` instead."""
+    for ax in fig.axes:
+        for which in ("y", "x"):
+            axis = ax.yaxis if which == "y" else ax.xaxis
+            if len(axis.get_ticklocs()) > most and len(axis.get_ticklabels()) > most:
+                axis.set_ticks([])
+                axis.set_label_text(axis_label)
     return fig
 
 
@@ -135,12 +213,28 @@ def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
     for name, res in run.results.items():
         if is_province_panel(res.units, getattr(run.panel, "kind", None)):
             specs.append((f"map_{name}", lambda lang, r=res: plot_index_map(r, lang)))
-        specs.append((f"trends_{name}", lambda lang, r=res: r.plot(lang=lang)))
-        specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_heatmap(r, "dimension", lang=lang)))
+        specs.append((f"trends_{name}", lambda lang, r=res: plot_trends(r, lang, run_kind(run, r.units))))
+        if is_large(len(res.units)):
+            specs.append((f"distribution_{name}", lambda lang, r=res: plot_distribution(r, lang)))
+            specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_boxes(r, "dimension", lang=lang)))
+        else:
+            specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_heatmap(r, "dimension", lang=lang)))
+    large = is_large(len(run.panel.units))
+    kind = run_kind(run, run.panel.units)
     for rec in run.records.values():
         if draws_static(rec.result):
-            specs.append((record_stem(rec), lambda lang, r=rec.result: r.plot(lang=lang)))
+            if large:
+                specs.append((record_stem(rec), lambda lang, r=rec.result: thin_unit_labels(
+                    r.plot(lang=lang), _sorted_units(kind, len(run.panel.units), lang))))
+            else:
+                specs.append((record_stem(rec), lambda lang, r=rec.result: r.plot(lang=lang)))
     return specs
+
+
+def _sorted_units(kind: str, n: int, lang: str) -> str:
+    """The axis label of a per-unit axis whose labels were removed: ``5000 firms (in the figure's order)``."""
+    w = kind_words(kind, lang, n)
+    return f"{w.count(n)}(按图中顺序排列)" if lang == "zh" else f"{w.count(n)} (in the figure's order)"
 
 
 def record_stem(record: AnalysisRecord) -> str:
@@ -258,7 +352,7 @@ def _draw_share(specs: list[tuple[str, Callable[[str], Figure]]], k: int, n: int
                     if fmt == "png" and png_lang != lang:
                         continue
                     p = out / f"{stem}.{fmt}"
-                    fig.savefig(p, dpi=DPI if fmt == "png" else None, metadata=_metadata(fmt))
+                    fig.savefig(p, dpi=save_dpi(fig) if fmt == "png" else None, metadata=_metadata(fmt))
                     paths.append(str(p))
             finally:
                 plt.close(fig)
@@ -266,7 +360,7 @@ def _draw_share(specs: list[tuple[str, Callable[[str], Figure]]], k: int, n: int
                 fig = build(png_lang)
                 try:
                     p = out / f"{stem}.png"
-                    fig.savefig(p, dpi=DPI)
+                    fig.savefig(p, dpi=save_dpi(fig))
                     paths.append(str(p))
                 finally:
                     plt.close(fig)

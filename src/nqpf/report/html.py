@@ -30,10 +30,10 @@ from nqpf.analysis.registry import SECTIONS, Section
 from nqpf.core.i18n import check_lang, t
 from nqpf.core.interface import ReportContext
 from nqpf.report.page import Page, document, esc
-from nqpf.report.render import render_blocks
 from nqpf.report.sections import is_large
 from nqpf.report.sections.index import section_index
 from nqpf.report.sections.overview import section_overview
+from nqpf.report.sections.scale import render_record
 from nqpf.study import StudyRun
 from nqpf.study.runner import AnalysisRecord
 
@@ -74,8 +74,9 @@ def report_context(run: StudyRun, lang: str) -> ReportContext:
 
 
 def record_html(record: AnalysisRecord, ctx: ReportContext, page: Page) -> str:
-    """The HTML of one analysis's report blocks (its heading is written by the chapter)."""
-    return render_blocks(record.result.report(ctx), page)
+    """The HTML of one analysis's report blocks (its heading is written by the chapter); for a large run
+    per-unit figures and long tables become the views of :mod:`nqpf.report.sections.scale`."""
+    return render_record(record.result.report(ctx), ctx, page)
 
 
 def _error_box(msg: str) -> str:

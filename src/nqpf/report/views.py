@@ -1,7 +1,11 @@
 """Data views of an index (指数的数据视图) that the report's chapters and the static figures share.
 
 Group sub-indices by dimension or tag (factor of production, "three new", policy lever), their contribution
-shares, regional means and the ranking table. Pure pandas on an :class:`~nqpf.result.IndexResult`.
+shares, regional means and the ranking table; for panels with many units (firms, counties) the views that stay
+small whatever the number of units: the distribution of a score by year (:func:`distribution`), the top and
+bottom units (:func:`top_bottom`), summaries by group (:func:`default_grouping`, :func:`group_summary`) and the
+one-row-per-unit table the report makes searchable (:func:`unit_table`). Pure pandas on an
+:class:`~nqpf.result.IndexResult`.
 """
 
 from __future__ import annotations
@@ -9,12 +13,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nqpf.core.errors import DataError
+from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.units import REGION_ORDER, region_key
 from nqpf.report.labels import tag_label
 from nqpf.result import IndexResult
 
-__all__ = ["group_contributions", "group_label", "group_matrix", "group_members", "group_scores",
-           "ranking_table", "region_means", "tag_kinds"]
+__all__ = ["TOP_N", "default_grouping", "distribution", "group_contributions", "group_label", "group_matrix",
+           "group_members", "group_scores", "group_summary", "ranking_table", "region_means", "tag_kinds",
+           "top_bottom", "unit_table"]
+
+#: Units listed at the top and at the bottom of a large panel's views.
+TOP_N = 15
 
 
 def tag_kinds(res: IndexResult) -> list[str]:
@@ -117,3 +127,77 @@ def ranking_table(res: IndexResult, year: int | None = None) -> pd.DataFrame:
     })
     return out.sort_values("rank").reset_index(drop=True)
 
+
+
+# =============================================================================================
+# views for many units (distributions, top/bottom, groups, the searchable table)
+# =============================================================================================
+_DIST_COLUMNS = ["n", "mean", "sd", "min", "q1", "median", "q3", "max", "lower_fence", "upper_fence"]
+
+
+def distribution(frame: pd.DataFrame, column: str = "score", by: str = "year") -> pd.DataFrame:
+    """Per value of ``by`` (default: year) the distribution of ``column``: n, mean, sd (ddof=1), min, quartiles,
+    max, and the box-plot whiskers (the most extreme values within 1.5 IQR of the quartiles, Tukey 1977).
+
+    A few numbers per year whatever the number of units: what a box plot of 5,000 firms needs.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"year": [2020] * 5, "score": [1.0, 2.0, 3.0, 4.0, 100.0]})
+    >>> d = distribution(df).loc[2020]
+    >>> float(d["median"]), float(d["q3"]), float(d["upper_fence"]), int(d["n"])
+    (3.0, 4.0, 4.0, 5)
+    """
+    rows = {}
+    for key, s in frame.groupby(by, sort=True)[column]:
+        v = s.to_numpy(dtype=float)
+        v = np.sort(v[np.isfinite(v)])
+        if not len(v):
+            rows[key] = dict.fromkeys(_DIST_COLUMNS, np.nan) | {"n": 0}
+            continue
+        q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75])
+        lo, hi = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+        rows[key] = {"n": len(v), "mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+                     "min": float(v[0]), "q1": float(q1), "median": float(med), "q3": float(q3), "max": float(v[-1]),
+                     "lower_fence": float(v[v >= lo][0]), "upper_fence": float(v[v <= hi][-1])}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=_DIST_COLUMNS)
+    out.index.name = by
+    return out.astype({"n": int})
+
+
+def top_bottom(res: IndexResult, n: int = TOP_N, year: int | None = None) -> tuple[pd.Series, pd.Series]:
+    """The ``n`` highest and the ``n`` lowest scores of a year (default: the last), each in descending order."""
+    y = res.years[-1] if year is None else int(year)
+    s = res.year_scores(y).dropna().sort_values(ascending=False, kind="stable")
+    return s.head(n), s.tail(min(n, max(0, len(s) - n)))
+
+
+def default_grouping(units: list[str], kind: str | None, panel: object = None) -> Grouping | None:
+    """The unit kind's default grouping (four regions for provinces …) or None when the kind has none."""
+    try:
+        return resolve_groups(None, list(units), kind=kind or "other", panel=panel)
+    except DataError:
+        return None
+
+
+def group_summary(frame: pd.DataFrame, grouping: Grouping, column: str = "score") -> pd.DataFrame:
+    """Per group of ``grouping`` (its display order): number of units, mean, median and sd (ddof=1) of
+    ``column`` over the rows of ``frame`` (columns unit, ``column``; filter the year first)."""
+    g = frame["unit"].map(grouping.mapping)
+    stats = frame[column].groupby(g).agg(["count", "mean", "median", "std"])
+    order = [k for k in grouping.order if k in stats.index] + [k for k in stats.index if k not in grouping.order]
+    out = stats.reindex(order).rename(columns={"count": "n", "std": "sd"})
+    out.index.name = "group"
+    return out.reset_index()
+
+
+def unit_table(res: IndexResult, year: int | None = None, grouping: Grouping | None = None) -> pd.DataFrame:
+    """One row per unit of a year (default: the last): the ranking (rank, unit, score, rank change), the unit's
+    group (when a grouping is given) and the dimension scores — the report's searchable table."""
+    y = res.years[-1] if year is None else int(year)
+    rt = ranking_table(res, y).drop(columns="region")
+    if grouping is not None:
+        rt.insert(3, "group", rt["unit"].map(grouping.mapping))
+    dims = group_scores(res, "dimension")
+    dims = dims[dims["year"] == y].drop(columns="year").set_index("unit")
+    return rt.join(dims, on="unit")

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "CJK_FAMILIES", "DPI", "FONT_SIZE", "LISA_COLORS", "LISA_ORDER", "OKABE_ITO", "REGION_COLORS", "cjk_font",
-    "figure_axes", "paper_style", "pick_years",
+    "CJK_FAMILIES", "DPI", "FONT_SIZE", "LISA_COLORS", "LISA_ORDER", "MAX_PX", "OKABE_ITO", "REGION_COLORS",
+    "cap_figsize", "cap_height", "cjk_font", "figure_axes", "paper_style", "pick_years", "save_dpi",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -45,6 +45,47 @@ _CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy", "msyh"
                    "pingfang", "hiragino", "droidsansfallback", "uming", "ukai", "notosanssc")
 DPI = 300
 FONT_SIZE = 8
+#: No figure, static (pixels at :data:`DPI`) or interactive (plotly layout height/width), is larger than this
+#: in either dimension: a figure with one row per unit of a large panel would otherwise grow without bound
+#: (3,000 firms gave a 1,454 × 111,283-px PNG).
+MAX_PX = 4000
+
+
+def cap_figsize(figsize: tuple[float, float], dpi: float = DPI) -> tuple[float, float]:
+    """``(width, height)`` in inches, each at most :data:`MAX_PX` pixels at ``dpi``.
+
+    Examples
+    --------
+    >>> cap_figsize((5.6, 481.2))
+    (5.6, 13.333333333333334)
+    >>> cap_figsize((5.2, 3.4))
+    (5.2, 3.4)
+    """
+    most = MAX_PX / dpi
+    return (min(float(figsize[0]), most), min(float(figsize[1]), most))
+
+
+def cap_height(height: float | None) -> int | None:
+    """A plotly layout height (px) capped at :data:`MAX_PX` (None stays None).
+
+    Examples
+    --------
+    >>> cap_height(54140), cap_height(420), cap_height(None)
+    (4000, 420, None)
+    """
+    return None if height is None else int(min(float(height), MAX_PX))
+
+
+def save_dpi(fig: Figure, dpi: float = DPI) -> float:
+    """The resolution at which ``fig`` is saved (``bbox_inches="tight"``) within :data:`MAX_PX` pixels a side:
+    ``dpi``, or less when the drawn extent (labels sticking out included) is larger than the cap allows.
+    A figure well within the cap (1.5 inches of margin for what sticks out) is not measured."""
+    if max(fig.get_size_inches()) <= MAX_PX / dpi - 1.5:
+        return float(dpi)
+    fig.canvas.draw()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    side = max(float(bbox.width), float(bbox.height), 1e-9) + 0.2  # inches, with the tight-bbox padding
+    return float(min(dpi, np.floor(MAX_PX / side)))
 
 
 def pick_years(years: list[int], n: int = 4) -> list[int]:
@@ -113,6 +154,8 @@ def figure_axes(ax: Axes | None, figsize: tuple[float, float] = (5.2, 3.4), **su
                 ) -> tuple[Figure, Axes]:
     """The figure and axes a ``plot(ax=None)`` method draws into: ``ax``'s own, or a new figure.
 
+    A new figure is at most :data:`MAX_PX` pixels a side at :data:`DPI` (:func:`cap_figsize`).
+
     Examples
     --------
     >>> fig, ax = figure_axes(None)
@@ -123,5 +166,5 @@ def figure_axes(ax: Axes | None, figsize: tuple[float, float] = (5.2, 3.4), **su
         return ax.figure, ax  # type: ignore[return-value]
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=figsize)
+    fig = plt.figure(figsize=cap_figsize(figsize))
     return fig, fig.add_subplot(**subplot_kw)

@@ -7,13 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nqpf.core.units import KindWords, kind_words
 from nqpf.study import StudyRun
 from nqpf.viz.maps import is_province_panel
 
-__all__ = ["LARGE_UNITS", "index_title", "is_large", "province_run"]
+__all__ = ["LARGE_UNITS", "index_title", "is_large", "province_run", "run_kind", "words"]
 
-#: Above this many units the views switch from per-unit charts to distributions and top/bottom lists.
-LARGE_UNITS = 300
+#: Above this many units the report and the static figures switch from one bar, heat-map row or label per unit
+#: to views whose size does not grow with the units (:mod:`nqpf.report.sections.scale`): distributions,
+#: the top and bottom units, group summaries and a searchable table. 60 keeps a bar chart of every unit
+#: readable on one screen (about 20 px a bar) and covers every province (31) and a province's cities; a
+#: country's cities (~300), counties (~2,800) and listed firms (~5,000) are large.
+LARGE_UNITS = 60
 
 
 def index_title(run: StudyRun, name: str, lang: str) -> str:
@@ -25,6 +30,19 @@ def index_title(run: StudyRun, name: str, lang: str) -> str:
 def is_large(n_units: int) -> bool:
     """Whether a run has too many units for per-unit charts (more than :data:`LARGE_UNITS`)."""
     return n_units > LARGE_UNITS
+
+
+def run_kind(run: StudyRun, units: Sequence[Any]) -> str:
+    """The unit kind of a run's panel; a panel of unknown kind whose units are all provinces is "province"."""
+    kind = getattr(run.panel, "kind", None)
+    if kind in (None, "other", "unit") and is_province_panel(list(units), None):
+        return "province"
+    return kind or "other"
+
+
+def words(run: StudyRun, units: Sequence[Any], lang: str) -> KindWords:
+    """How the report speaks of these units (各省 / 各企业, 全国均值 only for all 31 provinces …)."""
+    return kind_words(run_kind(run, units), lang, len(units))
 
 
 def province_run(run: StudyRun, units: Sequence[Any]) -> bool:

@@ -1,6 +1,12 @@
 """The index chapter (指数测度结果): per index a map with a year slider (provinces), the ranking of the last year,
 national and regional trends, and the heat map of the sub-indices by dimension, factor of production, "three
 new" and policy lever — each with sentences carrying the numbers read off the IndexResult.
+
+A run with more than :data:`~nqpf.report.sections.LARGE_UNITS` units shows instead (:mod:`.scale`): the
+highest and lowest :data:`~nqpf.report.views.TOP_N` units, a searchable table of every unit (rank, score,
+group, dimension scores), the distribution of the score by year (box plots) and of the last year (histogram),
+group means when the unit kind has a default grouping, and box plots of the sub-indices. The wording follows
+the unit kind (:func:`nqpf.core.units.kind_words`): 全国均值 only for all 31 provinces, else 样本均值.
 """
 
 from __future__ import annotations
@@ -11,14 +17,22 @@ import numpy as np
 import pandas as pd
 
 from nqpf.core.i18n import join, num, pct, t
-from nqpf.core.units import REGION_ORDER, region_label, unit_name
+from nqpf.core.units import REGION_ORDER, KindWords, kind_words, region_label, unit_name
 from nqpf.report import views as V
 from nqpf.report.page import Page, esc, para, table_html
-from nqpf.report.sections import index_title, is_large, province_run
+from nqpf.report.sections import index_title, is_large, province_run, words
+from nqpf.report.sections.scale import (
+    box_figure,
+    group_sentence,
+    histogram_figure,
+    searchable_table,
+    table_id,
+    top_bottom_figure,
+)
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
-from nqpf.viz.maps import choropleth_figure
-from nqpf.viz.style import REGION_COLORS
+from nqpf.viz.maps import choropleth_figure, is_province_panel
+from nqpf.viz.style import OKABE_ITO, REGION_COLORS
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -26,8 +40,45 @@ if TYPE_CHECKING:
 #: Units shown at the top and at the bottom of the heat map of a large run.
 HEATMAP_KEEP = 25
 
-__all__ = ["HEATMAP_KEEP", "group_heatmap_figure", "group_text", "index_map_figure", "map_text", "ranking_text",
-           "section_index", "trend_text", "trends_figure"]
+__all__ = [
+    "HEATMAP_KEEP",
+    "group_heatmap_figure",
+    "group_text",
+    "index_map_figure",
+    "map_text",
+    "ranking_text",
+    "res_words",
+    "section_index",
+    "trend_text",
+    "trends_figure",
+    "trends_heading",
+    "unit_heading",
+]
+
+
+def unit_heading(w: KindWords, lang: str) -> str:
+    """The column heading of unit names: 地区 / Unit for provinces (as always), else the kind's noun (企业 / Firm)."""
+    if w.unit in ("省份", "province"):
+        return t("unit", lang)
+    return w.unit[:1].upper() + w.unit[1:]
+
+
+def trends_heading(run: StudyRun, res: IndexResult, lang: str, w: KindWords) -> str:
+    """全国与四大区域均值趋势 for all 31 provinces; otherwise the kind's mean (样本均值趋势 / Sample mean over time),
+    with the four regions when the units are provinces."""
+    if w.mean in ("全国均值", "national mean"):
+        return t("trends", lang)
+    regions = province_run(run, res.units)
+    if lang == "zh":
+        return f"{w.mean}{'与四大区域均值' if regions else ''}趋势"
+    return f"{w.mean[:1].upper() + w.mean[1:]}{' and regional means' if regions else ''} over time"
+
+
+def res_words(res: IndexResult, lang: str, kind: str | None = None) -> KindWords:
+    """The wording for the units of an index: of ``kind``, or "province" when every unit is a province."""
+    if kind is None:
+        kind = "province" if is_province_panel(res.units, None) else "other"
+    return kind_words(kind, lang, len(res.units))
 
 
 def growth(a: float, b: float) -> float:
@@ -45,8 +96,9 @@ def annual_rate(a: float, b: float, years: int) -> float:
 # =============================================================================================
 # sentences
 # =============================================================================================
-def map_text(res: IndexResult, lang: str, year: int | None = None) -> list[str]:
+def map_text(res: IndexResult, lang: str, year: int | None = None, words: KindWords | None = None) -> list[str]:
     """The leaders and laggards of a year, the mean and the spread between the top and the bottom."""
+    w = words or res_words(res, lang)
     y = res.years[-1] if year is None else int(year)
     s = res.year_scores(y).sort_values(ascending=False)
     top, bottom = s.head(3), s.tail(3)
@@ -56,13 +108,14 @@ def map_text(res: IndexResult, lang: str, year: int | None = None) -> list[str]:
         return [
             f"{y} 年得分最高的是{'、'.join(f'{unit_name(u, lang)}({num(v)})' for u, v in top.items())},"
             f"最低的是{'、'.join(f'{unit_name(u, lang)}({num(v)})' for u, v in bottom.items())}。",
-            f"全国均值 {num(s.mean())},中位数 {num(s.median())};{above} 个地区高于均值;"
+            f"{w.mean} {num(s.mean())},中位数 {num(s.median())};{above} 个{w.unit}高于均值;"
             f"最高值是最低值的 {num(ratio, 1)} 倍。",
         ]
     return [
         f"In {y} the highest scores are {join([f'{unit_name(u, lang)} ({num(v)})' for u, v in top.items()], lang)}; "
         f"the lowest {join([f'{unit_name(u, lang)} ({num(v)})' for u, v in bottom.items()], lang)}.",
-        f"The mean is {num(s.mean())} and the median {num(s.median())}; {above} of {len(s)} units are above the mean; "
+        f"The {w.mean} is {num(s.mean())} and the median {num(s.median())}; {above} of {w.count(len(s))} are above "
+        "the mean; "
         f"the highest score is {num(ratio, 1)} times the lowest.",
     ]
 
@@ -94,18 +147,19 @@ def ranking_text(table: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
-def trend_text(means: pd.DataFrame, lang: str) -> list[str]:
-    """National mean from the first to the last year, its growth, and the regional gap."""
+def trend_text(means: pd.DataFrame, lang: str, words: KindWords | None = None) -> list[str]:
+    """National (or sample) mean from the first to the last year, its growth, and the regional gap."""
+    w = words or kind_words(None, lang)
     y0, y1 = int(means.index[0]), int(means.index[-1])
     nat = means["national"]
     g = growth(nat.iloc[0], nat.iloc[-1])
     r = annual_rate(nat.iloc[0], nat.iloc[-1], y1 - y0)
     out = []
     if lang == "zh":
-        out.append(f"全国均值由 {y0} 年的 {num(nat.iloc[0])} 变为 {y1} 年的 {num(nat.iloc[-1])},"
+        out.append(f"{w.mean}由 {y0} 年的 {num(nat.iloc[0])} 变为 {y1} 年的 {num(nat.iloc[-1])},"
                    f"累计变化 {pct(g)},年均 {pct(r, 2)}。")
     else:
-        out.append(f"The national mean went from {num(nat.iloc[0])} in {y0} to {num(nat.iloc[-1])} in {y1}, "
+        out.append(f"The {w.mean} went from {num(nat.iloc[0])} in {y0} to {num(nat.iloc[-1])} in {y1}, "
                    f"a change of {pct(g)} ({pct(r, 2)} a year).")
     regions = [c for c in REGION_ORDER if c in means.columns]
     if len(regions) >= 2:
@@ -128,8 +182,9 @@ def trend_text(means: pd.DataFrame, lang: str) -> list[str]:
 
 
 def group_text(matrix: pd.DataFrame, labels: dict[str, str], shares: pd.Series | None, year: int,
-               lang: str) -> list[str]:
+               lang: str, words: KindWords | None = None) -> list[str]:
     """Per group the mean sub-index and its leader; the most unequal group; contribution shares."""
+    w = words or kind_words(None, lang)
     means = matrix.mean()
     cv = matrix.std(ddof=0) / matrix.mean().replace(0, np.nan)
     leaders = matrix.idxmax()
@@ -138,7 +193,7 @@ def group_text(matrix: pd.DataFrame, labels: dict[str, str], shares: pd.Series |
         out.append(f"{year} 年各分项均值:" + "、".join(
             f"{labels[k]} {num(means[k])}(最高:{unit_name(leaders[k], lang)})" for k in matrix.columns) + "。")
         if cv.notna().any():
-            out.append(f"地区差异最大的分项是{labels[cv.idxmax()]}(变异系数 {num(cv.max(), 2)}),"
+            out.append(f"{w.unit}间差异最大的分项是{labels[cv.idxmax()]}(变异系数 {num(cv.max(), 2)}),"
                        f"最小的是{labels[cv.idxmin()]}({num(cv.min(), 2)})。")
         if shares is not None:
             out.append("对综合得分的贡献:" + "、".join(f"{labels.get(k, k)} {pct(v)}" for k, v in shares.items())
@@ -147,7 +202,8 @@ def group_text(matrix: pd.DataFrame, labels: dict[str, str], shares: pd.Series |
         out.append(f"Mean sub-index in {year}: " + "; ".join(
             f"{labels[k]} {num(means[k])} (highest: {unit_name(leaders[k], lang)})" for k in matrix.columns) + ".")
         if cv.notna().any():
-            out.append(f"Provinces differ most in {labels[cv.idxmax()]} (coefficient of variation {num(cv.max(), 2)}) "
+            out.append(f"{w.units.capitalize()} differ most in {labels[cv.idxmax()]} "
+                       f"(coefficient of variation {num(cv.max(), 2)}) "
                        f"and least in {labels[cv.idxmin()]} ({num(cv.min(), 2)}).")
         if shares is not None:
             out.append("Contributions to the weighted score: " + ", ".join(
@@ -170,17 +226,18 @@ def index_map_figure(res: IndexResult, lang: str, title: str, geojson: Any = Non
                              colorscale="Viridis", hover_extra=extra, geojson=geojson)
 
 
-def trends_figure(res: IndexResult, lang: str) -> go.Figure:
-    """National and regional mean scores by year."""
+def trends_figure(res: IndexResult, lang: str, words: KindWords | None = None) -> go.Figure:
+    """National (or sample) and regional mean scores by year."""
     import plotly.graph_objects as go
 
+    w = words or res_words(res, lang)
     rm = V.region_means(res)
     fig = go.Figure()
     for col in rm.columns:
         nat = col == "national"
         fig.add_trace(go.Scatter(
             x=rm.index, y=rm[col], mode="lines+markers",
-            name=t("national_mean", lang) if nat else region_label(col, lang),
+            name=(w.mean[:1].upper() + w.mean[1:]) if nat else region_label(col, lang),
             line={"color": REGION_COLORS.get(col, "#000"), "width": 3 if nat else 1.8,
                   "dash": "solid" if nat else "dash"},
             hovertemplate="%{x}: %{y:.4f}<extra>%{fullData.name}</extra>"))
@@ -230,19 +287,23 @@ def group_heatmap_figure(res: IndexResult, lang: str, year: int, keep: int | Non
 # the chapter
 # =============================================================================================
 def section_index(run: StudyRun, page: Page) -> str | None:
-    """Per index: map, ranking, trends, dimension heat map."""
+    """Per index: map, ranking, trends, dimension heat map (or the views of a large run)."""
     lang = page.lang
     out = []
     for name, res in run.results.items():
         title = index_title(run, name, lang)
         last = res.years[-1]
+        w = words(run, res.units, lang)
         out.append(f"<h3>{esc(title)}</h3>")
         if province_run(run, res.units):
             out.append(f"<h4>{esc(t('map', lang))}</h4>")
-            out.append(para(map_text(res, lang)))
+            out.append(para(map_text(res, lang, words=w)))
             out.append(page.plot(index_map_figure(res, lang, title, page.outlines())))
         else:
-            out.append(para(map_text(res, lang)))
+            out.append(para(map_text(res, lang, words=w)))
+        if is_large(len(res.units)):
+            out.append(_large_views(run, res, page, w))
+            continue
         rt = V.ranking_table(res)
         out.append(f"<h4>{esc(t('ranking', lang))} ({last})</h4>")
         out.append(para(ranking_text(rt, lang)))
@@ -250,24 +311,124 @@ def section_index(run: StudyRun, page: Page) -> str | None:
                           region=rt["region"].map(lambda r: region_label(r, lang) if isinstance(r, str) else ""))
         if shown["region"].eq("").all():
             shown = shown.drop(columns="region")
-        heads = {"rank": t("rank", lang), "unit": t("unit", lang), "score": t("score", lang),
+        heads = {"rank": t("rank", lang), "unit": unit_heading(w, lang), "score": t("score", lang),
                  "region": t("region", lang), "rank_change": f"{t('rank_change', lang)} ({res.years[0]}–{last})"}
         out.append(table_html(shown, {"rank": "int", "score": "4f", "rank_change": "signed"}, heads, lang=lang))
-        out.append(f"<h4>{esc(t('trends', lang))}</h4>")
-        out.append(para(trend_text(V.region_means(res), lang)))
-        out.append(page.plot(trends_figure(res, lang)))
+        out.append(f"<h4>{esc(trends_heading(run, res, lang, w))}</h4>")
+        out.append(para(trend_text(V.region_means(res), lang, w)))
+        out.append(page.plot(trends_figure(res, lang, w)))
         out.append(f"<h4>{esc(t('dimension_heatmap', lang))} ({last})</h4>")
-        keep = HEATMAP_KEEP if is_large(len(res.units)) else None
-        fig, kinds = group_heatmap_figure(res, lang, last, keep)
-        if keep is not None:
-            out.append(para([f"单位较多({len(res.units)} 个),热力图只显示{last} 年得分最高和最低的各 {keep} 个。"
-                             if lang == "zh" else f"With {len(res.units)} units, the heat map shows the {keep} "
-                             f"highest- and the {keep} lowest-scoring units of {last}."]))
-        for k in kinds:
-            m = V.group_matrix(res, k, last)
-            labels = {g: V.group_label(res, k, g, lang) for g in m.columns}
-            shares = V.group_contributions(res, k, last) if res.settings.get("aggregation") == "weighted_sum" else None
-            out.append(f'<p class="gen"><b>{esc(t(k if k != "dimension" else "dimensions", lang))}.</b> '
-                       + esc(" ".join(group_text(m, labels, shares, last, lang))) + "</p>")
+        fig, kinds = group_heatmap_figure(res, lang, last)
+        out.append(_group_paragraphs(res, kinds, last, lang, w))
         out.append(page.plot(fig))
     return "".join(out) if out else None
+
+
+def _group_paragraphs(res: IndexResult, kinds: list[str], year: int, lang: str, w: KindWords) -> str:
+    """Per grouping kind (dimensions, factors, "three new", levers) the sentences of :func:`group_text`."""
+    out = []
+    for k in kinds:
+        m = V.group_matrix(res, k, year)
+        labels = {g: V.group_label(res, k, g, lang) for g in m.columns}
+        shares = V.group_contributions(res, k, year) if res.settings.get("aggregation") == "weighted_sum" else None
+        out.append(f'<p class="gen"><b>{esc(t(k if k != "dimension" else "dimensions", lang))}.</b> '
+                   + esc(" ".join(group_text(m, labels, shares, year, lang, w))) + "</p>")
+    return "".join(out)
+
+
+#: (zh, en) words of the large-run views.
+_LARGE = {
+    "top_bottom": ("得分最高与最低的单位", "Highest and lowest scores"),
+    "all_units": ("{each}得分(可搜索、可排序)", "Scores of {each} (search and sort)"),
+    "distribution": ("{each}得分的分布", "Distribution of the scores of {units}"),
+    "by_group": ("分组统计", "By group"),
+    "sub_index_dist": ("分项指数分布", "Distribution of the sub-indices"),
+    "group": ("组别", "Group"),
+    "n": ("单位数", "Units"),
+    "mean": ("均值", "Mean"),
+    "median": ("中位数", "Median"),
+    "sd": ("标准差", "SD"),
+}
+
+
+def _lw(key: str, lang: str, w: KindWords | None = None) -> str:
+    zh, en = _LARGE[key]
+    text = zh if lang == "zh" else en
+    return text.format(each=w.each, units=w.units) if w is not None else text
+
+
+def _large_views(run: StudyRun, res: IndexResult, page: Page, w: KindWords) -> str:
+    """The index views of a run with many units: top/bottom, the searchable table, distributions, groups."""
+    lang = page.lang
+    last = res.years[-1]
+    n = len(res.units)
+    out = [para([f"单位较多({w.count(n)}),以下以分布、最高与最低的各 {V.TOP_N} 个、分组统计和可搜索的表格代替逐一绘图。"
+                 if lang == "zh" else f"With {w.count(n)}, the views below are distributions, the {V.TOP_N} highest "
+                 "and lowest, group summaries and a searchable table instead of one bar or row per unit."])]
+    grouping = V.default_grouping(res.units, getattr(run.panel, "kind", None), run.panel)
+    top, bottom = V.top_bottom(res, V.TOP_N, last)
+    out.append(f"<h4>{esc(_lw('top_bottom', lang))} ({last})</h4>")
+    rt = V.ranking_table(res)
+    out.append(para(ranking_text(rt, lang)))
+    out.append(page.plot(top_bottom_figure(top, bottom, lang, f"{t('score', lang)}, {last}")))
+    out.append(f"<h4>{esc(_lw('all_units', lang, w))} ({last})</h4>")
+    table = V.unit_table(res, last, grouping)
+    table["unit"] = table["unit"].map(lambda u: unit_name(u, lang))
+    if grouping is not None:
+        table["group"] = table["group"].map(lambda g: grouping.label(g, lang) if isinstance(g, str) else "")
+    dims = [d for d in res.framework.dimensions if d in table.columns]
+    heads = {"rank": t("rank", lang), "unit": unit_heading(w, lang), "score": t("score", lang),
+             "group": _lw("group", lang),
+             "rank_change": f"{t('rank_change', lang)} ({res.years[0]}–{last})",
+             **{d: res.framework.label(d, lang) for d in dims}}
+    out.append(searchable_table(table, {"rank": "int", "score": "4f", "rank_change": "signed",
+                                        **dict.fromkeys(dims, "4f")}, heads, lang=lang,
+                                table_id=table_id(page)))
+    out.append(f"<h4>{esc(_lw('distribution', lang, w))}</h4>")
+    dist = V.distribution(res.scores)
+    out.append(para(trend_text(dist.rename(columns={"mean": "national"}), lang, w)))
+    out.append(page.plot(box_figure(dist, [str(y) for y in dist.index], lang, t("score", lang), t("year", lang))))
+    out.append(page.plot(histogram_figure(res.year_scores(last).to_numpy(dtype=float), lang,
+                                          f"{t('score', lang)}, {last}")))
+    if grouping is not None:
+        cur = res.scores[res.scores["year"] == last]
+        summ = V.group_summary(cur, grouping)
+        out.append(f"<h4>{esc(_lw('by_group', lang))} ({grouping.name}, {last})</h4>")
+        out.append(para([group_sentence(summ, lambda g: grouping.label(g, lang), last, lang)]))
+        shown = summ.assign(group=summ["group"].map(lambda g: grouping.label(g, lang)))
+        out.append(table_html(shown, {"n": "int", "mean": "4f", "median": "4f", "sd": "4f"},
+                              {k: _lw(k, lang) for k in ("group", "n", "mean", "median", "sd")}, lang=lang))
+        out.append(page.plot(_group_trends_figure(res, grouping, lang, w)))
+    else:
+        out.append(f"<h4>{esc(trends_heading(run, res, lang, w))}</h4>")
+        out.append(page.plot(trends_figure(res, lang, w)))
+    out.append(f"<h4>{esc(_lw('sub_index_dist', lang))} ({last})</h4>")
+    kinds = ["dimension", *V.tag_kinds(res)]
+    out.append(_group_paragraphs(res, kinds, last, lang, w))
+    m = V.group_matrix(res, "dimension", last)
+    long = m.melt(var_name="group", value_name="v")
+    stats = V.distribution(long, "v", by="group").reindex(list(m.columns))
+    out.append(page.plot(box_figure(stats, [V.group_label(res, "dimension", g, lang) for g in stats.index], lang,
+                                    f"{t('sub_index', lang)}, {last}")))
+    return "".join(out)
+
+
+def _group_trends_figure(res: IndexResult, grouping: Any, lang: str, w: KindWords) -> go.Figure:
+    """The mean score by year of every group and of the whole sample."""
+    import plotly.graph_objects as go
+
+    s = res.scores[["unit", "year", "score"]]
+    g = s["unit"].map(grouping.mapping)
+    fig = go.Figure(go.Scatter(x=res.years, y=s.groupby("year")["score"].mean().reindex(res.years).tolist(),
+                               mode="lines+markers", name=w.mean[:1].upper() + w.mean[1:],
+                               line={"color": "#000", "width": 3}))
+    means = s.groupby([g, s["year"]])["score"].mean()
+    order = [k for k in grouping.order if k in means.index.get_level_values(0)]
+    for k, key in enumerate(order):
+        fig.add_trace(go.Scatter(x=res.years, y=means[key].reindex(res.years).tolist(), mode="lines+markers",
+                                 name=grouping.label(key, lang),
+                                 line={"color": OKABE_ITO[k % len(OKABE_ITO)], "width": 1.6, "dash": "dash"}))
+    fig.update_layout(height=420, xaxis={"title": t("year", lang), "dtick": 1},
+                      yaxis={"title": t("mean_score", lang)}, margin={"l": 60, "r": 20, "t": 20, "b": 50},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig

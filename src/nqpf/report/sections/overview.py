@@ -18,7 +18,7 @@ from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, WEIGHTINGS
 from nqpf.report import views as V
 from nqpf.report.labels import node_label, tag_label
 from nqpf.report.page import Page, esc, para, table_html
-from nqpf.report.sections import index_title
+from nqpf.report.sections import index_title, words
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
 from nqpf.viz.style import OKABE_ITO
@@ -38,19 +38,22 @@ def data_text(run: StudyRun, lang: str) -> list[str]:
     p = run.panel
     out = []
     n_cols = len(p.indicators)
+    w = words(run, p.units, lang)
     if lang == "zh":
-        out.append(f"数据为{p.name}:{len(p.units)} 个单位、{p.years[0]}–{p.years[-1]} 年、{n_cols} 个原始变量。")
+        out.append(f"数据为{p.name}:{w.count(len(p.units))}、{p.years[0]}–{p.years[-1]} 年、{n_cols} 个原始变量。")
     else:
-        out.append(f"The data are {p.name}: {len(p.units)} units, {p.years[0]}–{p.years[-1]}, {n_cols} raw variables.")
+        out.append(f"The data are {p.name}: {w.count(len(p.units))}, {p.years[0]}–{p.years[-1]}, "
+                   f"{n_cols} raw variables.")
     for name, res in run.results.items():
         fw = res.framework
         title = fw.title_zh if lang == "zh" else fw.title_en
         y = res.years
         if lang == "zh":
             out.append(f"指数“{name}”({title})用 {len(fw.dimensions)} 个一级维度、{res.values.shape[1]} 个指标,"
-                       f"测度 {len(res.units)} 个单位在 {y[0]}–{y[-1]} 年({len(y)} 年)的得分。")
+                       f"测度 {w.count(len(res.units))}在 {y[0]}–{y[-1]} 年({len(y)} 年)的得分。")
         else:
-            out.append(f"Index '{name}' ({title}) measures {len(res.units)} units over {y[0]}–{y[-1]} ({len(y)} years) "
+            out.append(f"Index '{name}' ({title}) measures {w.count(len(res.units))} over {y[0]}–{y[-1]} "
+                       f"({len(y)} years) "
                        f"with {res.values.shape[1]} indicators in {len(fw.dimensions)} dimensions.")
     return out
 
@@ -119,21 +122,24 @@ def method_text(res: IndexResult, lang: str) -> list[str]:
     return out
 
 
-def cells_text(cells: pd.DataFrame, lang: str) -> list[str]:
-    """How many cells were imputed, dropped or clipped, and where most of them are."""
+def cells_text(cells: pd.DataFrame, lang: str, unit_word: str | None = None) -> list[str]:
+    """How many cells were imputed, dropped or clipped, and where most of them are (``unit_word``: what the
+    units are called, e.g. 企业 / firms; default 单位 / units)."""
     if cells is None or cells.empty:
         return [t("no_cells", lang)]
     counts = cells["action"].value_counts()
     parts = [f"{t(a, lang)} {int(n)}" for a, n in counts.items()]
     top = cells["column"].value_counts().head(3)
     units = cells["unit"].value_counts().head(3)
+    most = ", ".join(f"{unit_name(u, lang)} ({n})" for u, n in units.items())
     if lang == "zh":
         return [f"共处理 {len(cells)} 个单元格:{'、'.join(parts)}。",
                 f"涉及最多的变量:{'、'.join(f'{c}({n})' for c, n in top.items())};"
-                f"涉及最多的地区:{'、'.join(f'{unit_name(u, lang)}({n})' for u, n in units.items())}。"]
+                f"涉及最多的{unit_word or '单位'}:"
+                + "、".join(f"{unit_name(u, lang)}({n})" for u, n in units.items()) + "。"]
     return [f"{len(cells)} cells were changed: {', '.join(parts)}.",
             "Most affected variables: " + ", ".join(f"{c} ({n})" for c, n in top.items())
-            + "; most affected units: " + ", ".join(f"{unit_name(u, lang)} ({n})" for u, n in units.items()) + "."]
+            + f"; most affected {unit_word or 'units'}: {most}."]
 
 
 # =============================================================================================
@@ -232,7 +238,8 @@ def section_overview(run: StudyRun, page: Page) -> str:
         out.append(f"<h4>{esc(t('notes', lang))}</h4><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     out.append(f"<h3>{esc(t('cells', lang))}</h3>")
     cells = pd.DataFrame(run.provenance.cells)
-    out.append(para(cells_text(cells, lang)))
+    w = words(run, run.panel.units, lang)
+    out.append(para(cells_text(cells, lang, w.unit if lang == "zh" else w.units)))
     if not cells.empty:
         by = cells.groupby(["index", "action"] if "index" in cells.columns else ["action"]).size()
         counts = by.rename("n").reset_index()
