@@ -437,6 +437,8 @@ def test_firms_keep_codes_and_export_per_year_weights(tmp_path: Path) -> None:
     assert np.allclose(num.sum(axis=0), 1.0, atol=1e-9)
     scores_csv = pd.read_csv(next((out / "tables").glob("*scores*.csv")), dtype={"unit": str})
     assert "000001" in set(scores_csv["unit"])
+    sheets = pd.ExcelFile(out / "results.xlsx").sheet_names
+    assert any("by_year" in n for n in sheets), sheets
 
 
 # ---------------------------------------------------------------------------------------------------------------
