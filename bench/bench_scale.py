@@ -50,7 +50,8 @@ INDUSTRIES = ("C26 化学原料", "C27 医药", "C34 通用设备", "C35 专用�
 def make_firm_panel(n_firms: int, years: list[int], empty_share: float = 0.005, seed: int = 0) -> pd.DataFrame:
     """A synthetic firm panel (clearly not real data): stock codes 000001 … as text, ``industry`` (8 made-up
     labels), 11 positive ratios ``x1`` … ``x11`` = firm level × (1 + 3 % a year) × noise, and ``empty_share``
-    of the indicator cells empty at random."""
+    of the indicator cells empty at random — in the inner years only, so that interpolation fills every gap
+    and all firms stay in the (balanced) panel that Markov chains need."""
     rng = np.random.default_rng(seed)
     codes = np.array([f"{i:06d}" for i in range(1, n_firms + 1)])
     t = np.tile(np.arange(len(years)), n_firms)
@@ -58,7 +59,8 @@ def make_firm_panel(n_firms: int, years: list[int], empty_share: float = 0.005, 
     level = rng.lognormal(0.0, 0.5, size=(n_firms, INDICATORS))
     for j in range(INDICATORS):
         v = np.repeat(level[:, j], len(years)) * (1 + 0.03 * t) * rng.lognormal(0.0, 0.1, len(df))
-        v[rng.random(len(df)) < empty_share] = np.nan
+        inner = (t > 0) & (t < len(years) - 1)
+        v[inner & (rng.random(len(df)) < empty_share * len(years) / max(1, len(years) - 2))] = np.nan
         df[f"x{j + 1}"] = v
     df["industry"] = np.repeat(rng.choice(INDUSTRIES, n_firms), len(years))
     return df

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nqpf.core.i18n import t
 from nqpf.core.units import KindWords, kind_words
 from nqpf.study import StudyRun
 from nqpf.viz.maps import is_province_panel
 
-__all__ = ["LARGE_UNITS", "index_title", "is_large", "province_run", "run_kind", "words"]
+__all__ = ["LARGE_UNITS", "index_title", "is_large", "province_run", "run_kind", "unit_heading", "words"]
 
 #: Above this many units the report and the static figures switch from one bar, heat-map row or label per unit
 #: to views whose size does not grow with the units (:mod:`nqpf.report.sections.scale`): distributions,
@@ -43,6 +44,13 @@ def run_kind(run: StudyRun, units: Sequence[Any]) -> str:
 def words(run: StudyRun, units: Sequence[Any], lang: str) -> KindWords:
     """How the report speaks of these units (各省 / 各企业, 全国均值 only for all 31 provinces …)."""
     return kind_words(run_kind(run, units), lang, len(units))
+
+
+def unit_heading(w: KindWords, lang: str) -> str:
+    """The column heading of unit names: 地区 / Unit for provinces (as always), else the kind's noun (企业 / Firm)."""
+    if w.unit in ("省份", "province"):
+        return t("unit", lang)
+    return w.unit[:1].upper() + w.unit[1:]
 
 
 def province_run(run: StudyRun, units: Sequence[Any]) -> bool:

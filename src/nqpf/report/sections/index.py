@@ -20,7 +20,7 @@ from nqpf.core.i18n import join, num, pct, t
 from nqpf.core.units import REGION_ORDER, KindWords, kind_words, region_label, unit_name
 from nqpf.report import views as V
 from nqpf.report.page import Page, esc, para, table_html
-from nqpf.report.sections import index_title, is_large, province_run, words
+from nqpf.report.sections import index_title, is_large, province_run, unit_heading, words
 from nqpf.report.sections.scale import (
     box_figure,
     group_sentence,
@@ -52,15 +52,7 @@ __all__ = [
     "trend_text",
     "trends_figure",
     "trends_heading",
-    "unit_heading",
 ]
-
-
-def unit_heading(w: KindWords, lang: str) -> str:
-    """The column heading of unit names: 地区 / Unit for provinces (as always), else the kind's noun (企业 / Firm)."""
-    if w.unit in ("省份", "province"):
-        return t("unit", lang)
-    return w.unit[:1].upper() + w.unit[1:]
 
 
 def trends_heading(run: StudyRun, res: IndexResult, lang: str, w: KindWords) -> str:

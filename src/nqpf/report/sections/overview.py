@@ -17,8 +17,9 @@ from nqpf.core.units import unit_name
 from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, WEIGHTINGS
 from nqpf.report import views as V
 from nqpf.report.labels import node_label, tag_label
-from nqpf.report.page import Page, esc, para, table_html
-from nqpf.report.sections import index_title, words
+from nqpf.report.page import MAX_TABLE_ROWS, Page, esc, para, table_html
+from nqpf.report.sections import index_title, is_large, unit_heading, words
+from nqpf.report.sections.scale import searchable_table, table_id
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
 from nqpf.viz.style import OKABE_ITO
@@ -250,5 +251,9 @@ def section_overview(run: StudyRun, page: Page) -> str:
                              action=cells["action"].map(lambda a: t(a, lang)))
         heads = {c: t(c, lang) for c in shown.columns if c in ("action", "unit", "year", "column", "before", "after",
                                                                 "reason", "index")}
-        out.append(table_html(shown, {"year": "int"}, heads, lang=lang))
+        heads["unit"] = unit_heading(w, lang)
+        if is_large(len(run.panel.units)) and len(shown) > MAX_TABLE_ROWS:  # every changed cell, searchable
+            out.append(searchable_table(shown, {"year": "int"}, heads, lang=lang, table_id=table_id(page)))
+        else:
+            out.append(table_html(shown, {"year": "int"}, heads, lang=lang))
     return "".join(out)
