@@ -13,6 +13,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from nqpf.core.errors import DataError, NqpfError
 from nqpf.core.panel import Panel
@@ -27,6 +28,7 @@ from nqpf.geo.weights import (
     weights_label,
     weights_notes,
 )
+from nqpf.study import load_study
 from nqpf.study.runner import run_study
 from nqpf.study.spec import StudySpec
 
@@ -181,6 +183,15 @@ def test_queen_and_rook_on_user_outlines(tmp_path):
     assert "D → C" in weights_notes(rj)[0]
     with pytest.raises(DataError, match=r"no feature for 1 unit\(s\) of the panel: 'Bb' \(near: B\)"):
         build_weights("contiguity", ["A", "Bb"], kind="other", geography=geo)
+
+
+def test_shapefile_outlines(tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    gdf = gpd.read_file(_squares(tmp_path)).set_crs(4326, allow_override=True)
+    gdf.to_file(tmp_path / "shapes.shp")
+    w = build_weights("rook", list("ABC"), kind="other",
+                      geography=GeographySpec(file=str(tmp_path / "shapes.shp"), id_field="name"))
+    assert {u: set(v) for u, v in w.neighbors.items()} == {"A": {"B"}, "B": {"A", "C"}, "C": {"B"}}
 
 
 def test_relative_geography_paths_use_the_study_folder(tmp_path):
@@ -354,12 +365,30 @@ def test_bundled_geometry_of_other_kinds_is_used(monkeypatch):
         build_weights("knn", ["苏洲市", "无锡市", "常州市"], kind="city")
 
 
+def test_dense_kinds_on_thousands_of_units_need_a_threshold(monkeypatch, tmp_path):
+    import nqpf.geo.weights as wmod
+
+    monkeypatch.setattr(wmod, "DENSE_MAX_UNITS", 3)
+    pts = tmp_path / "p.csv"
+    pts.write_text("unit,lon,lat\n" + "".join(f"u{i},{120 + i},{30 + (i % 2)}\n" for i in range(5)), encoding="utf-8")
+    geo = GeographySpec(coordinates=str(pts))
+    units = [f"u{i}" for i in range(5)]
+    with pytest.raises(DataError, match=r"'idw' \(inverse_distance\) would link every pair of the 5 units \(20 "
+                                        r"links\).*set threshold = <km> in \[weights.idw\]"):
+        build_weights("idw", units, kind="firm", geography=geo, named={"idw": WeightsSpec(kind="inverse_distance")})
+    w = build_weights("idw", units, kind="firm", geography=geo,  # the hint, followed
+                      named={"idw": WeightsSpec(kind="inverse_distance", threshold=300, islands="raise")})
+    assert w.n == 5
+    with pytest.raises(DataError, match=r'use kind = "nested" with threshold = <km>, or knn'):
+        build_weights(WeightsSpec(kind="economic", variable="x"), units, kind="firm")
+
+
 def test_unknown_weights_value_names_labels_and_kinds():
     with pytest.raises(DataError, match=r"'ecno' is neither a \[weights.\*\] label of the study \(econ\).*"
                                         r"near: econ, economic"):
         build_weights("ecno", PROV6, named={"econ": WeightsSpec(kind="economic", variable="x")})
-    with pytest.raises(DataError, match=r"unknown kind 'queens'"):
-        build_weights(WeightsSpec(kind="queens"), PROV6)
+    with pytest.raises(ValidationError, match=r"unknown kind 'queens'.*near: queen"):
+        WeightsSpec(kind="queens")
     with pytest.warns(UserWarning, match="上海, 广东"):
         info = weights_info(build_weights("queen", PROV6))
     assert info is not None and info.kind == "contiguity"
@@ -375,6 +404,23 @@ target: {id: t, name_zh: 创新, name_en: Innovation, indicators: [
   {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: '%', definition: rd},
   {id: pat, name_zh: 专利, name_en: Patents, unit: items, definition: patents}]}
 """
+
+
+def test_study_file_weights_sections_are_checked_when_the_study_is_read(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('name = "x"\n[data]\ndataset = "china-provinces"\n[[index]]\nname = "a"\n'
+                 'framework = "nqpf-province-core"\n[weights.econ]\nkind = "economc"\nislands = "joinn"\n',
+                 encoding="utf-8")
+    with pytest.raises(NqpfError) as e:
+        load_study(p)
+    msg = str(e.value)
+    assert "weights.econ.kind" in msg and "unknown kind 'economc'" in msg and "near: economic" in msg
+    assert "weights.econ.islands" in msg and "islands must be one of join, report, raise" in msg
+    # followed
+    p.write_text(p.read_text(encoding="utf-8").replace("economc", "economic").replace("joinn", "join"),
+                 encoding="utf-8")
+    spec, _ = load_study(p)
+    assert spec.weights["econ"].kind == "economic" and spec.weights["econ"].islands == "join"
 
 
 def test_study_weights_econ_used_by_moran(tmp_path):

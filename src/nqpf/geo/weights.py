@@ -1,10 +1,16 @@
 """Spatial weights (空间权重矩阵) for the units of a panel, as ``libpysal.weights.W`` objects.
 
-Analyses ask for weights here; they do not build them. :func:`spatial_weights` builds queen contiguity
-(the bundled province neighbour list, or libpysal's ``Queen`` on user GeoJSON), k nearest neighbours and
-inverse distance (great-circle distances between centroids), or reads a GAL/GWT/CSV weights file.
-:func:`match_ids` maps a panel's unit names onto the ids of weights (or any id list), accepting every
-province alias.
+Analyses ask for weights here; they do not build them. :func:`build_weights` gives the weights a study file
+asks for (``[weights.<label>]`` or a kind): queen and rook contiguity, k nearest neighbours, inverse distance and
+distance bands (great-circle km), economic distance, nested economic–geographic weights, and weights files (GAL,
+GWT, CSV edge lists, n × n matrices in CSV or XLSX) whose units must match the panel's exactly; islands are
+joined, reported or refused. The geometry is the bundled one of the panel's unit kind or the study's
+``[geography]``. :func:`weights_label` and :func:`weights_notes` say how W was built. Formulas and references:
+docs/methods/spatial-weights.md.
+
+:func:`spatial_weights` is the lenient Python entry point of the earlier API (provinces by any alias, user
+GeoJSON, files); :func:`match_ids` maps a panel's unit names onto the ids of weights, accepting every province
+alias.
 
 References
 ----------
@@ -29,7 +35,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 from libpysal.weights import KNN, DistanceBand, Queen, Rook, W
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from shapely.geometry import shape
 
 from nqpf.core import units as units_module
@@ -366,6 +372,9 @@ _TRANSFORM_NAMES = {"R": ("行标准化", "row-standardised"), "B": ("二值", "
                     "D": ("双重标准化", "doubly standardised"), "V": ("方差稳定化", "variance-stabilised"),
                     "O": ("原始权重", "original weights")}
 _BUNDLED_GEOMETRY_KINDS = ("city", "county", "country")
+#: above this many units, kinds that link every pair (economic; inverse distance and nested without a threshold)
+#: are refused: 2,000 units are 4 million links (a dense W of ~1 GB in libpysal's lists, slow permutations)
+DENSE_MAX_UNITS = 2000
 
 
 class WeightsSpec(BaseModel):
@@ -407,6 +416,30 @@ class WeightsSpec(BaseModel):
     id_field: str | None = None
     transform: str = "r"
     islands: str = "report"
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        k = str(v).strip().lower().replace("-", "_")
+        k = "contiguity" if k == "queen" else k
+        if k not in STUDY_KINDS:
+            near = _near(str(v), [*STUDY_KINDS, "queen"])
+            raise ValueError(f"unknown kind {v!r}; choose one of {', '.join(STUDY_KINDS)}{near}")
+        return k
+
+    @field_validator("islands")
+    @classmethod
+    def _known_islands(cls, v: str) -> str:
+        if v not in ISLANDS:
+            raise ValueError(f"islands must be one of {', '.join(ISLANDS)}, got {v!r}")
+        return v
+
+    @field_validator("transform")
+    @classmethod
+    def _known_transform(cls, v: str) -> str:
+        if str(v).lower() not in TRANSFORMS:
+            raise ValueError(f"unknown transform {v!r}; choose one of {', '.join(TRANSFORMS)} (r = row-standardised)")
+        return str(v).lower()
 
 
 @dataclass(frozen=True)
@@ -899,17 +932,6 @@ def _g(x: float | None) -> str:
     return f"{float(x):g}" if x is not None else ""
 
 
-def _dense(units: list[str], m: np.ndarray) -> tuple[Neighbours, Weights]:
-    """Neighbours and weights of the non-zero off-diagonal cells of an n × n matrix."""
-    nb: Neighbours = {}
-    wt: Weights = {}
-    for i, u in enumerate(units):
-        js = [j for j in np.flatnonzero(m[i]) if j != i]
-        nb[u] = [units[j] for j in js]
-        wt[u] = [float(m[i, j]) for j in js]
-    return nb, wt
-
-
 def _pairs(units: list[str], xy: np.ndarray, threshold: float | None, what: str
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ordered pairs (i, j), i ≠ j, with their great-circle distance d_ij (km), within ``threshold`` if given.
@@ -999,9 +1021,8 @@ def _economic(units: list[str], spec: WeightsSpec, panel: Any) -> tuple[Neighbou
         raise DataError(f"economic weights: {units[i]!r} and {units[j]!r} have the same mean {spec.variable} "
                         f"over {span} ({xbar[i]:.6g}), so 1/|x̄_i − x̄_j| is infinite; choose other years or "
                         "another variable")
-    m = np.zeros_like(diff)
-    m[off] = 1.0 / diff[off]
-    nb, wt = _dense(units, m)
+    i, j = np.nonzero(off)
+    nb, wt = _sparse(units, i, j, 1.0 / diff[i, j])
     return nb, wt, (f"经济距离（{spec.variable} {span} 年均值之差的绝对值的倒数）",
                     f"economic distance (1/|difference in mean {spec.variable}, {span}|)")
 
@@ -1172,21 +1193,18 @@ def build_weights(spec: WeightsSpec | str | None, units: Sequence[str], *, kind:
     """
     label, spec = _spec_of(spec, named)
     names = _as_units(units, "spatial weights")
-    k = spec.kind.lower().replace("-", "_")
-    k = "contiguity" if k == "queen" else k
-    if k not in STUDY_KINDS:
-        raise DataError(f"weights {label!r}: unknown kind {spec.kind!r}; choose one of {', '.join(STUDY_KINDS)}"
-                        f"{_near(spec.kind, STUDY_KINDS)}")
-    spec = spec.model_copy(update={"kind": k})
-    if str(spec.transform).lower() not in TRANSFORMS:
-        raise DataError(f"weights {label!r}: unknown transform {spec.transform!r}; choose one of "
-                        f"{', '.join(TRANSFORMS)} (r = row-standardised)")
-    if spec.islands not in ISLANDS:
-        raise DataError(f"weights {label!r}: islands must be one of {', '.join(ISLANDS)}, got {spec.islands!r}")
+    k = spec.kind  # validated and normalised by WeightsSpec
     if spec.file is not None and k != "file":
         raise DataError(f"weights {label!r}: file is read with kind = \"file\", not kind = {k!r}")
     if len(names) < 2:
         raise DataError("spatial weights need at least two units")
+    dense = k == "economic" or (k in ("inverse_distance", "nested") and spec.threshold is None)
+    if dense and len(names) > DENSE_MAX_UNITS:
+        n = len(names)
+        raise DataError(f"weights {label!r} ({k}) would link every pair of the {n:,} units ({n * (n - 1):,} links), "
+                        f"too many for W (at most {DENSE_MAX_UNITS:,} units without a threshold): "
+                        + ("use kind = \"nested\" with threshold = <km>, or knn" if k == "economic" else
+                           f"set threshold = <km> in [weights.{label}] (e.g. 300), or use knn"))
     places = _Places(names, kind, geography, base)
     notes: list[str] = []
     wt: Weights | None = None
