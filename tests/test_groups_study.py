@@ -100,7 +100,7 @@ def test_province_of_cities_and_counties():
     with pytest.raises(DataError, match="a county's province comes from its 6-digit GB/T 2260 code"):
         resolve_groups(None, ["鼓楼区"], kind="county")
     # a stock code that looks like a GB/T 2260 code (430047: 湖南?) is never placed in a province
-    with pytest.raises(DataError, match="not firm units: give a \\[groups.<label>\\] entry"):
+    with pytest.raises(DataError, match=r"not firm units: give a \[groups.<label>\] entry"):
         resolve_groups("region4", ["430047"], kind="firm")
 
 
