@@ -40,29 +40,22 @@ cli = CliRunner()
 INDICATORS = ["coverage_breadth", "payment", "credit", "insurance", "investment"]
 YEARS = list(range(2015, 2023))
 
-FRAMEWORK = """\
-name: yrd-dfs
-title: {zh: 长三角城市数字金融服务, en: Digital financial services of Yangtze River Delta cities}
-unit_kind: city
-target:
-  id: dfs
-  name_zh: 数字金融服务
-  name_en: Digital financial services
-  children:
-    - id: reach
-      name_zh: 覆盖
-      name_en: Reach
-      indicators:
-        - {id: coverage_breadth, name_zh: 覆盖广度, name_en: Coverage breadth, unit: index}
-    - id: services
-      name_zh: 业务
-      name_en: Services used
-      indicators:
-        - {id: payment, name_zh: 支付, name_en: Payment, unit: index}
-        - {id: credit, name_zh: 信贷, name_en: Credit, unit: index}
-        - {id: insurance, name_zh: 保险, name_en: Insurance, unit: index}
-        - {id: investment, name_zh: 投资, name_en: Investment, unit: index}
-"""
+NAMES = {"coverage_breadth": "覆盖广度", "payment": "支付", "credit": "信贷", "insurance": "保险", "investment": "投资"}
+DIMENSIONS = {"reach": ["coverage_breadth"], "services": ["payment", "credit", "insurance", "investment"]}
+# the user's own framework: two dimensions over the five sheets (flow style, as a user may well write it)
+FRAMEWORK = "\n".join([
+    "name: yrd-dfs",
+    "title: {zh: 长三角城市数字金融服务, en: Digital financial services of 41 cities}",
+    "unit_kind: city",
+    "target:",
+    "  id: dfs",
+    "  name_zh: 数字金融服务",
+    "  name_en: Digital financial services",
+    "  children:",
+    *(f"    - {{id: {d}, name_zh: {d}, name_en: {d}, indicators: ["
+      + ", ".join(f"{{id: {i}, name_zh: {NAMES[i]}, name_en: {i}, unit: index}}" for i in inds) + "]}"
+      for d, inds in DIMENSIONS.items()),
+]) + "\n"
 
 
 def xfail_until(*branches: str) -> pytest.MarkDecorator:
