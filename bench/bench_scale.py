@@ -68,11 +68,20 @@ def make_firm_panel(n_firms: int, years: list[int], empty_share: float = 0.005, 
 
 def _panel(n_firms: int, years: list[int]) -> tuple[pd.DataFrame, str]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    own = "bench_scale.make_firm_panel (synthetic)"
     try:
         from firm_data import make_firm_panel as shared  # the firms helper's generator, when merged
     except ImportError:
-        return make_firm_panel(n_firms, years, 0.005, 0), "bench_scale.make_firm_panel (synthetic)"
-    return shared(n_firms, years, 0.005, 0), "bench/firm_data.make_firm_panel (synthetic)"
+        return make_firm_panel(n_firms, years, 0.005, 0), own
+    df = shared(n_firms, years, 0.005, 0)
+    wanted = {"code", "industry", *(f"x{j + 1}" for j in range(INDICATORS))}
+    if wanted <= set(df.columns):
+        return df, "bench/firm_data.make_firm_panel (synthetic)"
+    # a generator of raw statement items for the bundled nqpf-firm framework: the study below is written for
+    # ratio columns x1 … x11, so this script keeps its own panel until the study is switched to nqpf-firm
+    return make_firm_panel(n_firms, years, 0.005, 0), (
+        own + "; bench/firm_data.make_firm_panel exists but gives CSMAR-like inputs (columns "
+        + ", ".join(list(df.columns)[:6]) + " …) for the nqpf-firm framework, not x1 … x11")
 
 
 def _framework() -> str:
