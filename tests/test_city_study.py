@@ -165,8 +165,9 @@ def test_china_cities_study_runs_end_to_end(city_run) -> None:
     assert len(res.units) == 329 and res.years == list(range(2011, 2024))
     # Dagum by province: the municipalities are single-member groups, and the output says so
     dagum = run.analyses["dagum"]
-    text = dagum.summary("zh") + dagum.summary("en")
-    assert "上海市" in text or "single" in text.lower()
+    single = re.search(r"one member \(([^)]*)\)", dagum.summary("en"))
+    assert single and set(single.group(1).split(", ")) == {"Beijing", "Tianjin", "Shanghai", "Chongqing"}
+    assert "组内基尼系数为 0" in dagum.summary("zh")
     # Moran's I of the last year from its definition on the same W
     moran = run.analyses["moran"].to_frame().set_index("year")
     y = res.year_scores(2023)

@@ -114,7 +114,7 @@ missing = "error"
 
 [weights.queen]
 kind = "contiguity"
-islands = "join"          # 舟山市 (islands) is joined to its nearest city, and the run says so
+islands = "join"          # a city without a neighbour would be joined to its nearest city (and named)
 
 [weights.knn5]
 kind = "knn"
