@@ -7,6 +7,7 @@ PKU-DFIIC city index (329 cities complete 2011-2023) recomputed from the bundled
 
 from __future__ import annotations
 
+import doctest
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from test_tutorials import TUTORIALS, grab, run_script
 
 import nqpf
+import nqpf.datasets.cities
 from nqpf.analysis.disparity import dagum_gini
 from nqpf.core.errors import DataError
 from nqpf.core.framework import Framework
@@ -35,6 +37,11 @@ EXCLUDED = {"儋州市", "莱芜市", "那曲市", "吐鲁番市", "昌都市", 
 
 def raw_panel() -> pd.DataFrame:
     return pd.read_csv(data_path("china_cities_panel.csv"), dtype={"city_code": str})
+
+
+def test_docstring_examples_of_the_city_module_run() -> None:
+    res = doctest.testmod(nqpf.datasets.cities, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 5 and res.failed == 0
 
 
 # -- census -------------------------------------------------------------------------------------------------------
