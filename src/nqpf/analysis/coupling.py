@@ -36,7 +36,7 @@ from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
 from nqpf.core.units import unit_name
 from nqpf.result import IndexResult
-from nqpf.viz.maps import choropleth_figure, draw_map, is_province_panel
+from nqpf.viz.maps import choropleth_figure, draw_map, map_kind
 from nqpf.viz.style import OKABE_ITO, figure_axes
 
 if TYPE_CHECKING:
@@ -368,7 +368,7 @@ class CouplingResult(Result):
         if self.index is None or not isinstance(self.index, pd.MultiIndex) or self.index.nlevels != 2:
             return False
         units = list(dict.fromkeys(self.index.get_level_values(0)))
-        return is_province_panel(units, kind)
+        return map_kind(units, kind) is not None
 
     def map_figure(self, lang: str = "en") -> Any:
         """Interactive map of D with a year slider (provinces only); hover shows the class."""

@@ -38,7 +38,7 @@ from nqpf.core.references import cite
 from nqpf.core.stars import stars
 from nqpf.core.units import unit_name
 from nqpf.geo.weights import match_ids, spatial_weights, weights_label
-from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale, is_province_panel
+from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale, map_kind
 from nqpf.viz.style import LISA_COLORS, LISA_ORDER, OKABE_ITO, figure_axes
 
 if TYPE_CHECKING:
@@ -653,7 +653,7 @@ class LisaResult(Result):
 
     def _figures(self, lang: str, unit_kind: str | None) -> list[Any]:
         figs = [self.scatter_figure(max(self.years), lang)]
-        if is_province_panel(self.units, unit_kind):
+        if map_kind(self.units, unit_kind):
             figs.append(self.map_figure(lang))
         return figs
 

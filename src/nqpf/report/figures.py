@@ -44,7 +44,7 @@ from nqpf.report.sections import LARGE_UNITS, is_large, run_kind
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
 from nqpf.study.runner import AnalysisRecord
-from nqpf.viz.maps import draw_map, is_province_panel, map_aspect
+from nqpf.viz.maps import class_scale, draw_map, map_aspect, map_kind
 from nqpf.viz.style import OKABE_ITO, cap_figsize, cjk_font, paper_style, pick_years, save_dpi
 
 if TYPE_CHECKING:
@@ -62,23 +62,28 @@ def _unit_labels(units: list[Any], lang: str) -> list[str]:
 
 
 def plot_index_map(res: IndexResult, lang: str = "en", years: list[int] | None = None,
-                   title: str | None = None) -> Figure:
-    """Choropleth maps of the score for up to four years (first, last, evenly spaced) on one colour scale."""
+                   title: str | None = None, classes: str = "continuous", k: int = 5) -> Figure:
+    """Choropleth maps of the score for up to four years (first, last, evenly spaced) on one colour scale
+    (``classes``/``k``: classed colours over the years shown, see :func:`nqpf.viz.maps.classify`)."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
 
     yrs = years or pick_years(res.years, 4)
     mat = res.score_matrix()
     vals = mat[yrs].to_numpy(dtype=float)
+    cmap: Any = "viridis"
     norm = Normalize(float(np.nanmin(vals)), float(np.nanmax(vals)))
+    if classes != "continuous":
+        cmap, norm, _labels = class_scale(vals, classes, k, cmap)
+    kind = map_kind(list(mat.index))
     ncol = 2 if len(yrs) > 1 else 1
     nrow = int(np.ceil(len(yrs) / ncol))
     width = 7.0 if ncol > 1 else 5.0
-    fig, axes = plt.subplots(nrow, ncol, figsize=(width, nrow * (width / ncol) / map_aspect() + 0.7),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(nrow, ncol, figsize=(width, nrow * (width / ncol) / map_aspect(kind or "province")
+                                                  + 0.7), squeeze=False, layout="constrained")
     coll = None
     for ax, y in zip(axes.ravel(), yrs, strict=False):
-        coll = draw_map(ax, mat[y], cmap="viridis", norm=norm, lang=lang)
+        coll = draw_map(ax, mat[y], cmap=cmap, norm=norm, lang=lang, kind=kind)
         ax.set_title(str(y), loc="left")
     for ax in axes.ravel()[len(yrs):]:
         ax.set_axis_off()
@@ -211,8 +216,9 @@ def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
     """(file stem, builder(lang) → Figure) for every static figure of the run: the indices, then the analyses."""
     specs: list[tuple[str, Callable[[str], Figure]]] = []
     for name, res in run.results.items():
-        if is_province_panel(res.units, getattr(run.panel, "kind", None)):
-            specs.append((f"map_{name}", lambda lang, r=res: plot_index_map(r, lang)))
+        if map_kind(res.units, getattr(run.panel, "kind", None)):
+            specs.append((f"map_{name}", lambda lang, r=res: plot_index_map(
+                r, lang, classes=run.spec.output.map_classes, k=run.spec.output.map_k)))
         specs.append((f"trends_{name}", lambda lang, r=res: plot_trends(r, lang, run_kind(run, r.units))))
         if is_large(len(res.units)):
             specs.append((f"distribution_{name}", lambda lang, r=res: plot_distribution(r, lang)))

@@ -75,9 +75,14 @@ class IndexSpec(MeasureSettings):
 
 
 class OutputSpec(_Strict):
+    """``[output]``: folder, language, Excel, and the colours of the maps (``map_classes``: "continuous" or
+    classes as GeoDa offers them, "quantiles", "natural_breaks", "equal_interval", with ``map_k`` classes)."""
+
     dir: str = "out"
     lang: Literal["zh", "en"] = "en"
     excel: bool = True
+    map_classes: Literal["continuous", "quantiles", "natural_breaks", "equal_interval"] = "continuous"
+    map_k: int = Field(default=5, ge=2, le=9)
 
 
 class StudySpec(_Strict):

