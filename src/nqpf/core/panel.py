@@ -220,9 +220,11 @@ def gap_hint(values: pd.DataFrame) -> str:
     if span and span != years:
         out.append(f"restrict the years to those with complete data, years = \"{span[0]}-{span[-1]}\" in [[index]] "
                    f"(nqpf measure: --years {span[0]}-{span[-1]}; Python: years=({span[0]}, {span[-1]}))")
-    if gappy:
-        names = ", ".join(f'"{u}"' for u in gappy[:3])
-        cli = " ".join(f"--exclude-units {u}" for u in gappy[:3])
+    paired = set(pairs) | set(pairs.values())
+    rest = [u for u in gappy if u not in paired]  # two spellings of one unit are renamed, never excluded
+    if rest:
+        names = ", ".join(f'"{u}"' for u in rest[:3])
+        cli = " ".join(f"--exclude-units {u}" for u in rest[:3])
         out.append(f"fill the empty cells in the data, or leave a unit out explicitly (recorded in provenance) with "
                    f"exclude_units = [{names}] in [[index]] (nqpf measure: {cli})")
     return ("; ".join(out) + ".") if out else ""

@@ -39,7 +39,8 @@ __all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_in
 
 
 def load_panel(spec: DataSpec, base: Path | None = None) -> Panel:
-    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder).
+    """The study's panel: a bundled dataset or a file (relative paths from the study file's folder), after the
+    ``[data.clean]`` steps when any is requested.
 
     A file is read with the study's ``sheet`` and ``labels``; ``rename`` and ``rename_file`` (a CSV of
     ``from,to`` lines) map spellings to the names the panel uses, each applied rename noted in provenance.
