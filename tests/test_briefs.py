@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from nqpf.output import write_run
-from nqpf.report.briefs import brief_text, build_briefs
+from nqpf.report.briefs import brief_text, briefs_pdf, build_briefs
+from nqpf.report.html import render_report
+from nqpf.report.page import Page, asset, esc
+from nqpf.report.sections import briefs as sections_briefs
+from nqpf.report.sections.briefs import brief_card, section_briefs
 from nqpf.study import load_study, run_study
 
 FULL = """
@@ -172,3 +179,86 @@ def test_briefs_without_optional_analyses(tmp_path) -> None:
     assert len(s) == 1 and "Monte Carlo" not in s[0] and s[0].startswith("Shanghai: NQPF index (nqpf) score")
     with pytest.raises(Exception, match="no brief for unit '火星'"):
         b.row("火星")
+
+
+def _pdf_pages(path) -> int:
+    """Pages of a PDF matplotlib wrote (its page objects are plain dictionaries: ``/Type /Page``)."""
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", path.read_bytes()))
+
+
+def test_pdf_one_page_per_unit_zh_and_en(full, tmp_path) -> None:
+    run, out = full
+    b = build_briefs(run)
+    pdf = out / "briefs.pdf"
+    assert pdf.exists() and _pdf_pages(pdf) == len(b.frame) == 30
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert {"briefs.pdf", "tables/briefs.csv", "tables/brief_sources.csv"} <= set(prov["outputs"])
+    en = tmp_path / "en.pdf"
+    assert briefs_pdf(run, en, "en", b) == 30 and _pdf_pages(en) == 30
+
+
+def test_report_chapter_cards_and_selector_zh_en(full) -> None:
+    run, _ = full
+    b = build_briefs(run)
+    zh = render_report(run, "zh", sections=["briefs"])
+    assert zh.sections == ["briefs"] and "<h2>各单元简报</h2>" in zh.html
+    assert zh.html.count('<article class="brief"') == 30 and "NQPF.briefs(" in zh.html
+    assert esc(brief_text(b, "北京", "zh")[0]) in zh.html and "<svg class=\"spark\"" in zh.html
+    assert zh.html.count("<option value=") == 31   # every unit and "all units"
+    en = render_report(run, "en", sections=["briefs"])
+    assert "<h2>Unit briefs</h2>" in en.html and esc(brief_text(b, "甘肃", "en")[1]) in en.html
+
+
+def test_report_chapter_of_a_large_run_selector_and_search(full, monkeypatch) -> None:
+    run, _ = full
+    monkeypatch.setattr(sections_briefs, "is_large", lambda n: True)
+    html = render_report(run, "en", sections=["briefs"]).html
+    assert '<article class="brief"' not in html.split("NQPF.briefs(")[0]   # no card in the page itself
+    assert 'class="searchtable"' in html and 'input type="search"' in html
+    payload = json.loads(re.search(r'NQPF\.briefs\("[^"]+", (\{.*?\})\);</script>', html).group(1))
+    assert len(payload["cards"]) == 30 and payload["cards"][0][0].startswith("Beijing")
+
+
+def test_no_briefs_chapter_unless_asked(tmp_path) -> None:
+    run = _run(tmp_path, BARE, "bare")
+    assert render_report(run, "en", sections=["briefs"]).sections == []
+    out = write_run(run, tmp_path / "out", excel=False)
+    assert not (out / "briefs.pdf").exists() and not (out / "tables" / "brief_sources.csv").exists()
+
+
+def test_briefs_selector_in_a_browser(full, tmp_path) -> None:
+    """NQPF.briefs in Chromium: one card shown, "all" shows every card; the large view draws the chosen card
+    and the search narrows the options."""
+    from test_report_browser import Browser, chromium_path
+
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    run, _ = full
+    page = Page(lang="en")
+    small = section_briefs(run, page)
+    b = build_briefs(run)
+    mat = run.results["nqpf"].scores.pivot(index="unit", columns="year", values="score")
+    cards = [[u, brief_card(b, u, "en", mat.loc[u])] for u in b.frame.index]
+    big = ('<div id="big" class="briefs"><div class="tblbar"><input type="search"><select>'
+           + "".join(f'<option value="{k}">{u}</option>' for k, (u, _) in enumerate(cards))
+           + '</select></div><div class="briefbox"></div></div><script>window.BIG = NQPF.briefs("big", '
+           + json.dumps({"cards": cards}, ensure_ascii=False) + ");</script>")
+    f = tmp_path / "briefs.html"
+    f.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><script>{asset('report.js')}</script>"
+                 f"</head><body>{small}{big}</body></html>", encoding="utf-8")
+    br = Browser(exe)
+    try:
+        br.open(f.as_uri(), "document.querySelectorAll('article.brief').length > 0")
+        shown = "Array.from(document.querySelectorAll('.briefs:first-of-type article.brief')).filter(a => !a.hidden)"
+        assert br.evaluate(f"{shown}.length") == 1
+        assert br.evaluate(f"{shown}[0].dataset.unit") == "北京"
+        br.evaluate("var s = document.querySelector('select'); s.value = 'all'; s.dispatchEvent(new Event('change'))")
+        assert br.evaluate(f"{shown}.length") == 30
+        assert br.evaluate("document.querySelector('#big .briefbox article').dataset.unit") == "北京"
+        br.evaluate("var i = document.querySelector('#big input'); i.value = '甘肃'; "
+                    "i.dispatchEvent(new Event('input'))")
+        assert br.evaluate("document.querySelectorAll('#big option').length") == 1
+        assert br.evaluate("document.querySelector('#big .briefbox article').dataset.unit") == "甘肃"
+    finally:
+        br.close()

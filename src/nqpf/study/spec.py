@@ -78,7 +78,8 @@ class IndexSpec(MeasureSettings):
 
 class OutputSpec(_Strict):
     """``[output]``: folder, language, Excel, the unit briefs, and the colours of the maps (``map_classes``:
-    "continuous" or classes as GeoDa offers them, "quantiles", "natural_breaks", "equal_interval", with ``map_k`` classes)."""
+    "continuous" or classes as GeoDa offers them, "quantiles", "natural_breaks", "equal_interval", with
+    ``map_k`` classes)."""
 
     dir: str = "out"
     lang: Literal["zh", "en"] = "en"

@@ -129,8 +129,8 @@ def section_briefs(run: StudyRun, page: Page) -> str | None:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     opts = "".join(f'<option value="{k}">{esc(unit_name(u, lang))}</option>' for k, u in enumerate(units))
     search = esc(_w("search", lang))
-    table = searchable_table(_key_table(b, lang), {_w("score", lang): "{:.3f}", _w("D", lang): "{:.3f}"},
-                             lang=lang, table_id=table_id(page))
+    fmts = {_w("score", lang): "3f", _w("rank", lang): "int", _w("D", lang): "3f"}
+    table = searchable_table(_key_table(b, lang), fmts, lang=lang, table_id=table_id(page))
     return (f'{head}<p class="note">{esc(_w("large", lang))}</p>{table}'
             f'<div id="{ident}" class="briefs"><div class="tblbar"><input type="search" placeholder="{search}" '
             f'aria-label="{search}"><label>{choose} <select aria-label="{choose}">{opts}</select></label></div>'
