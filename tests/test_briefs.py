@@ -179,6 +179,12 @@ def test_briefs_without_optional_analyses(tmp_path) -> None:
     assert len(s) == 1 and "Monte Carlo" not in s[0] and s[0].startswith("Shanghai: NQPF index (nqpf) score")
     with pytest.raises(Exception, match="no brief for unit '火星'"):
         b.row("火星")
+    # a unit without a score in the last year gets no brief, and the notes say so
+    sc = run.results["nqpf"].scores
+    run.results["nqpf"].scores = sc.assign(score=sc["score"].where((sc["unit"] != "上海") | (sc["year"] != 2023)))
+    b = build_briefs(run)
+    assert len(b.frame) == 29 and "上海" not in b.frame.index and b.absent == ["上海"]
+    assert "no brief for the units without an index score in 2023: 上海" in b.note_lines("en")
 
 
 def _pdf_pages(path) -> int:

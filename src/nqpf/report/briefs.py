@@ -9,8 +9,10 @@ interval and share of draws in the top k, ``uncertainty``).
 Every value is read from a table of the run's output (the ``tables/<name>.csv`` files: ``<index>_scores`` and
 the analyses' tables as ``run.tables`` names them), and :attr:`Briefs.sources` says where: one row per unit and
 field with the table, the column, the row key (``unit=北京|year=2023``) and how the value is made from it
-(``value``: the cell; ``difference``: the cell minus the cell of ``minus_row``; ``min``/``max``: over the rows
-matching the key; ``path``: the column's values over the matching rows by year, repeats collapsed). Fields whose
+(``value``: the cell; ``difference``: the cell minus the cell of ``minus_row``; ``min``: over the rows
+matching the key; ``count``: the number of rows matching the key; ``path``: the column's values over the
+matching rows by year, repeats collapsed; ``constant``: the k of the column ``p_top<k>``). With several
+pressures in ``leap`` the first one's decoupling is briefed. Fields whose
 analysis did not run are left out with a note, never invented.
 """
 
@@ -42,6 +44,8 @@ LAG_KINDS: tuple[tuple[str, str, str, str], ...] = (
 
 #: Why a part of the briefs is missing: key -> (zh, en).
 NOTES: dict[str, tuple[str, str]] = {
+    "absent": ("以下单元在 {year} 年无指数得分，未生成简报：{units}",
+               "no brief for the units without an index score in {year}: {units}"),
     "obstacle": ("未运行障碍度分析（obstacle）：滞后的生产要素、维度与政策抓手从略",
                  "the obstacle analysis did not run: the lagging factor, dimension and lever are left out"),
     "leap": ("未运行跃迁分析（leap）：转型象限、路径与脱钩状态从略",
@@ -70,10 +74,13 @@ class Briefs:
     years: list[int]
     title: tuple[str, str]
     lag_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: units of the index without a score in its last year (no brief)
+    absent: list[str] = field(default_factory=list)
 
     def note_lines(self, lang: str = "en") -> list[str]:
         """The notes in ``lang``."""
-        return [NOTES[k][0 if lang == "zh" else 1] for k in self.notes]
+        return [NOTES[k][0 if lang == "zh" else 1].format(units=", ".join(self.absent), year=self.years[-1])
+                for k in self.notes]
 
     def row(self, unit: str) -> pd.Series:
         """One unit's brief."""
@@ -171,9 +178,13 @@ def build_briefs(run: StudyRun) -> Briefs:
     sc = res.scores[["unit", "year", "score", "rank"]]
     years = res.years
     last, first = years[-1], years[0]
-    cur = sc[sc["year"] == last].sort_values(["rank", "unit"], kind="stable")
-    units = list(cur["unit"]) + [u for u in res.units if u not in set(cur["unit"])]
+    cur = sc[(sc["year"] == last) & sc["score"].notna()].sort_values(["rank", "unit"], kind="stable")
+    units = list(cur["unit"])
     c = _Collector(units)
+    notes: list[str] = []
+    absent = [u for u in res.units if u not in set(units)]
+    if absent:  # a brief starts from the unit's level: units without a score in the last year have none
+        notes.append("absent")
     c.add("year", scores_name, cur, "year", ["unit", "year"])
     c.add("score", scores_name, cur, "score", ["unit", "year"])
     c.add("rank", scores_name, cur, "rank", ["unit", "year"])
@@ -183,7 +194,6 @@ def build_briefs(run: StudyRun) -> Briefs:
         c.add("first_year", scores_name, sc[sc["year"] == first], "year", ["unit", "year"])
         c.add("change_span", scores_name, cur, "score", ["unit", "year"], minus=sc[sc["year"] == first])
         c.add("change_last", scores_name, cur, "score", ["unit", "year"], minus=sc[sc["year"] == years[-2]])
-    notes: list[str] = []
     lag_names: dict[str, tuple[str, str]] = {}
 
     rec = _record(run, "obstacle", ix)
@@ -273,7 +283,7 @@ def build_briefs(run: StudyRun) -> Briefs:
             c.add("p_top", name, row, f"p_top{k}", ["unit", "year"])
     fw = res.framework
     return Briefs(frame=c.frame(), sources=c.sources(), notes=notes, index=ix, years=years,
-                  title=(fw.title_zh, fw.title_en), lag_names=lag_names)
+                  title=(fw.title_zh, fw.title_en), lag_names=lag_names, absent=absent)
 
 
 def unit_briefs(run: StudyRun) -> pd.DataFrame:
