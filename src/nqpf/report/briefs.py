@@ -366,7 +366,7 @@ def brief_text(b: Briefs, unit: str, lang: str = "en") -> list[str]:
     if _ok(g("decoupling_state")):
         st = _label(TAPIO_STATES, g("decoupling_state"), lang)
         per = f"{int(g('decoupling_year0'))}–{int(g('decoupling_year1'))}"
-        e = num(g("decoupling_elasticity"), 2)
+        e = num(g("decoupling_elasticity"), 3)
         p = g("decoupling_pressure")
         out.append(f"{per} 年指数增长与 {p} 的脱钩状态：{st}（弹性 {e}）。" if zh else
                    f"Decoupling of the index from {p}, {per}: {st} (elasticity {e}).")
