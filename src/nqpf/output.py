@@ -12,6 +12,7 @@ from nqpf.core.errors import NqpfError
 from nqpf.core.i18n import t
 from nqpf.core.units import kind_words, unit_name
 from nqpf.measure import dropped_note, excluded_year_note
+from nqpf.report.briefs import briefs_pdf, build_briefs
 from nqpf.report.excel import write_workbook
 from nqpf.report.figures import start_figures
 from nqpf.report.html import write_report
@@ -38,8 +39,14 @@ def run_tables(run: StudyRun) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: str = "en") -> Path:
+def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: str = "en",
+              briefs: bool | None = None) -> Path:
     """Write the run; returns the folder.
+
+    ``briefs`` (default: the study's ``[output] briefs``): also one brief per unit, as ``briefs.pdf`` (one A4
+    page per unit) and ``tables/briefs.csv`` with ``tables/brief_sources.csv`` (the table, column and row
+    every number of a brief is read from); the report's chapter of unit briefs is shown either way when the
+    study asks for briefs.
 
     An existing folder may hold an earlier run: the files that run wrote (its ``provenance.json`` lists them)
     are removed first, so no stale table is left beside the new ones; any other file is left alone, and a
@@ -49,6 +56,12 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     remove_previous_outputs(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     tables = run_tables(run)
+    if briefs is None:
+        briefs = run.spec.output.briefs
+    brief = build_briefs(run) if briefs else None
+    if brief is not None:
+        tables["briefs"] = brief.frame.reset_index()
+        tables["brief_sources"] = brief.sources
     for name, df in tables.items():
         df.to_csv(out / "tables" / f"{name}.csv", index=False, encoding="utf-8")
     outputs = [f"tables/{n}.csv" for n in tables]
@@ -62,6 +75,9 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     outputs += [f"figures/{p.name}" for p in figs.paths]
     report_notes += [f"figures: {n}" for n in figs.notes]
     outputs.append("report.html")
+    if brief is not None:
+        briefs_pdf(run, out / "briefs.pdf", lang=lang, briefs=brief)
+        outputs.append("briefs.pdf")
     report_notes += [f"report: {n}" for n in rep.notes]
     summary, summary_notes = _summary(run, lang, full=True)
     report_notes += [f"summary: {n}" for n in summary_notes]

@@ -1,12 +1,14 @@
 """report.html: one self-contained, offline page with every result of a study run (交互式报告).
 
 The chapters are the report sections of the analysis registry (:data:`nqpf.analysis.registry.SECTIONS`), in
-their order. Two hold the report's own content, which renders the run and its IndexResults:
+their order. Three hold the report's own content, which renders the run and its IndexResults:
 
 - ``overview`` (:mod:`nqpf.report.sections.overview`): data, framework tree (sunburst + weights table), method
   choices and their consequences, notes, imputed / dropped cells;
 - ``index`` (:mod:`nqpf.report.sections.index`): map with a year slider, ranking, national and regional
-  trends, the sub-index heat map.
+  trends, the sub-index heat map;
+- ``briefs`` (:mod:`nqpf.report.sections.briefs`): one card per unit with a selector, when the study asks
+  for briefs (``[output] briefs = true``).
 
 Every chapter then shows the run's analyses registered in it (``spec.section``), ordered by ``spec.order``:
 each under ``<h3>`` :meth:`~nqpf.study.runner.AnalysisRecord.heading` with the blocks of its result's
@@ -31,6 +33,7 @@ from nqpf.core.i18n import check_lang, t
 from nqpf.core.interface import ReportContext
 from nqpf.report.page import Page, document, esc
 from nqpf.report.sections import is_large
+from nqpf.report.sections.briefs import section_briefs
 from nqpf.report.sections.index import section_index
 from nqpf.report.sections.overview import section_overview
 from nqpf.report.sections.scale import render_record
@@ -44,6 +47,7 @@ __all__ = ["BUILTIN", "Report", "chapters", "record_html", "records_in", "render
 BUILTIN: dict[str, Callable[[StudyRun, Page], str | None]] = {
     "overview": section_overview,
     "index": section_index,
+    "briefs": section_briefs,
 }
 
 

@@ -77,12 +77,16 @@ class IndexSpec(MeasureSettings):
 
 
 class OutputSpec(_Strict):
-    """``[output]``: folder, language, Excel, and the colours of the maps (``map_classes``: "continuous" or
-    classes as GeoDa offers them, "quantiles", "natural_breaks", "equal_interval", with ``map_k`` classes)."""
+    """``[output]``: folder, language, Excel, the unit briefs, and the colours of the maps (``map_classes``:
+    "continuous" or classes as GeoDa offers them, "quantiles", "natural_breaks", "equal_interval", with
+    ``map_k`` classes)."""
 
     dir: str = "out"
     lang: Literal["zh", "en"] = "en"
     excel: bool = True
+    #: one brief per unit: the report's chapter "各单元简报 / Unit briefs", briefs.pdf (one A4 page per unit)
+    #: and tables/briefs.csv with tables/brief_sources.csv (where every number comes from)
+    briefs: bool = False
     map_classes: Literal["continuous", "quantiles", "natural_breaks", "equal_interval"] = "continuous"
     map_k: int = Field(default=5, ge=2, le=9)
 

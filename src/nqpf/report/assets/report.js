@@ -17,6 +17,10 @@
  * unit for large panels): only the current page is in the DOM, the filter matches every cell's text (each
  * row's text is lower-cased once), a click on a header sorts by that column (numbers by value, text by
  * localeCompare; again to reverse). Plain DOM, no library, nothing fetched.
+ *
+ * NQPF.briefs(id[, data]) runs the unit selector of the chapter of unit briefs: without data the cards are in
+ * the page and the <select> shows one (or all); with data ({cards: [[label, html], ...]}, large runs) the
+ * chosen card is drawn into .briefbox and the search box narrows the selector's options.
  */
 (function () {
   var boot = window.NQPF_BOOT || {config: {}, topo: {}};
@@ -94,6 +98,30 @@
       next.addEventListener('click', function () { if ((page + 1) * size < shown.length) { page += 1; render(); } });
       render();
       return {filter: function (q) { input.value = q; filter(); return shown.length; }, sort: sortBy};
+    },
+    briefs: function (id, data) {
+      var root = document.getElementById(id), sel = root.querySelector('select');
+      var search = root.querySelector('input[type=search]'), box = root.querySelector('.briefbox');
+      var cards = data ? data.cards : null, arts = root.querySelectorAll('article.brief');
+      function show(v) {
+        if (cards) { box.innerHTML = (v === '' || v === undefined) ? '' : cards[+v][1]; return; }
+        Array.prototype.forEach.call(arts, function (a, j) { a.hidden = !(v === 'all' || j === +v); });
+      }
+      if (search && cards) {
+        search.addEventListener('input', function () {
+          var q = search.value.trim().toLowerCase(), n = 0;
+          sel.innerHTML = '';
+          cards.forEach(function (c, k) {
+            if (q && c[0].toLowerCase().indexOf(q) < 0) { return; }
+            if (n >= 500) { return; }
+            var o = document.createElement('option'); o.value = k; o.textContent = c[0]; sel.appendChild(o); n += 1;
+          });
+          show(sel.options.length ? sel.options[0].value : '');
+        });
+      }
+      sel.addEventListener('change', function () { show(sel.value); });
+      show(sel.value);
+      return {show: function (v) { sel.value = String(v); show(sel.value); return sel.value; }};
     },
     drawAll: function () { return Promise.all(Object.keys(NQPF.specs).map(NQPF.draw)); },
     start: function () {
