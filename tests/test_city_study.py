@@ -189,6 +189,10 @@ def test_china_cities_study_runs_end_to_end(city_run) -> None:
     # the map of every city: a static figure and the interactive one (outlines carried in the page)
     assert list((out / "figures").glob("map_dfi*.svg")) and list((out / "figures").glob("map_dfi*.png"))
     assert "Choropleth" in html or "choropleth" in html
+    # the broadband-pilot DID from the study file: the same estimate as the Python call of docs/methods/did.md
+    did = run.analyses["broadband_did"]
+    assert (did.n_treated, did.n_never) == (113, 225) and did.att == pytest.approx(2.4168, abs=5e-4)
+    assert "broadband_did" in {p.name.split("_table")[0] for p in (out / "tables").glob("broadband_did*.csv")}
 
 
 # -- tutorial 4 ---------------------------------------------------------------------------------------------------
