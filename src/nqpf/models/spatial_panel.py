@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -511,13 +512,19 @@ def _re_lag_loglik(theta: np.ndarray, y: np.ndarray, wy: np.ndarray, z: np.ndarr
                  - (e * e).sum() / (2 * sig2))
 
 
-def _re_sem_parts(lam: float, ratio: float, w: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """For the SEM with random effects: (B'B, V⁻¹, ln|I + Tφ B'B|) with B = I − λW, φ = σ_μ²/σ²,
-    V = TφI + (B'B)⁻¹ (Elhorst 2003, eq. 20)."""
-    n = w.shape[0]
-    b = np.eye(n) - lam * w
+def _btb_eigh(lam: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(B'B, its eigenvalues, its eigenvectors) for B = I − λW."""
+    b = np.eye(w.shape[0]) - lam * w
     btb = b.T @ b
     vals, vecs = np.linalg.eigh(btb)
+    return btb, vals, vecs
+
+
+def _re_sem_parts(lam: float, ratio: float, w: np.ndarray, t: int, eig: Any = None
+                  ) -> tuple[np.ndarray, np.ndarray, float]:
+    """For the SEM with random effects: (B'B, V⁻¹, ln|I + Tφ B'B|) with B = I − λW, φ = σ_μ²/σ²,
+    V = TφI + (B'B)⁻¹ (Elhorst 2003, eq. 20). ``eig(lam)`` may give a cached :func:`_btb_eigh`."""
+    btb, vals, vecs = eig(lam) if eig is not None else _btb_eigh(lam, w)
     m = 1.0 + t * ratio * vals
     vinv = (vecs * (vals / m)) @ vecs.T  # B'B (I + TφB'B)⁻¹: they share eigenvectors
     return btb, vinv, float(np.sum(np.log(m)))
@@ -532,14 +539,15 @@ def _re_sem_quad(e: np.ndarray, f: np.ndarray, btb: np.ndarray, vinv: np.ndarray
         ed, np.einsum("ij,tj...->ti...", btb, fd), axes=([0, 1], [0, 1]))
 
 
-def _re_sem_loglik(theta: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.ndarray, spec: _Spectrum) -> float:
+def _re_sem_loglik(theta: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.ndarray, spec: _Spectrum,
+                   eig: Any = None) -> float:
     """Full log-likelihood of the SEM with unit random effects at θ = (β incl. constant, λ, σ², σ_μ²):
     ln L = −NT/2 ln(2πσ²) − ½ ln|I + Tφ B'B| + T ln|B| − e'Ω̃⁻¹e/(2σ²), φ = σ_μ²/σ² (Elhorst 2003)."""
     t, n, kz = z.shape
     beta, lam, sig2, sig2_mu = theta[:kz], theta[kz], theta[kz + 1], theta[kz + 2]
     if sig2 <= 0 or sig2_mu < 0:
         return -np.inf
-    btb, vinv, logm = _re_sem_parts(lam, sig2_mu / sig2, w, t)
+    btb, vinv, logm = _re_sem_parts(lam, sig2_mu / sig2, w, t, eig)
     e = y - z @ beta
     q = float(_re_sem_quad(e, e, btb, vinv))
     return float(-0.5 * n * t * np.log(2 * np.pi * sig2) - 0.5 * logm + t * spec.logdet(lam) - q / (2 * sig2))
@@ -608,8 +616,12 @@ def _fit_random(y: np.ndarray, x: np.ndarray, w: np.ndarray, model: str, names: 
         def full(th: np.ndarray) -> float:
             return _re_lag_loglik(th, y, wy, z, spec)
     else:
+        # B'B and its eigenvectors depend on λ only: cached, so the search over φ and most of the numerical
+        # Hessian (every pair of coordinates not involving λ) reuse them
+        eig = lru_cache(maxsize=128)(lambda lam: _btb_eigh(lam, w))
+
         def sem_beta(lam: float, ratio: float) -> tuple[np.ndarray, float, float]:
-            btb, vinv, logm = _re_sem_parts(lam, ratio, w, t)
+            btb, vinv, logm = _re_sem_parts(lam, ratio, w, t, eig)
             xx = _re_sem_quad(z, z, btb, vinv)
             xy = _re_sem_quad(z, y, btb, vinv)
             b = np.linalg.solve(xx, xy)
@@ -634,7 +646,7 @@ def _fit_random(y: np.ndarray, x: np.ndarray, w: np.ndarray, model: str, names: 
         sig2_mu = ratio * sig2
 
         def full(th: np.ndarray) -> float:
-            return _re_sem_loglik(th, y, z, w, spec)
+            return _re_sem_loglik(th, y, z, w, spec, eig)
 
     theta = np.array([*beta, r, sig2, sig2_mu])
     loglik = full(theta)
