@@ -3,6 +3,7 @@ mechanism module's mediation run by hand, and the worked example of docs/methods
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
@@ -69,7 +70,7 @@ def test_one_channel_is_the_mechanism_modules_mediation() -> None:
 def test_channel_dimensions_default_and_the_hint_works() -> None:
     assert default_channel_dimensions(["innovation", "coordination", "green", "sharing"]) == {
         "innovation": "innovation", "green": "green", "human": "sharing"}
-    with pytest.raises(StudyError, match='dimensions = { human = "<dimension id>" }'):
+    with pytest.raises(StudyError, match=re.escape('dimensions = { human = "<dimension id>" }')):
         default_channel_dimensions(["innovation", "green", "people"])
     # following the hint: name the dimension
     x, h = bundled("nqpf-province-2023"), bundled("hqd-province-2022")

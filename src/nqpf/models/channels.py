@@ -185,7 +185,7 @@ class ChannelsResult(Result):
         cc = cite(("jiang2022",), lang)
         if lang == "zh":
             head = (f"在本数据上，{self.x} 对高质量发展的效应经由{join(yes, lang)}传导" if yes else
-                    f"在本数据上，三个渠道均未表现出显著的传导作用")
+                    "在本数据上，三个渠道均未表现出显著的传导作用")
             head += (f"；{join(no, lang)}不传导该效应。" if yes and no else "。")
             tail = (f"注意{cc}：逐步法的 b 路径没有因果识别，渠道的证据主要是 a 路径（{self.x} 对各维度子指数的影响）；"
                     f"结果变量为剔除该维度后重算的 {self.hqd} 指数，以免中介变量机械地包含在结果中。")
@@ -349,11 +349,12 @@ def _channels_methods(res: ChannelsResult, opts: ChannelsOptions, lang: str) -> 
     form = "$Y_{-c} = \\sum_{d\\ne c} W_d S_d \\big/ \\sum_{d\\ne c} W_d$"
     dims = ", ".join(f"{ch}→{d}" for ch, d in res.dimensions.items())
     if lang == "zh":
-        return (f"作用渠道检验将科技创新、绿色发展与人的全面发展三个渠道分别取为高质量发展指数的维度子指数 $M_c$（{dims}），"
-                f"以新质生产力指数为 $X$，以剔除该维度后重算的高质量发展指数 {form}（$S_d$ 为维度子指数，$W_d$ 为其全局权重，"
-                f"权重不重新估计）为 $Y$，以免结果变量机械地包含中介变量；对每个渠道采用逐步回归法{c1}（双向固定效应，按单位"
-                f"聚类标准误），间接效应以 {n} 次按单位聚类自助法的偏差校正置信区间{c2}判断；置信区间不含 0、$a$ 路径显著"
-                f"且 $a$、$b$ 均为正（理论所说的方向）时认为该渠道传导了效应。$b$ 路径没有因果识别{c3}，故以 $a$ 路径作为主要证据。")
+        return (f"作用渠道检验将科技创新、绿色发展与人的全面发展三个渠道分别取为高质量发展指数的维度子指数 "
+                f"$M_c$（{dims}），以新质生产力指数为 $X$，以剔除该维度后重算的高质量发展指数 {form}"
+                f"（$S_d$ 为维度子指数，$W_d$ 为其全局权重，权重不重新估计）为 $Y$，以免结果变量机械地包含中介变量；"
+                f"对每个渠道采用逐步回归法{c1}（双向固定效应，按单位聚类标准误），间接效应以 {n} 次按单位聚类"
+                f"自助法的偏差校正置信区间{c2}判断；置信区间不含 0、$a$ 路径显著且 $a$、$b$ 均为正（理论所说的方向）时"
+                f"认为该渠道传导了效应。$b$ 路径没有因果识别{c3}，故以 $a$ 路径作为主要证据。")
     return (f"The channels test takes technological innovation, green development and all-round human development as "
             f"the HQD index's dimension sub-indices $M_c$ ({dims}), the NQPF index as $X$, and as $Y$ the HQD index "
             f"recomputed without the channel's dimension, {form} ($S_d$ the dimension sub-indices, $W_d$ their global "
