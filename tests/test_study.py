@@ -72,6 +72,6 @@ def test_compare_with_an_unknown_index_is_a_study_error():
     raw["analyses"] = {"compare": {"indices": ["nqpf", "nope"]}}
     from nqpf.study.spec import StudySpec
 
-    known = r"\['nqpf', 'nqpf_core', 'hqd', 'nqpf_to_2022'\]"
+    known = r"\['nqpf', 'nqpf_core', 'hqd', 'nqpf_to_2022', 'tpf', 'prf'\]"
     with pytest.raises(StudyError, match=r"unknown index 'nope'; the study measures " + known):
         run_study(StudySpec.model_validate(raw), source)

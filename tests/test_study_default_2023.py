@@ -80,6 +80,12 @@ def test_default_study_measures_the_latest_vintage() -> None:
     for k in ("dagum", "kernel_density", "markov", "spatial_markov", "moran", "lisa", "convergence", "obstacle",
               "uncertainty"):
         assert s["analyses"][k]["index"] == "nqpf", k
+    # the three relations (issue 15): traditional productive forces, production relations, the channels to HQD
+    assert index["tpf"] == {"name": "tpf", "framework": "tpf-province-2023", "role": "traditional"}
+    assert index["prf"] == {"name": "prf", "framework": "prf-province", "role": "relations", "exclude_units": ["西藏"]}
+    assert s["analyses"]["leap"] == {"pressures": ["co2_emissions_apparent", "thermal_power_generation"]}
+    assert s["analyses"]["relations_fit"] == {}
+    assert s["analyses"]["channels"] == {"bootstrap": 999, "seed": 0}
     last = {ix["framework"]: load_framework(ix["framework"]).spec.sample.years[1] for ix in s["index"]}
     assert max(last.values()) == last["nqpf-province-2023"] == 2023
     assert result("nqpf-province-2023").scores["year"].max() == 2023

@@ -208,7 +208,7 @@ class LeapResult(Result):
                                      marker={"size": 9, "color": OKABE_ITO[i]}, textfont={"size": 9},
                                      hovertemplate="%{text}: TPF %{x:.3f}, NQPF %{y:.3f}<extra></extra>"))
         if y0 != y1:
-            both = last.set_index("unit").join(first[["new", "traditional"]], rsuffix="_0", how="inner")
+            both = last.set_index("unit").join(first[["new", "traditional"]].add_suffix("_0"), how="inner")
             xs, ys = [], []
             for r in both.itertuples():
                 xs += [r.traditional_0, r.traditional, None]

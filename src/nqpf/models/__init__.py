@@ -7,7 +7,8 @@ Every model result derives from :class:`nqpf.models.base.ModelResult` (the commo
 
 from __future__ import annotations
 
-from nqpf.models import (  # noqa: F401  (register did, mediation, moderation, heterogeneity)
+from nqpf.models import (  # noqa: F401  (register did, mediation, moderation, heterogeneity, channels)
+    channels,
     did,
     mechanism,
     spatial_panel,
