@@ -220,10 +220,13 @@ def figure_specs(run: StudyRun) -> list[tuple[str, Callable[[str], Figure]]]:
             specs.append((f"map_{name}", lambda lang, r=res: plot_index_map(
                 r, lang, classes=run.spec.output.map_classes, k=run.spec.output.map_k)))
         specs.append((f"trends_{name}", lambda lang, r=res: plot_trends(r, lang, run_kind(run, r.units))))
+        # sub-index figures only when the framework has dimensions (a target with indicators directly has none)
+        dims = V.group_matrix(res, "dimension", res.years[-1]).shape[1] > 0
         if is_large(len(res.units)):
             specs.append((f"distribution_{name}", lambda lang, r=res: plot_distribution(r, lang)))
-            specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_boxes(r, "dimension", lang=lang)))
-        else:
+            if dims:
+                specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_boxes(r, "dimension", lang=lang)))
+        elif dims:
             specs.append((f"dimensions_{name}", lambda lang, r=res: plot_group_heatmap(r, "dimension", lang=lang)))
     large = is_large(len(run.panel.units))
     kind = run_kind(run, run.panel.units)

@@ -194,6 +194,8 @@ class StudyRun:
     records: dict[str, AnalysisRecord] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=Provenance)
+    #: the study file's folder (relative paths of [geography], weights and group files)
+    base: Path | None = None
 
     @property
     def analyses(self) -> dict[str, Result]:
@@ -240,7 +242,7 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
     for ix in spec.index:
         say(f"measuring {ix.name} ({ix.framework})")
         results[ix.name] = measure_index(panel, ix)
-    run = StudyRun(spec, source, panel, results)
+    run = StudyRun(spec, source, panel, results, base=base)
     prov = Provenance(inputs=list(panel.provenance.inputs))
     if "reading" in panel.provenance.settings:  # skipped sheets, missing markers counted per column
         prov.settings["reading"] = panel.provenance.settings["reading"]

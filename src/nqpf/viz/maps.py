@@ -134,7 +134,9 @@ def _kind_of(units: Sequence[Any], kind: str | None) -> str:
     if found is None:
         if kind not in (None, "other", "unit"):
             raise DataError(f"map: nqpf bundles no outlines for units of kind {kind!r}; give your own in the "
-                            "study file: [geography] file = \"units.geojson\", id_field = \"name\"")
+                            "study file ([geography] file = \"units.geojson\", id_field = \"name\": the report maps "
+                            "them), or in Python choropleth_figure(..., kind=\"user\", geojson=user_geometry(...)"
+                            ".features)")
         map_units(units)  # raises the province error with near matches (the usual case)
         raise DataError("map: the units are not provinces, cities, counties or countries of the bundled "
                         "outlines")  # pragma: no cover - map_units raised
@@ -426,7 +428,11 @@ def _projection() -> dict[str, Any]:
 
 
 def _geo_layout(kind: str = "province") -> dict[str, Any]:
-    """The main map: base map hidden, fixed lon/lat window (no fitbounds: the islands would shrink the map)."""
+    """The main map: base map hidden, fixed lon/lat window (no fitbounds: the islands would shrink the map);
+    the user's own outlines (kind "user") are fitted to their bounds."""
+    if kind == "user":
+        return {"visible": False, "fitbounds": "locations", "bgcolor": "rgba(0,0,0,0)",
+                "projection": {"type": "mercator"}, "domain": {"x": [0.0, 0.92], "y": [0.0, 1.0]}}
     if kind == "country":
         return {"visible": False, "fitbounds": False, "bgcolor": "rgba(0,0,0,0)",
                 "projection": {"type": "equal earth"}, "lonaxis": {"range": list(WORLD_VIEW["lon"])},
@@ -450,12 +456,13 @@ def _inset_layout() -> dict[str, Any]:
 
 
 def _context_traces(lang: str, geojson: dict[str, Any] | str, absent: Sequence[str] = (),
-                    kind: str = "province") -> list[Any]:
-    """Grey shapes outside the panel and units without data (``absent``) on the main map; for China's kinds the
-    South China Sea inset (grey provinces, drawn from the province outlines) and the maritime boundary."""
+                    kind: str = "province", others: Sequence[str] | None = None) -> list[Any]:
+    """Grey shapes outside the panel (``others``, default the kind's non-panel shapes) and units without data
+    (``absent``) on the main map; for China's kinds the South China Sea inset (grey provinces, drawn from the
+    province outlines) and the maritime boundary."""
     import plotly.graph_objects as go
 
-    ids = [*absent, *non_panel_ids(kind)]
+    ids = [*absent, *(non_panel_ids(kind) if others is None else others)]
     traces: list[Any] = []
     if ids:
         traces.append(go.Choropleth(
@@ -547,14 +554,21 @@ def choropleth_figure(
     """
     import plotly.graph_objects as go
 
-    kind = _kind_of(list(matrix.index), kind)
+    user = kind == "user"  # the study's own outlines ([geography] file), given as ``geojson``
+    if user and not isinstance(geojson, dict):
+        raise DataError("map of kind 'user' needs geojson = the FeatureCollection of nqpf.geo.geometry.user_geometry")
+    kind = "user" if user else _kind_of(list(matrix.index), kind)
     if classes not in CLASSES:
         raise DataError(f"map classes {classes!r} is not known; use one of {', '.join(CLASSES)}")
     left_off = unmapped(list(matrix.index), kind)
     if left_off:
         matrix = matrix.drop(index=left_off)
         hover_extra = None if hover_extra is None else hover_extra.drop(index=left_off, errors="ignore")
-    m = matrix_for_map(matrix, kind=kind)
+    if user:
+        m = matrix.copy()
+        m.index = pd.Index([str(u) for u in m.index], name="unit")
+    else:
+        m = matrix_for_map(matrix, kind=kind)
     years = list(m.columns)
     if not years:
         raise DataError("map: the table has no year column to show")
@@ -566,8 +580,12 @@ def choropleth_figure(
     lo = float(finite.min()) if zmin is None and finite.size else zmin
     hi = float(finite.max()) if zmax is None and finite.size else zmax
     keys = list(m.index)
-    extra = None if hover_extra is None else matrix_for_map(hover_extra, kind=kind).reindex(index=keys,
-                                                                                           columns=years)
+    if hover_extra is None:
+        extra = None
+    elif user:
+        extra = hover_extra.set_axis([str(u) for u in hover_extra.index]).reindex(index=keys, columns=years)
+    else:
+        extra = matrix_for_map(hover_extra, kind=kind).reindex(index=keys, columns=years)
     bins = None
     if classes != "continuous" and tickvals is None and finite.size:
         bins = classify(finite, classes, k)
@@ -589,11 +607,21 @@ def choropleth_figure(
     if tickvals is not None:
         colorbar.update(tickvals=list(tickvals), ticktext=list(ticktext or []))
     have = set(keys)
-    absent = [p for p in panel_ids(kind) if p not in have]
-    if kind == "province":  # one copy of the outlines, shared by the traces (the report embeds it once)
-        geo: dict[str, Any] | str = plotly_outlines(kind) if geojson is None else geojson
+    others: list[str] | None = None
+    geo: dict[str, Any] | str
+    if user:  # the user's features: the panel's units in the main trace, the rest grey
+        feats = geojson["features"]  # type: ignore[index]
+        absent = [str(f["id"]) for f in feats if f["properties"].get("in_panel") and str(f["id"]) not in have]
+        others = [str(f["id"]) for f in feats if not f["properties"].get("in_panel")]
+        by_id = {str(f["id"]): f for f in feats}
+        geo = {"type": "FeatureCollection", "features": [by_id[k] for k in keys if k in by_id]}
+        grey_geo = {"type": "FeatureCollection", "features": [by_id[k] for k in [*absent, *others]]}
+    elif kind == "province":  # one copy of the outlines, shared by the traces (the report embeds it once)
+        absent = [p for p in panel_ids(kind) if p not in have]
+        geo = plotly_outlines(kind) if geojson is None else geojson
         grey_geo = geo
     else:  # each outline once in the figure: the units' in the main trace, the others' in the grey one
+        absent = [p for p in panel_ids(kind) if p not in have]
         geo = _subset(kind, tuple(keys))
         grey_geo = _subset(kind, tuple([*absent, *non_panel_ids(kind)]))
     main = go.Choropleth(
@@ -601,7 +629,7 @@ def choropleth_figure(
         zmin=lo, zmax=hi, colorscale=colorscale, marker={"line": {"color": EDGE, "width": _edge_width(kind)}},
         colorbar=colorbar, text=texts(start), hovertemplate="%{text}<extra></extra>", name=title or "map",
     )
-    fig = go.Figure([main, *_context_traces(lang, grey_geo, absent, kind)])
+    fig = go.Figure([main, *_context_traces(lang, grey_geo, absent, kind, others)])
     steps = [
         {"method": "update", "label": str(y),
          "args": [{"z": [zs(y)], "text": [texts(y)]},

@@ -18,6 +18,7 @@ import pandas as pd
 
 from nqpf.core.i18n import join, num, pct, t
 from nqpf.core.units import REGION_ORDER, KindWords, kind_words, region_label, unit_name
+from nqpf.geo.geometry import user_geometry
 from nqpf.report import views as V
 from nqpf.report.page import Page, esc, para, table_html
 from nqpf.report.sections import index_title, is_large, province_run, unit_heading, words
@@ -210,12 +211,22 @@ def group_text(matrix: pd.DataFrame, labels: dict[str, str], shares: pd.Series |
 # =============================================================================================
 # figures
 # =============================================================================================
-def index_map_figure(res: IndexResult, lang: str, title: str, geojson: Any = None) -> go.Figure:
-    """The choropleth of the scores with a year slider (colour range fixed over the years)."""
+def index_map_figure(res: IndexResult, lang: str, title: str, geojson: Any = None,
+                     kind: str | None = None) -> go.Figure:
+    """The choropleth of the scores with a year slider (colour range fixed over the years); ``kind="user"`` draws
+    the study's own outlines given as ``geojson``."""
     ranks = res.score_matrix("rank")
     extra = ranks.apply(lambda col: col.map(lambda r: f"{t('rank', lang)} {int(r)}" if pd.notna(r) else ""))
     return choropleth_figure(res.score_matrix(), lang=lang, title=title, colorbar_title=t("score", lang),
-                             colorscale="Viridis", hover_extra=extra, geojson=geojson)
+                             colorscale="Viridis", hover_extra=extra, geojson=geojson, kind=kind)
+
+
+def _user_outlines(run: StudyRun, res: IndexResult) -> dict[str, Any] | None:
+    """The study's [geography] outlines of the index's units (None without a [geography] file)."""
+    geo = run.spec.geography
+    if geo is None or geo.file is None:
+        return None
+    return user_geometry(geo, list(res.units), run.base).features
 
 
 def trends_figure(res: IndexResult, lang: str, words: KindWords | None = None) -> go.Figure:
@@ -291,6 +302,10 @@ def section_index(run: StudyRun, page: Page) -> str | None:
             out.append(f"<h4>{esc(t('map', lang))}</h4>")
             out.append(para(map_text(res, lang, words=w)))
             out.append(page.plot(index_map_figure(res, lang, title, page.outlines())))
+        elif (user := _user_outlines(run, res)) is not None:  # the study's own outlines ([geography] file)
+            out.append(f"<h4>{esc(t('map', lang))}</h4>")
+            out.append(para(map_text(res, lang, words=w)))
+            out.append(page.plot(index_map_figure(res, lang, title, user, kind="user")))
         else:
             out.append(para(map_text(res, lang, words=w)))
         if is_large(len(res.units)):
