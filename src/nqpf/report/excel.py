@@ -14,6 +14,10 @@ shares (Dagum contributions, ``share…``, ``p_j``, ``s_j``) ``0.00%``; obstacle
 end of a threshold regime) is written as the text ``inf`` / ``-inf``, which pandas reads back as a number.
 Sheet names are the table names cut to Excel's 31 characters (the README lists sheet → table, and for an
 analysis's table the analysis's name from the analysis registry, in the report language).
+
+Size: the sheets are streamed (openpyxl's write-only mode). A table of more than :data:`MAX_SHEET_CELLS` cells
+(100,000; e.g. the scores of 5,000 firms × 12 years) keeps its first rows, followed by a row that says how many
+rows the table has and that ``tables/<name>.csv`` holds all of them; the README sheet lists every such sheet.
 """
 
 from __future__ import annotations
