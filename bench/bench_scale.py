@@ -1,7 +1,7 @@
 """Benchmark: nqpf at the size of listed firms and of counties (issue 12, "Scale").
 
-(a) ``nqpf run`` on 5,000 firms × 12 years × 11 indicators with 0.5 % empty cells: index, kernel density,
-    Dagum by industry, Markov, light uncertainty (200 Monte Carlo draws), report.html, the static figures and
+(a) ``nqpf run`` on 5,000 firms × 12 years × 11 indicators (``nqpf-firm``), 0.5 % empty cells: index, kernel
+    density, Dagum by industry, Markov, light uncertainty (200 Monte Carlo draws), report.html, the static figures and
     the Excel workbook. Printed: wall time, peak resident memory of the largest process (the run or one of its
     forked figure workers; ``getrusage(RUSAGE_CHILDREN)``), report.html's size and the largest figure in pixels
     (PNG files and the plotly layouts of report.html). Bounds: < 60 s, < 1.5 GB, < 15 MB, no figure > 4,000 px.
@@ -12,8 +12,10 @@
     (``nqpf.geo.geometry.contiguity("county")``) when it exists, else a synthetic 56 × 50 rook lattice
     (libpysal ``lat2W``); the output says which.
 
-The firm panel is synthetic (log-normal ratios with a firm effect and a trend, eight made-up industries), from
-``bench/firm_data.make_firm_panel`` when that module exists, else from :func:`make_firm_panel` below.
+The firm panel is synthetic (``bench/firm_data.make_firm_panel``: CSMAR-style raw statement items with firm
+effects and growth, 0.5 % empty cells, CSRC industry codes; not data about any real company), 13 years so that
+the bundled ``nqpf-firm`` framework (11 ratios, entropy weights year by year) measures 12: its asset turnover
+needs the previous year's total assets.
 
     .venv/bin/python bench/bench_scale.py            # both parts, full size
     .venv/bin/python bench/bench_scale.py --quick    # 500 firms, 300 counties
@@ -40,87 +42,46 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 BOUNDS = {"seconds": 60.0, "rss_gb": 1.5, "report_mb": 15.0, "px": 4000}
 INDICATORS = 11
-INDUSTRIES = ("C26 化学原料", "C27 医药", "C34 通用设备", "C35 专用设备", "C38 电气机械", "C39 计算机通信",
-              "I65 软件信息", "F51 批发")
 
 
 # =============================================================================================
 # (a) firms
 # =============================================================================================
-def make_firm_panel(n_firms: int, years: list[int], empty_share: float = 0.005, seed: int = 0) -> pd.DataFrame:
-    """A synthetic firm panel (clearly not real data): stock codes 000001 … as text, ``industry`` (8 made-up
-    labels), 11 positive ratios ``x1`` … ``x11`` = firm level × (1 + 3 % a year) × noise, and ``empty_share``
-    of the indicator cells empty at random — in the inner years only, so that interpolation fills every gap
-    and all firms stay in the (balanced) panel that Markov chains need."""
-    rng = np.random.default_rng(seed)
-    codes = np.array([f"{i:06d}" for i in range(1, n_firms + 1)])
-    t = np.tile(np.arange(len(years)), n_firms)
-    df = pd.DataFrame({"code": np.repeat(codes, len(years)), "year": np.tile(years, n_firms)})
-    level = rng.lognormal(0.0, 0.5, size=(n_firms, INDICATORS))
-    for j in range(INDICATORS):
-        v = np.repeat(level[:, j], len(years)) * (1 + 0.03 * t) * rng.lognormal(0.0, 0.1, len(df))
-        inner = (t > 0) & (t < len(years) - 1)
-        v[inner & (rng.random(len(df)) < empty_share * len(years) / max(1, len(years) - 2))] = np.nan
-        df[f"x{j + 1}"] = v
-    df["industry"] = np.repeat(rng.choice(INDUSTRIES, n_firms), len(years))
-    return df
-
-
-def _panel(n_firms: int, years: list[int]) -> tuple[pd.DataFrame, str]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    own = "bench_scale.make_firm_panel (synthetic)"
-    try:
-        from firm_data import make_firm_panel as shared  # the firms helper's generator, when merged
-    except ImportError:
-        return make_firm_panel(n_firms, years, 0.005, 0), own
-    df = shared(n_firms, years, 0.005, 0)
-    wanted = {"code", "industry", *(f"x{j + 1}" for j in range(INDICATORS))}
-    if wanted <= set(df.columns):
-        return df, "bench/firm_data.make_firm_panel (synthetic)"
-    # a generator of raw statement items for the bundled nqpf-firm framework: the study below is written for
-    # ratio columns x1 … x11, so this script keeps its own panel until the study is switched to nqpf-firm
-    return make_firm_panel(n_firms, years, 0.005, 0), (
-        own + "; bench/firm_data.make_firm_panel exists but gives CSMAR-like inputs (columns "
-        + ", ".join(list(df.columns)[:6]) + " …) for the nqpf-firm framework, not x1 … x11")
-
-
-def _framework() -> str:
-    lines = ["name: bench-firm", "title: {zh: 企业新质生产力(合成数据), en: Firm NQPF (synthetic data)}", "target:",
-             "  id: nqpf", "  name_zh: 新质生产力", "  name_en: New quality productive forces", "  children:"]
-    dims = [("labor", "劳动者", "Laborers", range(1, 5)), ("means", "劳动资料", "Means of labour", range(5, 9)),
-            ("objects", "劳动对象", "Objects of labour", range(9, 12))]
-    for key, zh, en, ids in dims:
-        lines += [f"    - id: {key}", f"      name_zh: {zh}", f"      name_en: {en}", "      indicators:"]
-        lines += [f"        - {{id: x{j}, name_zh: 比率{j}, name_en: Ratio {j}, unit: ratio}}" for j in ids]
-    return "\n".join(lines) + "\n"
-
-
 def write_firm_study(folder: Path, n_firms: int, years: list[int]) -> tuple[Path, str]:
-    """The synthetic panel (CSV), its framework and the study file; returns (study path, generator name)."""
-    df, source = _panel(n_firms, years)
-    industry = df.drop_duplicates("code").set_index("code")["industry"]
-    cols = ["code", "year", *[f"x{j + 1}" for j in range(INDICATORS)]]
-    df[cols].to_csv(folder / "firms.csv", index=False)
-    (folder / "firm.yaml").write_text(_framework(), encoding="utf-8")
-    groups = ", ".join(f'"{c}" = "{g}"' for c, g in industry.items())
-    # an empty cell in a firm's first or last year cannot be interpolated, and Markov chains need a balanced
-    # panel: those firms are left out by name (printed), the other gaps are interpolated (the default policy)
-    ends = df[df["year"].isin([years[0], years[-1]])]
-    edge = sorted(ends.loc[ends[cols[2:]].isna().any(axis=1), "code"].unique())
-    print(f"    {len(edge):,} firms with an empty cell in {years[0]} or {years[-1]} left out (exclude_units); "
-          f"{int(df[cols[2:]].isna().sum().sum()):,} empty cells in all")
+    """A synthetic CSMAR-style panel (``bench/firm_data.make_firm_panel``: raw statement items, one year more than
+    measured, since the asset turnover needs the previous year's total assets), and a study file on the bundled
+    ``nqpf-firm`` framework; returns (study path, generator name)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from firm_data import FIRM_INPUTS, make_firm_panel
+
+    panel_years = [years[0] - 1, *years]
+    df = make_firm_panel(n_firms, panel_years, 0.005, 0)
+    df.to_csv(folder / "firms.csv", index=False)
+    # nqpf interpolates the ratios, between two observed years of a firm; a ratio empty in the first or last
+    # measured year cannot be filled and Markov chains need a balanced panel: firms with an empty input in
+    # either year, or empty total assets in the year before either (the turnover's lag), are left out by name
+    # (exclude_units, printed); every other gap is interpolated
+    cols = list(FIRM_INPUTS)
+    ends = df["year"].isin([years[0], years[-1]]) & df[cols].isna().any(axis=1)
+    lags = df["year"].isin([panel_years[0], years[-2]]) & df["total_assets"].isna()
+    edge = sorted(set(df.loc[ends | lags, "Stkcd"]))
+    print(f"    {len(edge):,} firms with an empty cell that interpolation cannot fill left out (exclude_units); "
+          f"{int(df[cols].isna().sum().sum()):,} empty cells in all")
     edge_list = ", ".join(f'"{c}"' for c in edge)
     study = f"""name = "bench-firms"
-title = "5,000 synthetic firms (benchmark)"
+title = "{n_firms:,} synthetic firms (benchmark)"
 [data]
 path = "{(folder / 'firms.csv').as_posix()}"
-unit = "code"
+unit = "Stkcd"
 year = "year"
 kind = "firm"
+labels = ["name", "industry", "st"]
 [[index]]
 name = "nqpf"
-framework = "{(folder / 'firm.yaml').as_posix()}"
+framework = "nqpf-firm"
+weighting = "entropy"
 years = [{years[0]}, {years[-1]}]
+missing = "interpolate"
 exclude_units = [{edge_list}]
 [analyses.kernel_density]
 [analyses.markov]
@@ -130,13 +91,12 @@ bootstrap = 0
 methods = false
 leave_one_out = false
 [analyses.dagum]
-groups = {{ {groups} }}
 [output]
 lang = "zh"
 """
     p = folder / "study.toml"
     p.write_text(study, encoding="utf-8")
-    return p, source
+    return p, "bench/firm_data.make_firm_panel (synthetic, CSMAR-style inputs) with the nqpf-firm framework"
 
 
 def run_cli(study: str, outdir: Path) -> dict[str, float]:

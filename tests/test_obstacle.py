@@ -259,7 +259,8 @@ def test_summary_in_both_languages_carries_the_numbers() -> None:
         assert f"{unit}: lags: {lag['lever_en']} ({lag['lag']:.2f})" in en
         first = tops[(tops["unit"] == unit) & (tops["rank"] == 1)].iloc[0]
         assert f"{first['name_zh']} {first['obstacle']:.1f}%" in zh
-    assert "for each unit the lever that lags most" in en and "各地区滞后最多的政策抓手" in zh
+    # units P … S are of no kind (not provinces): 各单元
+    assert "for each unit the lever that lags most" in en and "各单元滞后最多的政策抓手" in zh
     # the year is an attribute (in_year), not a summary() parameter
     y2020 = o.in_year(2020)
     assert y2020.year == 2020 and ", 2020:" in y2020.summary() and "2020 年" in y2020.summary("zh")

@@ -425,8 +425,9 @@ def test_lisa_interface_report_and_methods(panel):
     assert hh  # R&D intensity clusters on the east coast
     check_interface(res, ["2020"])
     en, zh = res.narrative("en")[0], res.narrative("zh")[0]
-    assert f"{int(last['significant'].sum())} of 31 units" in en and EN[hh[0]] in en
-    assert f"有 {int(last['significant'].sum())} 个" in zh and hh[0] in zh and "高-高集聚" in zh
+    assert f"{int(last['significant'].sum())} of 31 provinces" in en and EN[hh[0]] in en
+    assert "2020 年 31 个省份中有" in zh and f"有 {int(last['significant'].sum())} 个" in zh
+    assert hh[0] in zh and "高-高集聚" in zh
     blocks = res.report(ReportContext("zh"))
     assert [type(b).__name__ for b in blocks] == ["Text", "Heading", "Figure", "Figure"]
     assert blocks[1].text == "莫兰散点图 (2020)"

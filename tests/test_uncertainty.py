@@ -195,6 +195,26 @@ def test_summary_only_mode_and_scatter_path_agree(monkeypatch):
         lean.p_top(3)
 
 
+@pytest.mark.parametrize("aggregation", ["topsis", "weighted_sum"])
+def test_rank_path_with_fewer_draws_than_units_equals_histogram_path(monkeypatch, aggregation):
+    # fewer draws than units and no rank counts kept: ranks are kept per draw (draws × units) instead of a
+    # units × units histogram; quantiles and top-k shares must be the same floats as the histogram path's
+    res = measure(synth_panel(n=40, T=3, seed=3), fw_from(SYNTH), aggregation=aggregation)
+    full = U.monte_carlo_weights(res, draws=25, seed=2, top_k=(1, 5))
+    monkeypatch.setattr(MC, "_MAX_COUNT_CELLS", 0)
+    lean = U.monte_carlo_weights(res, draws=25, seed=2, top_k=(1, 5), batch=4)
+    assert full.counts is not None and lean.counts is None
+    pd.testing.assert_frame_equal(full.to_frame(), lean.to_frame())
+    # and against ranks computed by brute force from the same draws (np.quantile, scipy's 'min' ranks)
+    W = U.draw_weights(res.indicator_weights.to_numpy(), 25, seed=2)
+    rows = loop_ranks(res, [W])
+    df = lean.to_frame()
+    np.testing.assert_array_equal(df["median_rank"].to_numpy(), np.median(rows, axis=0))
+    np.testing.assert_array_equal(df["rank_low"].to_numpy(), np.percentile(rows, 5, axis=0))
+    np.testing.assert_array_equal(df["rank_high"].to_numpy(), np.percentile(rows, 95, axis=0))
+    np.testing.assert_array_equal(df["p_top5"].to_numpy(), (rows <= 5).mean(axis=0))
+
+
 def test_draw_weights_moments_and_uniform_scheme():
     w = np.array([0.5, 0.3, 0.15, 0.05])
     c = 100.0

@@ -19,6 +19,7 @@ from nqpf.core.errors import DataError, ExpressionError, MethodError, NqpfError,
 from nqpf.core.framework import Framework
 from nqpf.core.panel import Panel, gap_hint, handle_missing, interpolate_within_span, longest_complete_span
 from nqpf.core.provenance import Provenance
+from nqpf.core.units import UNIT_KINDS
 from nqpf.methods.registry import register
 from nqpf.pipeline import Layout, Pipeline
 from nqpf.result import IndexResult, rank_within_years
@@ -376,6 +377,8 @@ def measure(
         weights_by_year=weights_by_year,
         measure_settings=s,
         fit=fit,
+        # the panel's kind when it has one (a city panel on the user's own framework says 各市), else inferred
+        kind=panel.kind if panel.kind in UNIT_KINDS and panel.kind != "other" else None,
     )
 
 

@@ -14,7 +14,7 @@ from nqpf.core.groups import Grouping, resolve_groups
 from nqpf.core.i18n import t
 from nqpf.core.interface import Result
 from nqpf.core.provenance import Provenance
-from nqpf.core.units import unit_name
+from nqpf.core.units import UNIT_KINDS, kind_words, region_key, unit_name
 from nqpf.pipeline import Fit, Layout, Pipeline
 from nqpf.settings import MeasureSettings
 from nqpf.viz.style import OKABE_ITO, REGION_COLORS, figure_axes
@@ -66,6 +66,8 @@ class IndexResult(Result):
     fit: Fit | None = field(default=None, repr=False)
     #: how many units the summary lists at the top and the bottom of the latest year
     top: int = field(default=5, repr=False)
+    #: the kind of the measured units (``Panel.kind``); None: :attr:`unit_kind` infers it
+    kind: str | None = field(default=None, repr=False)
 
     def settings_object(self) -> MeasureSettings:
         """The typed settings (rebuilt from ``settings`` for results made by hand)."""
@@ -161,6 +163,12 @@ class IndexResult(Result):
             out["weights_by_year"] = wby
         return out
 
+    @property
+    def unit_kind(self) -> str:
+        """The kind of the measured units (province, city, county, firm, country, other): :attr:`kind` when
+        set, else the framework's ``unit_kind`` (see :func:`infer_kind`)."""
+        return self.kind or infer_kind(self.units, getattr(self.framework.spec, "unit_kind", None))
+
     def _summary_lines(self, lang: str) -> list[str]:
         """Method choices, weights of the dimensions, top and bottom units in the latest year."""
         top = self.top
@@ -172,10 +180,12 @@ class IndexResult(Result):
         zh = lang == "zh"
         sep = "，" if zh else ", "
         means = self.scores.groupby("year")["score"].mean()
+        words = kind_words(self.unit_kind, lang, len(self.units))
         lines = [
             f"{title} [{fw.name}]",
-            (f"地区 {len(self.units)} 个，年份 {self.years[0]}–{last}，指标 {self.values.shape[1]} 个" if zh else
-             f"units: {len(self.units)}, years: {self.years[0]}–{last}, indicators: {self.values.shape[1]}"),
+            (f"{words.unit} {len(self.units)} 个，年份 {self.years[0]}–{last}，指标 {self.values.shape[1]} 个"
+             if zh else
+             f"{words.units}: {len(self.units)}, years: {self.years[0]}–{last}, indicators: {self.values.shape[1]}"),
             ("方法：" if zh else "method: ") + ", ".join(
                 f"{k}={v}" for k, v in self.settings.items() if not isinstance(v, dict)),
             ("维度权重：" if zh else "dimension weights: ") + sep.join(
@@ -202,7 +212,7 @@ class IndexResult(Result):
         sc = self.scores
         means = sc.groupby("year")["score"].mean()
         ax.plot(means.index, means.to_numpy(), color=REGION_COLORS["national"], linewidth=2, marker="o",
-                markersize=3, label=t("national_mean", lang))
+                markersize=3, label=_capital(kind_words(self.unit_kind, lang, len(self.units)).mean))
         grouping = self.default_grouping()
         if grouping is not None:
             gm = self.group_means(grouping)
@@ -255,3 +265,21 @@ class IndexResult(Result):
 def rank_within_years(scores: pd.DataFrame, column: str = "score") -> np.ndarray:
     """Rank 1 = highest score within each year (ties share the lowest rank)."""
     return scores.groupby("year")[column].rank(ascending=False, method="min").to_numpy(dtype=int)
+
+
+def infer_kind(units: list[Any], declared: str | None = None) -> str:
+    """The unit kind of a result that does not carry its panel's: ``declared`` (a framework's ``unit_kind``)
+    when it is a known kind, else "province" when every unit is a province, else "other".
+
+    Examples
+    --------
+    >>> infer_kind(["北京", "上海"]), infer_kind(["000001"], "firm"), infer_kind(["A", "B"], "unit")
+    ('province', 'firm', 'other')
+    """
+    if declared and declared != "other" and declared in UNIT_KINDS:
+        return declared
+    return "province" if units and all(region_key(u) is not None for u in units) else "other"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -42,8 +42,8 @@ from nqpf.core.framework import Framework
 from nqpf.core.i18n import num, t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
-from nqpf.core.units import unit_name
-from nqpf.result import IndexResult
+from nqpf.core.units import KindWords, kind_words, unit_name
+from nqpf.result import IndexResult, infer_kind
 from nqpf.viz.style import OKABE_ITO, figure_axes
 
 if TYPE_CHECKING:
@@ -135,6 +135,8 @@ class ObstacleResult(Result):
     top_n: int = 3
     notes: list[str] = field(default_factory=list)
     year: int | None = None
+    #: the kind of the units (province, city, firm …; ``IndexResult.unit_kind``), for the wording
+    unit_kind: str | None = None
 
     # -- tables --------------------------------------------------------------------------------
     def _flat(self, M: pd.DataFrame) -> pd.DataFrame:
@@ -403,6 +405,11 @@ class ObstacleResult(Result):
     def _kind_word(self, kind: str, lang: str) -> str:
         return t(f"obstacle_kind_{kind}", lang)
 
+    def _words(self, lang: str) -> KindWords:
+        """How the text names the units (各省 / 各企业 …)."""
+        units = self.O.index.get_level_values(0).unique()
+        return kind_words(self.unit_kind or infer_kind(list(units)), lang, len(units))
+
     def _summary_lines(self, lang: str) -> list[str]:
         """For each unit, the lever (or, without lever tags, the dimension) that holds it back most in the
         reported year, its top indicators, the mean shares and how often each is the main obstacle."""
@@ -419,10 +426,12 @@ class ObstacleResult(Result):
         name_col = "name_zh" if zh else "name_en"
         sep = "，" if zh else ", "
         if zh:
-            lines = [f"障碍度 — {title} [{fw.name}]，{y} 年：各地区滞后最多的{word}（滞后比 = 障碍度占比 ÷ 权重占比，"
+            each = self._words(lang).each
+            lines = [f"障碍度 — {title} [{fw.name}]，{y} 年：{each}滞后最多的{word}（滞后比 = 障碍度占比 ÷ 权重占比，"
                      f"相对于各{word}平均；> 1 为滞后），以及加总障碍度最大的{word}"]
         else:
-            lines = [f"Obstacle degree — {title} [{fw.name}], {y}: for each unit the {word} that lags most (lag ratio "
+            each = self._words(lang).each
+            lines = [f"Obstacle degree — {title} [{fw.name}], {y}: for {each} the {word} that lags most (lag ratio "
                      f"= obstacle share ÷ weight share, against the average {word}; > 1 = lagging) and the {word} "
                      "with the largest summed obstacle"]
         for row in main.itertuples(index=False):
@@ -451,7 +460,7 @@ class ObstacleResult(Result):
             f"{self.group_name(kind, k, lang)} {v:.1f}%" for k, v in mean.sort_values(ascending=False).items()))
         counts = main[kind].value_counts()
         if len(counts):
-            lines.append(("作为首要障碍的地区数：" if zh else f"main {word} counts: ") + sep.join(
+            lines.append((f"作为首要障碍的{self._words(lang).unit}数：" if zh else f"main {word} counts: ") + sep.join(
                 f"{self.group_name(kind, k, lang)} {int(v)}" for k, v in counts.items()))
         notes = [t("obstacle_no_levers", lang)] * self.lever_fallback + list(self.notes)
         lines.extend((f"说明：{n}" if zh else f"note: {n}") for n in notes)
@@ -493,7 +502,7 @@ class ObstacleResult(Result):
             out.append(f"加总障碍度（随所含指标数增加，反映指标体系结构）：{y} 年各{t(kind, lang)}平均 " + "、".join(
                 f"{self.group_name(kind, k, lang)} {num(v, 1)}%" for k, v in mean.items()) + "。")
             if len(main):
-                out.append("按加总障碍度作为首要障碍的地区数：" + "、".join(
+                out.append(f"按加总障碍度作为首要障碍的{self._words(lang).unit}数：" + "、".join(
                     f"{self.group_name(kind, k, lang)} {n} 个" for k, n in main.items()) + "。")
             return out
         out.append(f"Summed obstacle degree (grows with a group's number of indicators) by {t(kind, lang).lower()} "
@@ -612,13 +621,19 @@ class ObstacleResult(Result):
                 *(Figure(f) for f in self.figures(lang)),
                 Heading(f"{t('main_obstacle', lang)} ({y})"),
                 Table(top, formats={"rank": "int", "obstacle": "2f"},
-                      headers={"unit": t("unit", lang), "rank": t("rank", lang), name_col: t("indicator", lang),
+                      headers={"unit": _unit_header(self._words(lang), lang), "rank": t("rank", lang),
+                               name_col: t("indicator", lang),
                                "obstacle": t("obstacle_pct", lang)}, max_rows=400)]
 
     def __repr__(self) -> str:
         units = self.O.index.get_level_values(0).nunique()
         return (f"ObstacleResult({self.framework.name!r}, units={units}, unit-years={len(self.O)}, "
                 f"indicators={self.O.shape[1]})")
+
+
+def _unit_header(words: KindWords, lang: str) -> str:
+    """The unit column's heading: 地区 / Unit for provinces (as always), else the kind's noun (企业 / Firm)."""
+    return t("unit", lang) if words.unit in ("省份", "province") else words.unit[:1].upper() + words.unit[1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,7 +802,7 @@ def obstacle_degree(result: IndexResult, top: int = 3, by: Any = None) -> Obstac
                                                       flat_idx)
     return ObstacleResult(framework=fw, F=F, I=pd.DataFrame(I, index=Zdf.index, columns=ids), O=Odf,
                           groups=groups, by=reported, weight_shares=weight_shares, lags=lags, top_n=int(top),
-                          notes=notes)
+                          notes=notes, unit_kind=result.unit_kind)
 
 
 def _lag_ratios(F: np.ndarray, I: np.ndarray, member: pd.Series, keys: list[str], idx: pd.MultiIndex
@@ -858,4 +873,4 @@ def _obstacle_methods(res: ObstacleResult, opts: ObstacleOptions, lang: str) -> 
                    methods=_obstacle_methods, labels=_LABELS)
 def _study_obstacle(ctx: StudyContext, opts: ObstacleOptions) -> ObstacleResult:
     _, res = ctx.index(opts.index)
-    return obstacle_degree(res, top=opts.top)
+    return dataclasses.replace(obstacle_degree(res, top=opts.top), unit_kind=infer_kind(list(res.units), ctx.kind))

@@ -24,7 +24,7 @@ from nqpf.core.errors import DataError, near_matches
 from nqpf.core.i18n import join, num, t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
-from nqpf.core.units import match_province, unit_name
+from nqpf.core.units import kind_words, match_province, unit_name
 from nqpf.measure import rescore
 from nqpf.result import IndexResult
 from nqpf.viz.style import OKABE_ITO, figure_axes
@@ -106,6 +106,8 @@ class ScenarioResult(Result):
     node_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the kind of the units (``IndexResult.unit_kind``), for the wording (其他省份 / 其他企业 …)
+    unit_kind: str | None = None
 
     label = ("情景模拟", "Scenario simulation")
 
@@ -184,13 +186,14 @@ class ScenarioResult(Result):
         nodes = self.to_frame()
         nodes = nodes[~nodes["id"].isin(["score", "rank"])]
         out: list[str]
+        others = kind_words(self.unit_kind, lang).unit if zh else kind_words(self.unit_kind, lang).units
         if zh:
-            out = [f"若{who} {self.year} 年{join(changes, lang)}（其他地区与权重、标准化边界不变），综合得分由 "
+            out = [f"若{who} {self.year} 年{join(changes, lang)}（其他{others}与权重、标准化边界不变），综合得分由 "
                    f"{num(self.score_before)} 变为 {num(self.score_after)}（{self.delta:+.4f}），"
                    f"排名由第 {self.rank_before} 位变为第 {self.rank_after} 位（共 {n} 个）。"]
         else:
-            out = [f"If {join(changes, lang)} in {who} in {self.year} (other units, weights and normalisation bounds "
-                   f"unchanged), its score would go from {num(self.score_before)} to {num(self.score_after)} "
+            out = [f"If {join(changes, lang)} in {who} in {self.year} (other {others}, weights and normalisation "
+                   f"bounds unchanged), its score would go from {num(self.score_before)} to {num(self.score_after)} "
                    f"({self.delta:+.4f}) and its rank from {self.rank_before} to {self.rank_after} of {n}."]
         if len(nodes) and np.abs(nodes["change"]).max() > 0:
             top = nodes.loc[nodes["change"].abs().idxmax()]
@@ -384,7 +387,7 @@ def scenario(result: IndexResult, changes: Mapping[str, Any], unit: Any, year: i
     return ScenarioResult(
         unit=unit, year=y, changes=pd.DataFrame(rows), before=before_row.reindex(cols),
         after=after_row.reindex(cols), scores=year_new, framework_name=fw.name, node_labels=labels,
-        warnings=warn, notes=notes,
+        warnings=warn, notes=notes, unit_kind=result.unit_kind,
     )
 
 

@@ -36,7 +36,7 @@ from nqpf.core.i18n import join, num, t
 from nqpf.core.interface import ReportContext, Result
 from nqpf.core.references import cite
 from nqpf.core.stars import stars
-from nqpf.core.units import unit_name
+from nqpf.core.units import kind_words, unit_name
 from nqpf.geo.weights import match_ids, spatial_weights, weights_label
 from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale, map_kind
 from nqpf.viz.style import LISA_COLORS, LISA_ORDER, OKABE_ITO, figure_axes
@@ -585,10 +585,11 @@ class LisaResult(Result):
             if members:
                 parts.append(f"{t(lab, lang)}: {join([unit_name(u, lang) for u in members], lang)}")
         nsig = int(tb["significant"].sum())
+        words = kind_words(map_kind(list(tb["unit"])) or "other", lang, len(tb))
         if lang == "zh":
-            s = f"{year} 年 {len(tb)} 个地区中有 {nsig} 个局部集聚显著(α = {self.alpha})"
+            s = f"{year} 年 {words.count(len(tb))}中有 {nsig} 个局部集聚显著(α = {self.alpha})"
             return [s + (":" + ";".join(parts) + "。" if parts else "。")]
-        s = f"In {year}, {nsig} of {len(tb)} units are in a significant local cluster (α = {self.alpha})"
+        s = f"In {year}, {nsig} of {len(tb)} {words.units} are in a significant local cluster (α = {self.alpha})"
         return [s + (": " + "; ".join(parts) + "." if parts else ".")]
 
     def plot(self, ax: Axes | None = None, lang: str = "en") -> MplFigure:

@@ -14,6 +14,10 @@ shares (Dagum contributions, ``share…``, ``p_j``, ``s_j``) ``0.00%``; obstacle
 end of a threshold regime) is written as the text ``inf`` / ``-inf``, which pandas reads back as a number.
 Sheet names are the table names cut to Excel's 31 characters (the README lists sheet → table, and for an
 analysis's table the analysis's name from the analysis registry, in the report language).
+
+Size: the sheets are streamed (openpyxl's write-only mode). A table of more than :data:`MAX_SHEET_CELLS` cells
+(100,000; e.g. the scores of 5,000 firms × 12 years) keeps its first rows, followed by a row that says how many
+rows the table has and that ``tables/<name>.csv`` holds all of them; the README sheet lists every such sheet.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -137,50 +142,87 @@ def readme_lines(run: StudyRun | None, names: dict[str, str], lang: str) -> list
     return rows
 
 
+#: the largest table sheet written in full (cells); a larger table is written with its first rows up to this size
+#: and a note (in the sheet and the README) pointing at tables/<name>.csv, which holds every cell
+MAX_SHEET_CELLS = 100_000
+_EXCEL_ROWS = 1_048_576
+
+
+def sheet_rows(df: pd.DataFrame) -> int:
+    """How many data rows of ``df`` its sheet holds: all, or as many as fit in :data:`MAX_SHEET_CELLS` cells
+    (and in Excel's 1,048,576 rows with the two header rows and the note)."""
+    cap = min(MAX_SHEET_CELLS // max(1, df.shape[1]), _EXCEL_ROWS - HEADER_ROWS - 1)
+    return len(df) if len(df) <= cap else cap
+
+
+def capped_note(table: str, shown: int, total: int, lang: str) -> str:
+    """The note of a sheet that holds only the first ``shown`` of ``total`` rows of ``table``."""
+    if lang == "zh":
+        return (f"此表只列出前 {shown:,} 行(共 {total:,} 行,超过每表 {MAX_SHEET_CELLS:,} 个单元格的上限);"
+                f"完整数据见 tables/{table}.csv。")
+    return (f"This sheet holds the first {shown:,} of {total:,} rows (more than the {MAX_SHEET_CELLS:,}-cell limit "
+            f"of a sheet); every row is in tables/{table}.csv.")
+
+
 def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path, run: StudyRun | None = None,
                    lang: str = "en") -> Path:
-    """Write every table to its own sheet (two frozen header rows, number formats) plus a README sheet."""
+    """Write every table to its own sheet (two frozen header rows, number formats) plus a README sheet.
+
+    Streams the rows (openpyxl's write-only mode, one styled cell per column reused row by row). A table of
+    more than :data:`MAX_SHEET_CELLS` cells is cut to its first rows, with a note after them and in the README.
+    """
     lang = check_lang(lang)
-    wb = Workbook()
-    readme = wb.active
-    readme.title = "README"
+    wb = Workbook(write_only=True)
+    readme = wb.create_sheet("README")
     used = {"readme"}
     names = {name: sheet_name(name, used) for name in tables}
-    for row in readme_lines(run, names, lang):
-        readme.append(list(row))
-    readme["A1"].font = Font(bold=True, size=13)
-    readme["B1"].font = Font(bold=True, size=13)
-    readme.column_dimensions["A"].width = 28
-    readme.column_dimensions["B"].width = 120
-    readme.column_dimensions["C"].width = 48
+    shown = {name: sheet_rows(df) for name, df in tables.items()}
+    rows = readme_lines(run, names, lang)
+    rows += [("note", f"{names[n]}: " + capped_note(n, shown[n], len(df), lang))
+             for n, df in tables.items() if shown[n] < len(df)]
+    for col, width in zip("ABC", (28, 120, 48), strict=True):
+        readme.column_dimensions[col].width = width
+    title = Font(bold=True, size=13)
+    for i, row in enumerate(rows):
+        readme.append([_styled(readme, v, font=title) for v in row[:2]] + list(row[2:]) if i == 0 else list(row))
     fws = _frameworks(run)
     bold = Font(bold=True)
     for name, df in tables.items():
         ws = wb.create_sheet(names[name])
         fw = _framework_for(name, fws)
         cols = [str(c) for c in df.columns]
-        ws.append(cols)
-        ws.append([bilingual(*_label(c, fw, name, run), lang=lang) for c in cols])
-        formats = [number_format(name, c, df[c].dtype) for c in df.columns]
-        for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        for j, c in enumerate(cols, start=1):
-            for r in (1, 2):
-                cell = ws.cell(row=r, column=j)
-                cell.font = bold
-                cell.fill = _HEAD_FILL
-                cell.alignment = Alignment(wrap_text=r == 2, vertical="top")
-            label = str(ws.cell(row=2, column=j).value or "")
+        labels = [bilingual(*_label(c, fw, name, run), lang=lang) for c in cols]
+        for j, (c, label) in enumerate(zip(cols, labels, strict=True), start=1):
             ws.column_dimensions[get_column_letter(j)].width = max(10, min(36, max(len(c), len(label) // 2) + 2))
-            fmt = formats[j - 1]
-            if fmt is not None and ws.max_row > HEADER_ROWS:
-                for (cell,) in ws.iter_rows(min_row=HEADER_ROWS + 1, max_row=ws.max_row, min_col=j, max_col=j):
-                    cell.number_format = fmt
-        ws.freeze_panes = f"A{HEADER_ROWS + 1}"  # (ws.cell() would create an empty data row)
+        ws.freeze_panes = f"A{HEADER_ROWS + 1}"
+        n = shown[name]
         if cols:
-            ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(2, ws.max_row)}"
+            ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(2, n + HEADER_ROWS)}"
+        for r, values in enumerate((cols, labels), start=1):
+            ws.append([_styled(ws, v, font=bold, fill=_HEAD_FILL, alignment=Alignment(wrap_text=r == 2,
+                                                                                       vertical="top"))
+                       for v in values])
+        formats = [number_format(name, c, df[c].dtype) for c in df.columns]
+        protos = [_styled(ws, None, number_format=f) if f is not None else None for f in formats]
+        for row in zip(*(_column_cells(df[c].iloc[:n]) for c in df.columns), strict=True):
+            out = list(row)
+            for j, proto in enumerate(protos):
+                if proto is not None:
+                    proto.value = out[j]
+                    out[j] = proto
+            ws.append(out)
+        if n < len(df):
+            ws.append([capped_note(name, n, len(df), lang)])
     wb.save(path)
     return Path(path)
+
+
+def _styled(ws: Any, value: object, **style: Any) -> WriteOnlyCell:
+    """A write-only cell of ``ws`` holding ``value`` with the given font / fill / alignment / number_format."""
+    cell = WriteOnlyCell(ws, value=value)
+    for k, v in style.items():
+        setattr(cell, k, v)
+    return cell
 
 
 def _label(column: str, fw: Framework | None, table: str, run: StudyRun | None) -> tuple[str, str]:
@@ -201,7 +243,24 @@ def read_workbook_table(path: str | Path, sheet: str) -> pd.DataFrame:
         wb.close()
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(rows[HEADER_ROWS:], columns=list(rows[0]))
+    width = len(rows[0])  # a row ends at its last written cell: pad it to the header's width
+    return pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows[HEADER_ROWS:]], columns=list(rows[0]))
+
+
+def _column_cells(col: pd.Series) -> list[object]:
+    """The cells of one column as :func:`_cell` gives them, converted a column at a time for numbers."""
+    dtype = col.dtype
+    if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
+        v = col.to_numpy()
+        out: list[object] = v.tolist()
+        bad = np.flatnonzero(~np.isfinite(v))
+        for i in bad:
+            x = v[i]
+            out[i] = None if np.isnan(x) else ("inf" if x > 0 else "-inf")
+        return out
+    if pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
+        return col.to_numpy().tolist()
+    return [_cell(v) for v in col]
 
 
 def _cell(v: object) -> object:

@@ -79,6 +79,20 @@ def quantile_from_cum(cum: np.ndarray, q: float) -> np.ndarray:
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
 
+def quantile_from_sorted(R: np.ndarray, q: float) -> np.ndarray:
+    """The q-quantile of each row of ``R`` (units × draws, each row sorted ascending), numpy's 'linear'
+    definition written exactly as :func:`quantile_from_cum` writes it, so both give the same floats."""
+    D = R.shape[1]
+    h = (D - 1) * q
+    lo = math.floor(h)
+    hi = min(lo + 1, D - 1)
+    t = h - lo
+    a = R[:, lo].astype(float)
+    b = R[:, hi].astype(float)
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
 def rank_codes(S: np.ndarray, mn: float | None = None) -> np.ndarray:
     """For each row of finite scores S (b, n): ``rank0 * n + unit`` at each position of the descending
     order, where rank0 = rank − 1 with ties sharing the best (lowest) rank ('min' method).

@@ -28,6 +28,7 @@ from nqpf.analysis.uncertainty.common import (
     layout_of,
     point_weights,
     quantile_from_cum,
+    quantile_from_sorted,
     rank_codes,
 )
 from nqpf.core.errors import DataError, MethodError
@@ -247,12 +248,20 @@ class MonteCarloResult(Result):
         ax.hlines(y, df["rank_low"], df["rank_high"], color=OKABE_ITO[4], linewidth=1.5)
         ax.plot(df["median_rank"], y, "o", color=OKABE_ITO[4], markersize=3, label=t("median_rank", lang))
         ax.plot(df["point_rank"], y, "x", color=OKABE_ITO[5], markersize=3, label=t("point_rank", lang))
-        ax.set_yticks(y, [unit_name(u, lang) for u in df["unit"]])
+        if len(df) <= _MAX_TICK_LABELS:
+            ax.set_yticks(y, [unit_name(u, lang) for u in df["unit"]])
+        else:  # one label per unit is unreadable and the slowest part of drawing (26 s for 4,474 firms)
+            ax.set_yticks([])
+            ax.set_ylabel(f"{len(df):,} 个单元(按中位排名排列)" if lang == "zh"
+                          else f"{len(df):,} units (by median rank)")
         ax.invert_yaxis()
         ax.set_xlabel(t("rank_interval", lang))
         ax.legend(loc="lower right")
         return fig
 
+
+#: Most units whose names label the rank-interval plot's axis (as the report's large-run views)
+_MAX_TICK_LABELS = 60
 
 #: Largest rank-count table (unit-years × units) a Monte Carlo result keeps (64 M cells, 512 MiB);
 #: above it only the quantiles and the requested top-k shares are kept.
@@ -281,6 +290,28 @@ def _year_histogram(W_source: Any, draws: int, b: int, parts: list[np.ndarray], 
         else:
             np.add.at(H, codes, 1)
     return H.reshape(n, n)
+
+
+def _year_ranks(W_source: Any, draws: int, b: int, parts: list[np.ndarray], agg: Aggregator,
+                year: int) -> np.ndarray:
+    """The ranks R[unit, draw] (1 = best, ties share the best rank) of one year, each unit's row sorted
+    ascending: the same ranks :func:`_year_histogram` counts, kept as draws × units integers instead of a
+    units × units histogram (smaller when there are fewer draws than units)."""
+    n = parts[0].shape[0]
+    R = np.empty((draws, n), dtype=np.int32)
+    for start in range(0, draws, b):
+        stop = min(draws, start + b)
+        S, _ = agg.scores(parts, W_source(start, stop))
+        mn = float(S.min())
+        if not math.isfinite(mn):
+            raise MethodError(f"Monte Carlo scores in {year} are not finite (TOPSIS closeness undefined: "
+                              "every weighted indicator constant?); check the weights")
+        codes = rank_codes(S, mn)
+        rank0, unit = np.divmod(codes, n)
+        np.put_along_axis(R[start:stop], unit, (rank0 + 1).astype(np.int32), axis=1)
+    out = np.ascontiguousarray(R.T)
+    out.sort(axis=1)
+    return out
 
 
 def monte_carlo_weights(
@@ -388,7 +419,19 @@ def monte_carlo_weights(
     shares = {k: np.empty(N) for k in ks}
     qlo, qhi = interval_quantiles(lv)
 
+    def ranks_task(t: int) -> None:
+        R = _year_ranks(sources[t], draws, b, per_year[t], agg, lay.year_list[t])
+        rows = lay.rows[t]
+        med[rows] = quantile_from_sorted(R, 0.5)
+        low[rows] = quantile_from_sorted(R, qlo)
+        high[rows] = quantile_from_sorted(R, qhi)
+        for k in ks:
+            shares[k][rows] = (R <= k).sum(axis=1) / draws
+
     def year_task(t: int) -> None:
+        if counts is None and draws < len(lay.rows[t]):
+            ranks_task(t)  # ranks per draw: draws × n integers instead of an n × n histogram
+            return
         H = _year_histogram(sources[t], draws, b, per_year[t], agg, lay.year_list[t])
         H = H.T  # [unit, rank]
         rows = lay.rows[t]
