@@ -68,7 +68,7 @@ file = "zones.geojson"
 id_field = "name"
 [[index]]
 name = "z"
-framework = "{(tmp_path / 'fw.yaml').as_posix()}"
+framework = "fw.yaml"            # a framework file next to the study file
 [output]
 excel = false
 """, encoding="utf-8")

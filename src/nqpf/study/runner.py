@@ -98,9 +98,14 @@ def _years(spec: IndexSpec) -> Any:
     return years
 
 
-def measure_index(panel: Panel, spec: IndexSpec) -> IndexResult:
-    """Measure one [[index]] of a study."""
-    fw = load_framework(spec.framework)
+def measure_index(panel: Panel, spec: IndexSpec, base: Path | None = None) -> IndexResult:
+    """Measure one [[index]] of a study (a framework file path is taken from the study file's folder ``base``,
+    like the data path; a bundled framework is named)."""
+    name = spec.framework
+    if base is not None and Path(name).suffix in (".yaml", ".yml") and not Path(name).is_absolute() \
+            and (base / name).exists():
+        name = str(base / name)
+    fw = load_framework(name)
     units = spec.units
     if spec.exclude_units:
         pool = units or panel.units
@@ -241,7 +246,7 @@ def run_study(spec: StudySpec, source: str = "<study>", base: Path | None = None
     results = {}
     for ix in spec.index:
         say(f"measuring {ix.name} ({ix.framework})")
-        results[ix.name] = measure_index(panel, ix)
+        results[ix.name] = measure_index(panel, ix, base)
     run = StudyRun(spec, source, panel, results, base=base)
     prov = Provenance(inputs=list(panel.provenance.inputs))
     if "reading" in panel.provenance.settings:  # skipped sheets, missing markers counted per column
