@@ -58,7 +58,7 @@ target:
     - {id: a, name_zh: 甲, name_en: A, unit: x}
     - {id: b, name_zh: 乙, name_en: B, unit: x}
 """, encoding="utf-8")
-    (tmp_path / "s.toml").write_text(f"""
+    (tmp_path / "s.toml").write_text("""
 name = "zones"
 [data]
 path = "zones.csv"
