@@ -464,17 +464,16 @@ def test_workbook_has_every_table_with_the_csv_numbers(default_run, default_outd
     from nqpf.report.excel import read_workbook_table
 
     xlsx = default_outdir / "results.xlsx"
-    wb = load_workbook(xlsx, read_only=True)
-    readme = {r[0]: r[1] for r in wb["README"].iter_rows(values_only=True)}
-    sheets = [s for s in wb.sheetnames if s != "README"]
-    wb.close()
+    book = load_workbook(xlsx, read_only=True, data_only=True)  # opened once for every sheet
+    readme = {r[0]: r[1] for r in book["README"].iter_rows(values_only=True)}
+    sheets = [s for s in book.sheetnames if s != "README"]
     prov = json.loads((default_outdir / "provenance.json").read_text(encoding="utf-8"))
     csvs = [o for o in prov["outputs"] if o.startswith("tables/")]  # this run's (the folder may hold older ones)
     assert len(sheets) == len(csvs)
     for sheet in sheets:
         table = readme[sheet]
         df_csv = pd.read_csv(default_outdir / "tables" / f"{table}.csv")
-        df_x = read_workbook_table(xlsx, sheet)
+        df_x = read_workbook_table(book, sheet)
         assert list(df_x.columns) == list(df_csv.columns), table
         assert len(df_x) == len(df_csv), table
         for c in df_csv.columns:
@@ -487,6 +486,9 @@ def test_workbook_has_every_table_with_the_csv_numbers(default_run, default_outd
                 left = [_cell(v) for v in df_csv[c]]
                 right = [_cell(v) for v in df_x[c]]
                 assert left == right, f"{table}.{c}"
+    book.close()
+    assert read_workbook_table(xlsx, sheets[0]).shape == read_workbook_table(load_workbook(xlsx, read_only=True),
+                                                                             sheets[0]).shape  # path or book
     wb = load_workbook(xlsx)
     ws = wb[next(s for s in sheets if readme[s] == "nqpf_scores")]
     assert ws.freeze_panes == "A3"

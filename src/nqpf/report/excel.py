@@ -232,15 +232,21 @@ def _label(column: str, fw: Framework | None, table: str, run: StudyRun | None) 
     return column_labels(column, fw, table)
 
 
-def read_workbook_table(path: str | Path, sheet: str) -> pd.DataFrame:
-    """A table sheet back as a DataFrame (row 1 = column names, row 2 = labels skipped)."""
+def read_workbook_table(path: Any, sheet: str) -> pd.DataFrame:
+    """A table sheet back as a DataFrame (row 1 = column names, row 2 = labels skipped).
+
+    ``path`` is the workbook's path, or an open openpyxl workbook (to read many sheets without reopening it).
+    """
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = list(wb[sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
+    if hasattr(path, "sheetnames"):
+        rows = list(path[sheet].iter_rows(values_only=True))
+    else:
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = list(wb[sheet].iter_rows(values_only=True))
+        finally:
+            wb.close()
     if not rows:
         return pd.DataFrame()
     width = len(rows[0])  # a row ends at its last written cell: pad it to the header's width
