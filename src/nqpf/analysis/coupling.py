@@ -471,8 +471,7 @@ def level_names(lang: str = "en") -> list[str]:
 def _as_series(obj: Any, k: int) -> tuple[pd.Series | None, NDArray[np.float64] | None, str]:
     """One subsystem as an indexed Series (Series, IndexResult) or a bare 1-D array."""
     if isinstance(obj, IndexResult):
-        s = obj.scores.set_index(["unit", "year"])["score"]
-        return s.astype(float), None, obj.framework.name
+        return obj.score_series().rename("score"), None, obj.framework.name
     if isinstance(obj, pd.Series):
         name = str(obj.name) if obj.name is not None else f"U{k + 1}"
         return obj.astype(float), None, name

@@ -288,7 +288,7 @@ class RegressionResult(Result):
 
 def _as_series(obj: Any, role: str, default: str) -> pd.Series:
     if isinstance(obj, IndexResult):
-        s = obj.scores.set_index(["unit", "year"])["score"].rename(obj.framework.name)
+        s = obj.score_series()
     elif isinstance(obj, pd.Series):
         s = obj if obj.name is not None else obj.rename(default)
     elif isinstance(obj, pd.DataFrame) and obj.shape[1] == 1:
@@ -530,6 +530,6 @@ def _study_regression(ctx: StudyContext, opts: RegressionOptions) -> RegressionR
     if opts.controls:
         data = ctx.panel.data
         ctrl = pd.DataFrame({k: expr.evaluate(v, data, name=k) for k, v in opts.controls.items()})
-    y = yres.scores.set_index(["unit", "year"])["score"].rename(yname)
-    x = xres.scores.set_index(["unit", "year"])["score"].rename(xname)
+    y = yres.score_series().rename(yname)
+    x = xres.score_series().rename(xname)
     return panel_regression(y, x, controls=ctrl, cluster=opts.cluster, lags=tuple(opts.lags or (0, 1)))

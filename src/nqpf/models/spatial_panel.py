@@ -1611,7 +1611,7 @@ def _resolve(ctx: StudyContext, spec: str | None, role: str) -> pd.Series:
     """An index (its scores) or a panel column / expression, indexed by (unit, year)."""
     if spec is None or spec in ctx.results:
         name, res = ctx.index(spec, role=role)
-        return res.scores.set_index(["unit", "year"])["score"].astype(float).rename(name)
+        return res.score_series().rename(name)
     return _variable(ctx.panel.data, spec)
 
 
