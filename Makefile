@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine with python3 and make:
 #   make run   - create .venv, install nqpf, run the bundled default study
 #   make test  - install the test extras too, lint, run the whole suite
+#   make app   - the workbench: a local web page over the same library (after make run)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: run test lint bench docs clean sysdeps
+.PHONY: run app test lint bench docs clean sysdeps
 
 # System packages the report and docs tests use: Chromium (headless browser checks) and a CJK font
 # (Chinese labels in PNG figures). Installed with apt-get when missing and we are root; otherwise the
@@ -32,6 +33,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/nqpf run -o $(OUT)/default
+
+# the workbench in the browser (http://127.0.0.1:8050, local only)
+app: $(VENV)/.installed
+	$(BIN)/nqpf app
 
 test: $(VENV)/.installed-test sysdeps
 	$(BIN)/ruff check src tests bench
