@@ -434,9 +434,10 @@ class _TableReader:
             self._check_direction(row, cells)
             self._check_definition(row, cells)
             self._check_choices(row, cells)
+        unresolved = any(i.column == "dimension" for i in self.issues)  # fixing those may fill a dimension
         for d in leaves:
             row, _ = self.dim_by_id[d]
-            if d not in used:
+            if d not in used and not unresolved:
                 self.issue("dimensions", row, "id", f"dimension '{d}' has no indicator; write '{d}' in the dimension "
                                                     "column of its indicators, or delete this row")
         if not self.inds and not any(i.table == "indicators" and i.row is None for i in self.issues):
