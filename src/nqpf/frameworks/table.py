@@ -327,7 +327,7 @@ def _nodes(node: Node, parent: str | None, inherited: dict[str, str | None],
 
 def _text(value: Any) -> str:
     """A grid cell as stripped text ("" for an empty cell, ``20`` for 20.0)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if value is None or (pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, float):
         return _number(value)
@@ -420,7 +420,8 @@ class _TableReader:
                 self._check_names(table, row, cells)
         self.dim_by_id: dict[str, tuple[int, dict]] = {}
         for row, cells in self.dims:
-            self.dim_by_id.setdefault(cells["id"], (row, cells))
+            if cells["id"]:
+                self.dim_by_id.setdefault(cells["id"], (row, cells))
         self._check_parents()
         self.kids: dict[str, list[str]] = {}
         for _row, cells in self.dims:
