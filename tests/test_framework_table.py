@@ -208,10 +208,12 @@ def test_unknown_dimension_lists_near_matches_and_the_dimensions():
     # a dimension's name instead of its id
     issue = only_issue(edited(ind, 1, "dimension", "科技创新"), dim)
     assert "('科技创新' is the name of dimension 'tech': write its id 'tech')" in issue.message
+    build(edited(ind, 1, "dimension", quoted_after(issue.message, "write its id")), dim)
     # empty
     issue = only_issue(edited(ind, 1, "dimension", ""), dim)
     assert issue.message == ("the dimension is empty; write the id of the dimension this indicator belongs to: "
                              "tech, green")
+    build(edited(ind, 1, "dimension", "green"), dim)
 
 
 def test_direction_must_be_one_of_three_and_chinese_words_are_understood():
@@ -235,6 +237,7 @@ def test_interval_needs_best_written_low_high():
     assert spec.target.children[0].indicators[0].best == (20.0, 25.0)
     issue = only_issue(edited(ind, 0, "best", "25, 20"), dim)
     assert issue.message == "best '25, 20' has low > high; write '20, 25'"
+    build(edited(ind, 0, "best", quoted_after(issue.message, "write")), dim)
     issue = only_issue(edited(ind, 0, "best", "about 20"), dim)
     assert issue.message == "best 'about 20' is not two numbers; write 'low, high' (e.g. '20, 25')"
     spec, _ = build(edited(ind, 0, "best", "[1.5，2.5]"), dim)  # brackets and a full-width comma
@@ -308,6 +311,7 @@ def test_parent_cycle_and_unknown_parent():
     assert (issue.table, issue.row, issue.column) == ("dimensions", 1, "parent")
     assert issue.message == ("unknown parent 'tehc'; near matches: tech; write the id of a dimension (tech, green) "
                              "or leave it empty for a first-level dimension")
+    build(ind, edited(dim, 1, "parent", ""))
     with pytest.raises(FrameworkTableError) as exc:  # green under tech: tech then holds both
         build(ind, edited(dim, 1, "parent", "tech"))
     assert [(i.row, i.column) for i in exc.value.issues] == [(0, "dimension"), (1, "dimension")]

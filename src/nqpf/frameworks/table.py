@@ -1,8 +1,9 @@
 """A framework as two flat tables (指标体系表格) an analyst edits in a grid, and back.
 
 The **indicators** table has one row per indicator (columns :data:`INDICATOR_COLUMNS`): ``dimension`` is the id
-of the indicator's parent node, ``best`` is ``"low, high"`` for an interval indicator (else ``""``), the tags
-``factor``/``new``/``lever`` are the indicator's resolved tags (its own, or inherited from its nodes). The
+of the indicator's parent node (empty in a system without dimensions, whose indicators sit under the target),
+``best`` is ``"low, high"`` for an interval indicator (else ``""``), the tags ``factor``/``new``/``lever`` are
+the indicator's resolved tags (its own, or inherited from its nodes). The
 **dimensions** table has one row per inner node except the target (columns :data:`DIMENSION_COLUMNS`), in tree
 order; ``parent`` is ``""`` for a first-level dimension (directly under the target).
 
