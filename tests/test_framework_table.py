@@ -268,6 +268,13 @@ def test_definition_outside_the_expression_language_is_not_run():
         assert quoted_after(issue.message, "e.g.") == "rd_expenditure / gdp * 100"
     build(edited(ind, 0, "definition", "rd_expenditure / gdp * 100"), dim)
     build(edited(ind, 0, "definition", ""), dim)  # "or leave the cell empty"
+    # an id the language reserves reads no column without a definition
+    issue = only_issue(edited(ind, 1, "id", "lambda"), dim)
+    assert (issue.row, issue.column) == (1, "id")
+    assert issue.message == ("id 'lambda' is a word of the expression language, so without a definition it reads "
+                             "no data column; write another id, e.g. 'lambda_1', and in definition the data column "
+                             "it reads (a data column called 'lambda' must be renamed in the data file)")
+    build(edited(edited(ind, 1, "id", "lambda_1"), 1, "definition", "patent_grants"), dim)
     # a Chinese column name is an identifier the language can name
     spec, _ = build(edited(ind, 0, "definition", "数字普惠金融指数 / 100"), dim)
     assert spec.target.children[0].indicators[0].definition == "数字普惠金融指数 / 100"
@@ -498,6 +505,8 @@ def test_starter_tables_for_chinese_and_unnameable_columns():
     assert ind[["id", "name_zh", "definition"]].values.tolist() == [
         ["gdp", "gdp", ""], ["x2", "数字普惠金融指数", "数字普惠金融指数"], ["x1", "x1", ""],
         ["x3", "GDP (亿元)", "GDP (亿元)"]]
+    assert framework_from_panel(Panel(df.rename(columns={"gdp": "if"}), "k"), name="k", title_zh="k",
+                                title_en="k")[0].loc[0, ["id", "definition"]].tolist() == ["x2", "if"]
     issue = only_issue(ind, dim)
     assert (issue.row, issue.column) == (3, "definition")
     assert "a column whose name has spaces or brackets cannot be named: rename it in the data file, e.g. 'GDP_亿元'" \

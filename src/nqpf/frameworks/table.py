@@ -15,6 +15,7 @@ write instead. Definitions are parsed with the safe expression language :mod:`nq
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,7 +229,7 @@ def framework_from_panel(panel: Panel, *, name: str, title_zh: str, title_en: st
     rows = []
     for col in panel.indicators:
         m = meta.get(col, {})
-        if _ID_RE.match(col):
+        if _ID_RE.match(col) and _nameable(col):
             id_, definition = col, ""
         else:
             id_ = _suggest("", taken, "x1")
@@ -333,6 +334,15 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return _number(value)
     return str(value).strip()
+
+
+def _nameable(column: str) -> bool:
+    """Whether the expression language reads a data column of this name when the name is written alone."""
+    try:
+        body = expr.parse(column).body
+    except ExpressionError:
+        return False
+    return isinstance(body, ast.Name) and body.id == column
 
 
 def _suggest(text: str, taken: set[str], fallback: str) -> str:
@@ -566,6 +576,13 @@ class _TableReader:
     def _check_definition(self, row: int, cells: dict) -> None:
         v = cells["definition"]
         if not v:
+            i = cells["id"]
+            if _ID_RE.match(i) and not _nameable(i):
+                s = _suggest(f"{i}_1", self.taken, "x")
+                self.issue("indicators", row, "id",
+                           f"id '{i}' is a word of the expression language, so without a definition it reads no data "
+                           f"column; write another id, e.g. '{s}', and in definition the data column it reads (a data "
+                           f"column called '{i}' must be renamed in the data file)")
             return
         try:
             expr.parse(v)
