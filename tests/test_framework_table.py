@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from result_checks import run_doctests
+from synthetic import SYNTH
 from test_measure import hand_calculation
 from test_measure import panel as hand_panel
 
@@ -401,26 +402,24 @@ def test_a_system_without_dimensions_and_empty_tables():
 
 # -- the base framework: what the tables do not carry ---------------------------------------------------------
 
-AHP_YAML = """\
-name: ahp-demo
-title: {zh: 层次分析示例, en: AHP demo}
-description: two dimensions weighted by AHP
+TAGS_YAML = """\
+name: tags-demo
+title: {zh: 标签示例, en: Tags demo}
+description: a framework's own tag vocabulary, node tags and explanations
 unit_kind: province
-references: [Saaty (1980)]
+references: [a reference]
 vocabulary:
   factor: {green_factor: {zh: 绿色要素, en: Green factor}}
 target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  ahp: [[1, 3], ["1/3", 1]]
+  id: root
+  name_zh: 总目标
+  name_en: Root
   children:
     - id: tech
       name_zh: 科技创新
       name_en: Technology
       tags: {factor: means_of_labor}
       rationale: why technology
-      ahp: [[1, 2], ["1/2", 1]]
       indicators:
         - {id: rd, name_zh: 研发强度, name_en: R&D intensity, unit: "%", definition: rd_expenditure / gdp * 100,
            rationale: why rd, source: yearbook}
@@ -434,27 +433,39 @@ target:
 """
 
 
-def test_base_keeps_ahp_vocabulary_rationale_and_explicit_tags():
-    base = parse_framework_text(AHP_YAML, "ahp-demo.yaml")
+def test_base_keeps_vocabulary_rationale_and_explicit_tags():
+    base = parse_framework_text(TAGS_YAML, "tags-demo.yaml")
     ind, dim = framework_tables(base)
     assert list(ind["factor"]) == ["means_of_labor", "means_of_labor", "green_factor"]
-    spec, notes = framework_from_tables(ind, dim, name="ahp-demo", title_zh="层次分析示例", title_en="AHP demo",
+    spec, notes = framework_from_tables(ind, dim, name="tags-demo", title_zh="标签示例", title_en="Tags demo",
                                         base=base)
     assert spec == base and notes == []
-    # reorder the indicators of tech: its AHP matrix no longer fits and is dropped (noted); the target's stays
-    spec, notes = framework_from_tables(ind.iloc[[1, 0, 2]], dim, name="ahp-demo", title_zh="层次分析示例",
-                                        title_en="AHP demo", base=base)
+    spec, _ = framework_from_tables(ind.iloc[[1, 0, 2]], dim, name="tags-demo", title_zh="标签示例",
+                                    title_en="Tags demo", base=base)
     tech = spec.target.children[0]
-    assert tech.ahp is None and spec.target.ahp == base.target.ahp and tech.rationale == "why technology"
-    assert notes == [RowIssue("dimensions", 0, "id", "the AHP matrix of 'tech' was dropped: its children changed "
-                                                     "(rd, patents → patents, rd); weighting 'ahp' needs a new matrix "
-                                                     "in the YAML file")]
+    assert tech.rationale == "why technology" and spec.references == ["a reference"]
     assert tech.indicators[1].rationale == "why rd" and tech.indicators[1].source == "yearbook"
     assert tech.indicators[0].tags.factor == "means_of_labor"  # explicit in the base: kept explicit
     assert tech.indicators[1].tags.factor is None  # inherited from tech, as in the base
     # the framework's own tag vocabulary is known when the base is given, and not without it
     with pytest.raises(FrameworkTableError, match="'green_factor' is not a factor tag"):
         build(ind, dim)
+
+
+def test_base_keeps_an_ahp_matrix_while_the_children_are_unchanged():
+    base = parse_framework_text(SYNTH, "synth.yaml")
+    ind, dim = framework_tables(base)
+    assert ind.set_index("id").loc["c", ["direction", "best"]].tolist() == ["interval", "0.4, 0.6"]
+    spec, notes = framework_from_tables(ind, dim, name="synth", title_zh="合成", title_en="Synthetic", base=base)
+    assert spec == base and notes == []
+    # reorder the indicators of d1: its matrix no longer fits and is dropped (noted); the others stay
+    spec, notes = framework_from_tables(ind.iloc[[1, 0, 2, 3, 4]], dim, name="synth", title_zh="合成",
+                                        title_en="Synthetic", base=base)
+    assert spec.target.children[0].ahp is None
+    assert spec.target.ahp == base.target.ahp and spec.target.children[1].ahp == base.target.children[1].ahp
+    assert notes == [RowIssue("dimensions", 0, "id", "the AHP matrix of 'd1' was dropped: its children changed "
+                                                     "(a, b, c → b, a, c); weighting 'ahp' needs a new matrix in "
+                                                     "the YAML file")]
 
 
 def test_base_drops_csmar_fields_no_definition_reads():
