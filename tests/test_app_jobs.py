@@ -82,7 +82,7 @@ def test_failed_run_then_a_run_that_works(session, tmp_path):
     bad = RunJob.start(_spec("nqpf-provinc"), session, "en")
     assert bad.wait(300) == "failed"
     assert bad.error.startswith("no bundled framework 'nqpf-provinc'")  # the library's words
-    assert bad.traceback is None and bad.outputs == {}
+    assert bad.traceback is None and bad.outputs == {} and bad.returncode == 1
     assert [m for _t, m in bad.events][:2] == ["starting", "loading data"] and bad.events[-1][1] == "failed"
 
     # the next run in the same session: the user's data file and a framework built in the page
@@ -133,3 +133,12 @@ def test_preparing_a_study_that_cannot_run_fails_the_job(session, tmp_path):
     assert job.state == "failed"
     assert job.error == ("the framework built in the page is named 'mine', but no [[index]] uses it; set "
                          'framework = "mine" in the index that should')
+
+
+def test_closing_the_session_stops_its_run():
+    ws = Workspace()
+    job = RunJob.start(_spec(), ws, "en")
+    assert job.running
+    ws.close()
+    assert job.state == "failed" and job.cancelled and not ws.folder.exists()
+    assert job.returncode is not None and job.returncode < 0  # the child is gone (stopped by a signal)

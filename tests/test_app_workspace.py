@@ -53,7 +53,11 @@ def test_folder_is_per_session_and_removed_on_close(tmp_path):
     assert not a.folder.exists() and a.closed and a not in live_workspaces()
     a.close()  # idempotent
     assert b.folder.is_dir()
+    stopped = []
+    b.on_close(lambda: stopped.append(b.folder.is_dir()))  # hooks run before the folder goes
+    b.on_close(lambda: 1 / 0)  # a failing hook does not keep the folder
     wsmod._close_all()  # what the atexit hook does
+    assert stopped == [True]
     assert not b.folder.exists() and b not in live_workspaces()
     with pytest.raises(NqpfError, match="reload the page"):
         b.new_run_dir()
@@ -172,6 +176,7 @@ def test_read_error_unknown_name_and_its_hint(tmp_path):
     # the hint followed: the rename makes the two rows of 北京 2019 collide, said with their lines
     m = _one(read(csv, kind="province", rename={"Beijng": "北京"}), "error")
     assert "'北京' and 'Beijng' both map to the same province-year 北京 2019" in m.text
+    assert (m.unit, m.rows) == ("北京", [2, 3])  # the two rows of 2019, not Beijng's 2020
     ok = read(csv, kind="province", rename={"Beijng": "天津"})
     assert ok.ok and ok.panel.units == ["北京", "天津", "河北"]
     note = next(m for m in ok.messages if "renamed by the study file" in m.text)

@@ -98,6 +98,7 @@ class RunJob:
             folder = workspace.new_run_dir()
             job = cls(folder, workspace, lang)
             _RUNNING[workspace.folder] = job
+        workspace.on_close(job._closed)
         try:
             spec = _localised(spec, folder, data_file, framework_yaml)
             (folder / "study.toml").write_text(dump_study(spec), encoding="utf-8")
@@ -183,6 +184,12 @@ class RunJob:
         return self.state == "running"
 
     @property
+    def returncode(self) -> int | None:
+        """The child's exit code: 0 done, 1 a library error, 2 another error, negative when stopped by a
+        signal; None while it runs or when it never started."""
+        return None if self._proc is None else self._proc.poll()
+
+    @property
     def out(self) -> Path:
         """The run's output folder (``out/``: tables/, figures/, report.html …)."""
         return self.folder / "out"
@@ -211,6 +218,13 @@ class RunJob:
         except ProcessLookupError:  # pragma: no cover (ended meanwhile)
             pass
         self.wait(10)
+
+    def _closed(self) -> None:
+        """The session ended: stop the run, forget it."""
+        self.cancel()
+        with _LOCK:
+            if _RUNNING.get(self.workspace.folder) is self:
+                del _RUNNING[self.workspace.folder]
 
     def __repr__(self) -> str:
         return f"RunJob({self.folder.name}, {self.state}, {len(self.events)} events)"
