@@ -16,8 +16,9 @@ from nqpf.app.forms import (
     method_choices,
     option_fields,
     options_from_form,
+    parse_pairs,
 )
-from nqpf.core.errors import StudyError
+from nqpf.core.errors import NqpfError, StudyError
 from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, WEIGHTINGS
 from nqpf.study.runner import run_study
 from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
@@ -159,3 +160,16 @@ def test_check_options_words():
     assert "option 'y': Field required" in msg and "option 'm': Field required" in msg
     [msg] = check_options("kernel_densty", {})
     assert msg.startswith("unknown analysis 'kernel_densty'; near matches: kernel_density")
+
+
+def test_parse_pairs_names_the_line_and_its_hint_works():
+    assert parse_pairs('苏州 = 苏州市\n"襄樊": "襄阳市"\n\n# comment\nBeijing：北京') == {
+        "苏州": "苏州市", "襄樊": "襄阳市", "Beijing": "北京"}
+    with pytest.raises(NqpfError, match=r"^rename, line 2: expected 'old = new' \(e\.g\. 苏州 = 苏州市\), got '襄樊'$"):
+        parse_pairs("苏州 = 苏州市\n襄樊\n")
+    assert parse_pairs("苏州 = 苏州市\n襄樊 = 襄阳市\n") == {"苏州": "苏州市", "襄樊": "襄阳市"}  # the hint followed
+    # a table option with a line that is not a pair: kept as typed, and the check says a table is expected
+    raw = options_from_form("regression", {"controls": "gov_size = a / b\nlog(gdp)"})
+    assert raw == {"controls": "gov_size = a / b\nlog(gdp)"}
+    [msg] = check_options("regression", raw)
+    assert msg.startswith("[analyses.regression]: option 'controls': Input should be a valid dictionary")
