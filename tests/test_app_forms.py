@@ -3,6 +3,7 @@ turned into study-file options validated by the entry's own parse (the study fil
 
 from __future__ import annotations
 
+import doctest
 from typing import Literal
 
 import pytest
@@ -173,3 +174,10 @@ def test_parse_pairs_names_the_line_and_its_hint_works():
     assert raw == {"controls": "gov_size = a / b\nlog(gdp)"}
     [msg] = check_options("regression", raw)
     assert msg.startswith("[analyses.regression]: option 'controls': Input should be a valid dictionary")
+
+
+def test_docstring_examples_run():
+    from nqpf.app import forms
+
+    res = doctest.testmod(forms, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

@@ -3,6 +3,8 @@ located in the file (rows as Excel numbers them, column, unit, sheet)."""
 
 from __future__ import annotations
 
+import doctest
+
 import openpyxl
 import pytest
 
@@ -245,3 +247,8 @@ def test_read_a_real_nbs_export():
     assert all(m.level in ("note", "warning") for m in out.messages)
     beijing = next(m for m in out.messages if m.text.endswith(": unit 北京市 → 北京"))
     assert beijing.unit == "北京市" and preview(NBS).loc[beijing.rows[0], "A"] == "北京市"
+
+
+def test_docstring_examples_run():
+    res = doctest.testmod(wsmod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
