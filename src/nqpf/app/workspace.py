@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from nqpf.core.errors import DataError, NqpfError
@@ -229,8 +231,6 @@ def sheet_names(path: str | Path) -> list[str]:
         if suffix == ".xls":
             with pd.ExcelFile(p) as book:
                 return [str(n) for n in book.sheet_names]
-        import openpyxl
-
         book = openpyxl.load_workbook(p, read_only=True)
         try:
             return list(book.sheetnames)
@@ -250,7 +250,7 @@ def preview(path: str | Path, sheet: str | int | None = None, nrows: int = 200) 
     raw = raw_cells(path, None if sheet in ("", None) else sheet).iloc[:nrows]
     out = raw.map(_cell_text)
     out.index = pd.RangeIndex(1, len(out) + 1, name="row")
-    out.columns = [_column_letter(j) for j in range(out.shape[1])]
+    out.columns = [get_column_letter(j + 1) for j in range(out.shape[1])]
     return out
 
 
@@ -260,15 +260,6 @@ def _cell_text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
     return str(v)
-
-
-def _column_letter(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def data_spec(path_in_study: str, **kw: Any) -> DataSpec:
