@@ -6,6 +6,7 @@ from __future__ import annotations
 import doctest
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from nqpf.app import workspace as wsmod
@@ -137,6 +138,18 @@ def test_sheet_names_and_preview_rows_as_excel_numbers_them(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(DataError, match=r"bad\.xlsx: cannot read the workbook"):
         sheet_names(bad)
+
+
+def test_stata_file_preview_and_read(tmp_path):
+    dta = tmp_path / "firms.dta"
+    pd.DataFrame({"stkcd": [1, 600000], "year": [2019, 2019], "roa": [0.1, 0.2]}).to_stata(dta, write_index=False)
+    assert sheet_names(dta) == []
+    pv = preview(dta)
+    assert pv.loc[1].tolist() == ["stkcd", "year", "roa"] and pv.loc[3].tolist() == ["600000", "2019", "0.2"]
+    out = read(dta, kind="firm")
+    assert out.ok and out.panel.units == ["000001", "600000"]
+    note = next(m for m in out.messages if "zero-padded" in m.text)
+    assert note.level == "note" and note.unit == "1" and note.rows == [2]
 
 
 def test_raw_cells_lines_match_the_reader(tmp_path):
