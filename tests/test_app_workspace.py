@@ -230,6 +230,15 @@ def test_read_wide_errors_name_lines(tmp_path):
     assert (m.rows, m.column, m.unit) == ([3], "2019", "天津")
 
 
+def test_read_an_indicator_in_two_sheets_names_them(tmp_path):
+    rows = [["province", "year", "gdp"], ["北京", 2019, 1.0], ["天津", 2019, 2.0]]
+    book = _book(tmp_path / "two.xlsx", {"2020版": rows, "2024版": rows})
+    m = _one(read(book, kind="province"), "error")
+    assert m.text == ("two.xlsx: indicator(s) ['gdp'] appear in more than one sheet (sheets 2020版 and 2024版); read "
+                      'one of them with sheet=... (sheet = "2024版" in [data]), or keep each indicator in one sheet')
+    assert read(book, kind="province", sheet="2024版").ok  # the hint followed
+
+
 def test_read_sheet_and_labels_fields(tmp_path):
     book = _book(tmp_path / "long.xlsx", {"notes": [["说明"]],
                                           "data": [["city", "year", "province", "gdp"], ["苏州", 2019, "江苏", 1.5]]})

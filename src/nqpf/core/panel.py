@@ -332,6 +332,7 @@ def read_panel(
         raise DataError(f"{p}: unsupported file type {suffix!r}; use .csv, .xlsx, .xls or .dta")
 
     frames = []
+    frame_sheets: list[Any] = []
     unit_kind = kind or "other"
     reading = _Reading(list(labels))
     raw_names: set[str] = set()
@@ -357,6 +358,7 @@ def read_panel(
             raise DataError(f"{src}: unknown layout {lay!r}; use 'long', 'wide' or 'auto'")
         raw_names.update(str(u) for u in table.index.get_level_values("unit"))
         frames.append(_match_units(table, src, unit_kind, rename, prov))
+        frame_sheets.append(sheet_name)
     if not frames:
         hint = ("" if all("empty" in why for _s, why in skipped) else
                 "; name the year column with year=... (year = \"...\" in [data]) or choose a sheet with sheet=...")
@@ -371,10 +373,13 @@ def read_panel(
     if missing_labels:
         raise DataError(f"{p}: label column(s) {missing_labels} not found; columns are {reading.columns[:12]}")
     data = frames[0]
-    for f in frames[1:]:
+    for i, f in enumerate(frames[1:], start=1):
         overlap = [c for c in f.columns if c in data.columns]
         if overlap:
-            raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet")
+            first = next(frame_sheets[j] for j in range(i) if overlap[0] in frames[j].columns)
+            raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet (sheets {first} and "
+                            f"{frame_sheets[i]}); read one of them with sheet=... (sheet = \"{frame_sheets[i]}\" in "
+                            "[data]), or keep each indicator in one sheet")
         data = data.join(f, how="outer")
     data = _sorted(data, unit_kind)
     text = None
