@@ -241,14 +241,16 @@ def test_read_an_indicator_in_two_sheets_names_them(tmp_path):
 
 def test_read_sheet_and_labels_fields(tmp_path):
     book = _book(tmp_path / "long.xlsx", {"notes": [["说明"]],
-                                          "data": [["city", "year", "province", "gdp"], ["苏州", 2019, "江苏", 1.5]]})
-    out = read(book, kind="city", sheet="data", labels=["province"], unit="city", year="", layout="auto")
-    assert out.ok and out.panel.labels["province"].tolist() == ["江苏"] and out.panel.indicators == ["gdp"]
+                                          "data": [["省份", "城市", "年份", "gdp"], ["江苏", "苏州", 2019, 1.5],
+                                                   ["江苏", "无锡", 2019, 1.2]]})
+    out = read(book, kind="city", sheet="data", labels=["省份"], unit="", year="", layout="auto")
+    assert out.ok and out.panel.labels["省份"].tolist() == ["江苏", "江苏"] and out.panel.indicators == ["gdp"]
+    assert out.panel.units == ["无锡市", "苏州市"]  # a city file: the city column is the unit, not 省份
     m = _one(read(book, sheet="dta"), "error")
     assert "no sheet 'dta'; near matches: data" in m.text
-    m = _one(read(book, kind="city", sheet="data", unit="city"), "error")
-    assert "labels = [\"province\"]" in m.text and m.column == "province"
-    m = _one(read(book, kind="planet", sheet="data", unit="city", labels=["province"]), "error")
+    m = _one(read(book, kind="city", sheet="data"), "error")
+    assert "labels = [\"省份\"]" in m.text and (m.column, m.rows) == ("省份", [2])
+    m = _one(read(book, kind="planet", sheet="data", unit="城市", labels=["省份"]), "error")
     assert "unknown unit kind 'planet'" in m.text
 
 

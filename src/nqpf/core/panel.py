@@ -26,6 +26,9 @@ _YEAR_NAMES = ("year", "年份", "年度", "时间")
 # 省份 (province) before 地区, which in many files is the region group (东部, 中部 ...)
 _UNIT_NAMES = ("unit", "province", "省份", "地区", "region", "city", "城市", "地市", "county", "区县", "县",
                "firm", "stkcd", "证券代码", "股票代码", "企业", "country", "country_iso3", "id")
+#: the unit column's names a kind looks for first: a city file often has a province column too
+_UNIT_NAMES_OF = {"city": ("city", "城市", "地市"), "county": ("county", "区县", "县"),
+                  "firm": ("firm", "stkcd", "证券代码", "股票代码", "企业"), "country": ("country", "country_iso3")}
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 
 
@@ -351,7 +354,7 @@ def read_panel(
             continue
         lay = layout if layout != "auto" else _guess_layout(raw, unit, year)
         if lay == "long":
-            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", value_labels, reading)
+            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", value_labels, reading, kind)
         elif lay == "wide":
             table = _wide_table(raw, src, sheet_name, p.stem, reading)
         else:
@@ -585,7 +588,7 @@ def _header_row(raw: pd.DataFrame) -> int:
 
 def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
                 drop: Sequence[str], typed: bool, labels: dict[str, pd.Series] | None = None,
-                reading: _Reading | None = None) -> pd.DataFrame:
+                reading: _Reading | None = None, kind: str | None = None) -> pd.DataFrame:
     if typed:
         df = raw.copy()
         first_line = 2
@@ -607,7 +610,7 @@ def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
         raise DataError(f"{src}: column(s) {dups} appear more than once; rename or delete the copies")
     df = df.drop(columns=[c for c in drop if c in cols and c not in (unit, year)])  # before guessing unit/year
     cols = list(df.columns)
-    unit = unit or _pick(cols, _UNIT_NAMES, src)
+    unit = unit or _pick(cols, (*_UNIT_NAMES_OF.get(kind or "", ()), *_UNIT_NAMES), src)
     year = year or _pick(cols, _YEAR_NAMES, src)
     for c in (unit, year):
         if c not in cols:
