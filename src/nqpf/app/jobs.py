@@ -56,6 +56,7 @@ class RunJob:
     traceback : the child's traceback for an error that is not a library error (else None).
     outputs : the files of a finished run by name (see :data:`OUTPUT_FILES`; results.xlsx only when the study
         asks for the workbook).
+    files : every file the finished run wrote, relative to :attr:`out` (``tables/<name>.csv``, figures …).
     """
 
     def __init__(self, folder: Path, workspace: Workspace, lang: str) -> None:
@@ -68,7 +69,7 @@ class RunJob:
         self.traceback: str | None = None
         self.outputs: dict[str, Path] = {}
         self.cancelled = False
-        self._listed: list[str] = []
+        self.files: list[str] = []
         self._t0 = time.monotonic()
         self._proc: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
@@ -145,7 +146,7 @@ class RunJob:
                 self.traceback = obj.get("traceback")
             elif obj.get("done"):
                 done = True
-                self._listed = [str(o) for o in obj.get("outputs", [])]
+                self.files = [str(o) for o in obj.get("outputs", [])]
         code = self._proc.wait()
         self._log.close()
         if self.cancelled:
