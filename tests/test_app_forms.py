@@ -87,6 +87,7 @@ def test_catalogue_is_the_registry():
     kd = next(e for e in cat if e.name == "kernel_density")
     assert (kd.section, kd.label_zh, kd.label_en) == ("disparity", *ANALYSES["kernel_density"].label)
     assert [x.name for x in kd.fields] == ["index", "bandwidth", "grid"]
+    assert kd.help == "``[analyses.kernel_density]``: the index, the bandwidth rule or value, the grid size."
 
 
 def test_method_choices_come_from_the_registries():

@@ -81,6 +81,8 @@ class AnalysisEntryInfo:
     label_en: str
     is_model: bool
     fields: list[FormField] = field(default_factory=list)
+    #: what the options are (the options model's docstring, as the study file's reference gives it)
+    help: str = ""
 
 
 _SCALARS = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -208,7 +210,8 @@ def analysis_catalogue() -> list[AnalysisEntryInfo]:
     ('disparity', False, True)
     """
     return [AnalysisEntryInfo(name=n, section=e.section, label_zh=e.label[0], label_en=e.label[1],
-                              is_model=e.section == "explain", fields=option_fields(e.options))
+                              is_model=e.section == "explain", fields=option_fields(e.options),
+                              help=inspect.cleandoc(e.options.__doc__ or ""))
             for n, e in ANALYSES.items()]
 
 
