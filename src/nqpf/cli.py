@@ -55,7 +55,8 @@ def run(
             status.update("writing outputs")
             use_lang = lang or spec.output.lang
             try:
-                write_run(run_, out, excel=spec.output.excel, lang=use_lang)
+                write_run(run_, out, excel=spec.output.excel, lang=use_lang,
+                          progress=lambda m: status.update(f"[bold]{m}"))
             except OSError as exc:
                 raise NqpfError(f"cannot write the outputs to {out}: {exc}") from exc
     except NqpfError as exc:
