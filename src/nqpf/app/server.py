@@ -553,7 +553,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return []
         return [n for n in needed if n not in cols]
 
-    @render.download(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
+    @render.download_button(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
     def dl_framework() -> Any:
         st = current_fw()
         if st.spec is None:
@@ -693,6 +693,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if f.kind == "groups":
             return ui.input_text(iid, label, value="" if value is None else str(value),
                                  placeholder=t("groups_none", lg))
+        if f.kind == "table":
+            rows = value.items() if isinstance(value, dict) else []
+            return ui.input_text_area(iid, label, value="\n".join(f"{k} = {v}" for k, v in rows), rows=2,
+                                      placeholder="name = expression")
         if isinstance(value, list | tuple):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
@@ -964,7 +968,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                         ("dl_bundle", "study.zip"), ("dl_summary", "summary.txt")):
         fn = _download(key)
         fn.__name__ = out_id
-        output(id=out_id)(render.download(filename=key)(fn))
+        output(id=out_id)(render.download_button(filename=key)(fn))
 
 
 def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
