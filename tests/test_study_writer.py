@@ -76,6 +76,9 @@ def test_an_option_without_value_is_named_and_leaving_it_out_works():
     msg = r"\[analyses\.dagum\]: option\(s\) \[.groups.\] have no value.*leave them out"
     with pytest.raises(StudyError, match=msg):
         dump_study(spec)
+    nested = spec.model_copy(update={"analyses": {"regression": {"controls": {"size": "log(gdp)", "gov": None}}}})
+    with pytest.raises(StudyError, match=r"\[analyses\.regression\]: option\(s\) \['controls\.gov'\]"):
+        dump_study(nested)
     fixed = spec.model_copy(update={"analyses": {"dagum": {"index": "nqpf"}}})
     assert StudySpec.model_validate(tomllib.loads(dump_study(fixed))) == fixed
 

@@ -105,7 +105,8 @@ def option_fields(model: type[BaseModel]) -> list[FormField]:
     out = []
     for name, info in model.model_fields.items():
         required = info.is_required()
-        default = None if required or info.default is PydanticUndefined else info.default
+        default = None if required else (info.default_factory() if info.default_factory is not None  # type: ignore[call-arg]
+                                         else None if info.default is PydanticUndefined else info.default)
         kind, choices, optional, item, kinds = _kind(info.annotation)
         if name in _INDEX_NAMES and kind in ("str", "optional"):
             kind = "index"

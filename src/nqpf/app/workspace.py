@@ -294,9 +294,9 @@ def read(path: str | Path, **kw: Any) -> ReadOutcome:
     try:
         panel = load_panel(data_spec(str(p), **kw))
     except NqpfError as exc:
-        return ReadOutcome(None, [_message("error", str(exc), p)])
-    notes = list(panel.provenance.notes)
-    return ReadOutcome(panel, [_message(_level(n), n, p) for n in notes])
+        return ReadOutcome(None, [_message("error", str(exc), p, {})])
+    cells: dict[Any, pd.DataFrame] = {}  # the file's cells, read once for every message
+    return ReadOutcome(panel, [_message(_level(n), n, p, cells) for n in panel.provenance.notes])
 
 
 _WARN = (" skipped (", " read as empty in column ", " matched no unit")
@@ -325,7 +325,8 @@ def _first(m: re.Match[str] | None) -> str | None:
     return None if m is None else next((g for g in m.groups() if g is not None), None)
 
 
-def _message(level: Literal["error", "warning", "note"], text: str, path: Path) -> Message:
+def _message(level: Literal["error", "warning", "note"], text: str, path: Path,
+             cells: dict[Any, pd.DataFrame]) -> Message:
     """A reader's message with the rows, column, unit and sheet its text names; the session folder's path
     of the file is shown as the file's name."""
     for long in {str(path.resolve()), str(path)}:
@@ -342,18 +343,21 @@ def _message(level: Literal["error", "warning", "note"], text: str, path: Path) 
         values = [n for n in (_first(m) for m in _NAME.finditer(text)) if n] or ([unit] if unit else [])
         if marker is not None:
             values = [marker.group(1) or marker.group(2)]
-        rows = _rows_holding(path, sheet, values, column if marker else None)
+        rows = _rows_holding(path, sheet, values, column if marker else None, cells)
     return Message(level, text, rows, column, unit, sheet)
 
 
-def _rows_holding(path: Path, sheet: str | None, values: list[str], column: str | None) -> list[int]:
+def _rows_holding(path: Path, sheet: str | None, values: list[str], column: str | None,
+                  cells_by_sheet: dict[Any, pd.DataFrame]) -> list[int]:
     """Excel rows of ``path`` (one sheet, or every sheet) where a cell holds one of ``values`` (only in the
-    column headed ``column`` when given)."""
+    column headed ``column`` when given); ``cells_by_sheet`` keeps the cells read for the next message."""
     try:
         sheets: list[Any] = [sheet] if sheet is not None else (sheet_names(path) or [None])
         found: set[int] = set()
         for sh in sheets:
-            raw = raw_cells(path, sh).map(_cell_text).apply(lambda c: c.str.strip())
+            if sh not in cells_by_sheet:
+                cells_by_sheet[sh] = raw_cells(path, sh).map(_cell_text).apply(lambda c: c.str.strip())
+            raw = cells_by_sheet[sh]
             cells = raw
             if column is not None:
                 hit = [j for j in range(raw.shape[1]) if (raw.iloc[:10, j] == column).any()]
