@@ -38,6 +38,7 @@ class Msg:
     level: str
     text: str
     rows: list[int] = field(default_factory=list)
+    sheet: str | None = None  # the workbook sheet the rows are on
 
 
 @dataclass
@@ -51,6 +52,7 @@ class DataState:
     path: Path | None = None  # the uploaded file (None: bundled)
     dataset: str | None = None
     read_kw: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None  # the sheet the raw preview shows
 
 
 @dataclass
@@ -92,7 +94,7 @@ def msg_box(m: Msg, lang: str) -> Tag:
     attrs: dict[str, str] = {}
     if m.rows:
         attrs["data-rows"] = ",".join(str(r) for r in m.rows)
-    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), m.text,
+    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), tags.span(m.text, class_="nqpf-text"),
                     class_=f"nqpf-msg nqpf-{m.level}", **attrs)
 
 
@@ -108,7 +110,7 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
     """The preview as an HTML table: the row numbers the user sees (Excel rows for raw cells), flagged rows
     ``tr.nqpf-flag``."""
     head = tags.thead(tags.tr(tags.th("#", class_="nqpf-rownum"),
-                              *[tags.th(_letters(i) if raw else str(c)) for i, c in enumerate(df.columns)]))
+                              *[tags.th(str(c)) for c in df.columns]))
     body = []
     for idx, row in zip(df.index, df.itertuples(index=False), strict=True):
         n = int(idx) if raw else None
@@ -118,14 +120,15 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
     return tags.div(tags.table(head, tags.tbody(*body), class_="table table-sm"), class_="nqpf-preview")
 
 
-def _letters(i: int) -> str:
-    """Excel's column letters of the 0-based column ``i`` (0 → A, 26 → AA)."""
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
+def _first_data_sheet(path: Path) -> str | None:
+    """The first sheet of a workbook with at least two columns (None: a CSV or .dta, or no such sheet)."""
+    from nqpf.app.workspace import preview, sheet_names
+
+    try:
+        sheets = sheet_names(path)
+        return next((s for s in sheets if preview(path, s, 5).shape[1] >= 2), sheets[0] if sheets else None)
+    except Exception:
+        return None
 
 
 def _framework_names() -> list[str]:
@@ -233,20 +236,19 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             kw["labels"] = list(input.labels())
         if rename:
             kw["rename"] = rename
-        try:
-            pv = preview(path, kw.get("sheet"), PREVIEW_ROWS)
-        except Exception as exc:
-            pv = None
-            pv_msg = [Msg("error", _error_text(exc))]
-        else:
-            pv_msg = []
         if bad:
-            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad]
-                             + pv_msg, preview=pv, raw=True, path=path, read_kw=kw)
+            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad],
+                             path=path, read_kw=kw)
         outcome = ws().read(path, **kw)
-        msgs = [Msg(m.level, m.text, list(m.rows or [])) for m in outcome.messages]
-        return DataState(panel=outcome.panel, messages=pv_msg + msgs, preview=pv, raw=True, path=path,
-                         read_kw=kw)
+        msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
+        sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
+            or _first_data_sheet(path)
+        try:
+            pv = preview(path, sheet, PREVIEW_ROWS)
+        except Exception as exc:
+            pv, msgs = None, [*msgs, Msg("error", _error_text(exc))]
+        return DataState(panel=outcome.panel, messages=msgs, preview=pv, raw=True, path=path, read_kw=kw,
+                         sheet=sheet)
 
     @reactive.effect
     @reactive.event(input.data_file)
@@ -327,8 +329,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         d = data()
         if d.preview is None:
             return TagList()
-        flagged = {r for m in d.messages for r in m.rows}
-        title = "" if d.raw else tags.p(t("panel_preview", lang(), n=len(d.preview)), class_="text-muted")
+        flagged = {r for m in d.messages for r in m.rows if m.sheet in (None, d.sheet)}
+        if d.raw:
+            title = tags.p(f"{t('sheet', lang())}: {d.sheet}", class_="text-muted nqpf-preview-sheet") \
+                if d.sheet else ""
+        else:
+            title = tags.p(t("panel_preview", lang(), n=len(d.preview)), class_="text-muted")
         return TagList(title, preview_table(d.preview, flagged, d.raw))
 
     # ------------------------------------------------------------------ framework
@@ -398,8 +404,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
         fw_tables.set(_as_text(*framework_tables(spec)))
         ui.update_text("fw_name", value=f"{spec.name}-edited")
-        ui.update_text("fw_title_zh", value=spec.title_zh)
-        ui.update_text("fw_title_en", value=spec.title_en)
+        ui.update_text("fw_title_zh", value=spec.title.zh)
+        ui.update_text("fw_title_en", value=spec.title.en)
 
     @reactive.effect
     @reactive.event(input.fw_from_data)
@@ -893,7 +899,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             text = j.error or "failed"
         if not text:
             return TagList()
-        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), text,
+        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
                         class_="nqpf-msg nqpf-error")
 
     @reactive.effect

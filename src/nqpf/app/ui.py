@@ -30,6 +30,11 @@ def choice_labels(keys: tuple[str, ...] | list[str], prefix: str, lang: str, bla
     return {k: t(blank if k == "" else f"{prefix}{k}", lang) for k in keys}
 
 
+def _both(key: str) -> str:
+    """Both languages in one string, for the few places that take plain text (the file button)."""
+    return f"{t(key, 'zh')} / {t(key, 'en')}"
+
+
 def _card(title: TagList | str, *body: object, **kw: object) -> Tag:
     return ui.card(ui.card_header(title), *body, **kw)
 
@@ -46,7 +51,7 @@ def _data_panel(lang: str) -> Tag:
         ui.panel_conditional(
             "input.data_source === 'upload'",
             ui.input_file("data_file", T("data_file"), accept=DATA_ACCEPT,
-                          button_label=t("browse", lang), placeholder=t("no_file", lang)),
+                          button_label=_both("browse"), placeholder=_both("no_file")),
             ui.input_select("sheet", T("sheet"), {"": t("every_sheet", lang)}),
             ui.input_select("unit_col", T("unit_col"), {"": t("detect", lang)}),
             ui.input_select("year_col", T("year_col"), {"": t("detect", lang)}),
