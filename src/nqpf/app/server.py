@@ -89,6 +89,27 @@ def parse_rename(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
     return out, bad
 
 
+_UNKNOWN = re.compile(r"unknown \w+ name '([^']+)'; near matches: ([^;\n]+)")
+
+
+def rename_hints(msgs: list[Msg]) -> list[str]:
+    """For each unknown unit name with near matches in the library's messages, the rename lines that would
+    fix it, one per candidate (the user picks the right one).
+
+    Examples
+    --------
+    >>> rename_hints([Msg("error", "x.csv: unknown province name '广冬'; near matches: 广西, 广东; add a rename")])
+    ['广冬 = 广西 | 广冬 = 广东']
+    """
+    out: list[str] = []
+    for m in msgs:
+        for name, near in _UNKNOWN.findall(m.text):
+            line = " | ".join(f"{name} = {c.strip()}" for c in near.split(",") if c.strip())
+            if line and line not in out:
+                out.append(line)
+    return out
+
+
 def msg_box(m: Msg, lang: str) -> Tag:
     """A ``div.nqpf-msg`` with the level's class and ``data-rows`` when it concerns rows."""
     attrs: dict[str, str] = {}
@@ -241,6 +262,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                              path=path, read_kw=kw)
         outcome = ws().read(path, **kw)
         msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
+        msgs += [Msg("note", t("rename_hint", lang(), line=line)) for line in rename_hints(msgs)]
         sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
             or _first_data_sheet(path)
         try:
@@ -473,7 +495,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _check_table() -> None:
         st = _table_fw()
         fw_checked.set(st)
-        fw_issues.set(st.messages)
+        fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 
     @reactive.calc
     def _bundled_fw() -> FwState:
@@ -687,7 +709,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _option_input(name: str, f: Any, preset: dict[str, Any], lg: str) -> Tag:
         iid = f"opt_{name}__{f.name}"
         value = preset.get(f.name, f.default)
-        label = TagList(tags.code(f.name), tags.small(f" {f.help}") if f.help else "")
+        label = TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
         if f.kind == "bool":
             return ui.input_checkbox(iid, label, value=bool(value))
         if f.kind == "choice":

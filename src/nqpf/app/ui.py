@@ -81,8 +81,8 @@ def _framework_panel(lang: str) -> Tag:
         ),
         ui.panel_conditional(
             "input.fw_source === 'upload'",
-            ui.input_file("fw_file", T("fw_file"), accept=FW_ACCEPT, button_label=t("browse", lang),
-                          placeholder=t("no_file", lang)),
+            ui.input_file("fw_file", T("fw_file"), accept=FW_ACCEPT, button_label=_both("browse"),
+                          placeholder=_both("no_file")),
         ),
         ui.panel_conditional(
             "input.fw_source === 'table'",
