@@ -697,11 +697,13 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
                 opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
                         if f.name != "index"]
+                if why is not None:  # shown, not ticked, with the reason
+                    box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
                 blocks.append(tags.div(
-                    box if why is None else tags.fieldset(box, disabled="disabled"),
+                    box,
                     tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
-                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options")) if opts
-                    else "",
+                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
+                    if opts and why is None else "",
                     class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
                 ))
         return TagList(*blocks)
@@ -947,7 +949,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         out = _out_dir(j) if j else None
         names = sorted(p.stem for p in (out / "tables").glob("*.csv")) if out else []
         ui.update_select("result_table", choices={n: n for n in names},
-                         selected=next((n for n in names if n.startswith("scores")), names[0] if names else None))
+                         selected=next((n for n in names if n.endswith("_scores")), names[0] if names else None))
 
     @render.ui
     def report_frame() -> Tag:
