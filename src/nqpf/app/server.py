@@ -292,6 +292,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             sheets = sheet_names(path)
         except Exception:
             sheets = []
+        state["sheets"] = sheets
         ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
         _update_columns(path, "")
         do_read()
@@ -309,6 +310,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             if len(cells) >= 2:
                 heads = list(dict.fromkeys(cells))
                 break
+        state["heads"] = heads
         cols = {"": t("detect", lang()), **{h: h for h in heads}}
         ui.update_select("unit_col", choices=cols, selected="")
         ui.update_select("year_col", choices=cols, selected="")
@@ -459,11 +461,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
             return
         ind, dim = frames
-        blank = pd.DataFrame([{c: "" for c in ind.columns}])
-        if "direction" in blank.columns:
-            blank["direction"] = "positive"
-        if "dimension" in blank.columns and len(dim):
-            blank["dimension"] = str(dim.iloc[-1]["id"])
+        blank = pd.DataFrame([{c: "" for c in ind.columns}])  # left blank, the library ignores it
         fw_tables.set((pd.concat([ind, blank], ignore_index=True), dim))
 
     def _table_fw() -> FwState:
@@ -618,6 +616,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         ui.update_select("layout", choices=choice_labels(("auto", "long", "wide"), "layout_", lg),
                          selected=sel["layout"])
         ui.update_select("kind", choices=choice_labels(KINDS, "kind_", lg), selected=sel["kind"])
+        sheets, heads = state.get("sheets", []), state.get("heads", [])
+        ui.update_select("sheet", choices={"": t("every_sheet", lg), **{x: x for x in sheets}}, selected=sel["sheet"])
+        for key in ("unit_col", "year_col"):
+            ui.update_select(key, choices={"": t("detect", lg), **{h: h for h in heads}}, selected=sel[key])
 
     @reactive.calc
     def weight_kinds() -> list[str]:
