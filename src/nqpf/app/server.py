@@ -909,6 +909,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return tags.p(t("run_idle", lg))
         items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
                  for s, m in list(j.events)]
+        if getattr(j, "cancelled", False):
+            st = "cancelled"
         foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
         if st == "done":
             last = j.events[-1][0] if j.events else 0.0
@@ -921,7 +923,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         text = run_error_text()
         st, _ = job_state()
         j = job()
-        if text is None and j is not None and st == "failed":
+        if text is None and j is not None and st == "failed" and not getattr(j, "cancelled", False):
             text = j.error or "failed"
         if not text:
             return TagList()
@@ -985,12 +987,18 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return render.DataGrid(pd.DataFrame())
         return render.DataGrid(pd.read_csv(path), width="100%", height="480px", filters=True)
 
+    @output(suspend_when_hidden=False)
+    @render.text
+    def has_results() -> str:
+        """"1" once a run of this session finished (the downloads show), else ""."""
+        return "1" if finished() is not None else ""
+
     def _download(key: str) -> Any:
         def fn() -> Any:
             j = finished()
             if j is None or key not in j.outputs or not Path(j.outputs[key]).is_file():
                 ui.notification_show(t("no_results", lang()), type="warning")
-                return None
+                raise FileNotFoundError(f"{key}: no finished run in this session")
             return str(j.outputs[key])
 
         return fn

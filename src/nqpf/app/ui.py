@@ -151,8 +151,12 @@ DOWNLOADS = ("dl_report", "dl_excel", "dl_methods", "dl_provenance", "dl_study",
 
 def _results_panel(lang: str) -> Tag:
     return TagList(
-        _card(T("downloads"), tags.div(*[ui.download_button(d, T(d)) for d in DOWNLOADS],
-                                       class_="nqpf-downloads")),
+        _card(T("downloads"),
+              tags.div(ui.output_text("has_results", inline=True), class_="nqpf-hidden"),
+              ui.panel_conditional("output.has_results === '1'",
+                                   tags.div(*[ui.download_button(d, T(d)) for d in DOWNLOADS],
+                                            class_="nqpf-downloads")),
+              ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("report"), ui.output_ui("report_frame")),
         _card(T("result_table"), ui.input_select("result_table", None, {}), ui.output_data_frame("result_grid")),
     )
