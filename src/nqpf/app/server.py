@@ -322,7 +322,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         path = state.get("upload")
         if path is None:
-            data.set(DataState(messages=[Msg("error", t("upload_first", lang()))]))
+            data.set(DataState(messages=[Msg("note", t("upload_first", lang()))]))
             return
         data.set(read_upload(path))
 
@@ -681,8 +681,16 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def analysis_forms() -> TagList:
         lg = lang()
         d = data()
+        ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
+        typed: dict[str, Any] = state.setdefault("typed", {})  # option values as last seen
         with reactive.isolate():
-            prior = {a.name: input[f"an_{a.name}"]() for a in catalogue() if f"an_{a.name}" in input}
+            for a in catalogue():
+                if a.name in state.get("enabled", set()) and f"an_{a.name}" in input:
+                    ticks[a.name] = bool(input[f"an_{a.name}"]())
+                for f in a.fields:
+                    if f"opt_{a.name}__{f.name}" in input:
+                        typed[f"opt_{a.name}__{f.name}"] = input[f"opt_{a.name}__{f.name}"]()
+        enabled: set[str] = set()
         defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
         reason = spatial_reason()
         blocks: list[Any] = []
@@ -693,7 +701,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                     continue
                 spatial = any(f.kind == "weights" for f in a.fields)
                 why = reason if spatial else None
-                ticked = prior.get(a.name, a.name in defaults) and why is None
+                ticked = ticks.get(a.name, a.name in defaults) and why is None
+                if why is None:
+                    enabled.add(a.name)
                 label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
                                 tags.code(f" {a.name}"))
                 box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
@@ -708,12 +718,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                     if opts and why is None else "",
                     class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
                 ))
+        state["enabled"] = enabled
         return TagList(*blocks)
 
     def _option_input(name: str, f: Any, preset: dict[str, Any], lg: str) -> Tag:
         iid = f"opt_{name}__{f.name}"
-        value = preset.get(f.name, f.default)
-        label = TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
+        typed = state.get("typed", {})
+        kept = iid in typed  # re-rendered (data or language changed): keep what the page held
+        value = typed[iid] if kept else preset.get(f.name, f.default)
+        label = _opt_label(f)
         if f.kind == "bool":
             return ui.input_checkbox(iid, label, value=bool(value))
         if f.kind == "choice":
@@ -721,15 +734,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return ui.input_select(iid, label, choices, selected=str(value) if value is not None else None)
         if f.kind == "weights":
             choices = {"": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
-            return ui.input_select(iid, label, choices, selected="")
+            return ui.input_select(iid, label, choices, selected=str(value) if kept else "")
         if f.kind == "groups":
             return ui.input_text(iid, label, value="" if value is None else str(value),
                                  placeholder=t("groups_none", lg))
         if f.kind == "table":
             rows = value.items() if isinstance(value, dict) else []
-            return ui.input_text_area(iid, label, value="\n".join(f"{k} = {v}" for k, v in rows), rows=2,
-                                      placeholder="name = expression")
-        if isinstance(value, list | tuple):
+            text = str(value) if kept else "\n".join(f"{k} = {v}" for k, v in rows)
+            return ui.input_text_area(iid, label, value=text, rows=2, placeholder="name = expression")
+        if kept:
+            text = str(value)
+        elif isinstance(value, list | tuple):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             text = "; ".join(f"{k} = {v}" for k, v in value.items())
@@ -1009,6 +1024,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         fn = _download(key)
         fn.__name__ = out_id
         output(id=out_id)(render.download_button(filename=key)(fn))
+
+
+def _opt_label(f: Any) -> TagList:
+    """An option's label: its study-file key, its help as a tooltip."""
+    return TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
 
 
 def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
