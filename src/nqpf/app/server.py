@@ -786,6 +786,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         except Exception as exc:
             return None, [Msg("error", _error_text(exc))], None, None
         framework = fw.name if fw.source == "bundled" else f"{fw.spec.name}.yaml"
+        from nqpf.core.framework import Framework
+
+        missing = _missing_columns(Framework(fw.spec))
+        if missing:  # the run would stop on the first; say all of them now
+            msgs.append(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))))
         years: Any = (input.years() or "").strip() or None
         weights: dict[str, Any] = {}
         groups: dict[str, Any] = {}
