@@ -3,6 +3,7 @@ turned into study-file options validated by the entry's own parse (the study fil
 
 from __future__ import annotations
 
+import doctest
 from typing import Literal
 
 import pytest
@@ -16,8 +17,9 @@ from nqpf.app.forms import (
     method_choices,
     option_fields,
     options_from_form,
+    parse_pairs,
 )
-from nqpf.core.errors import StudyError
+from nqpf.core.errors import NqpfError, StudyError
 from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, WEIGHTINGS
 from nqpf.study.runner import run_study
 from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
@@ -85,6 +87,7 @@ def test_catalogue_is_the_registry():
     kd = next(e for e in cat if e.name == "kernel_density")
     assert (kd.section, kd.label_zh, kd.label_en) == ("disparity", *ANALYSES["kernel_density"].label)
     assert [x.name for x in kd.fields] == ["index", "bandwidth", "grid"]
+    assert kd.help == "``[analyses.kernel_density]``: the index, the bandwidth rule or value, the grid size."
 
 
 def test_method_choices_come_from_the_registries():
@@ -159,3 +162,23 @@ def test_check_options_words():
     assert "option 'y': Field required" in msg and "option 'm': Field required" in msg
     [msg] = check_options("kernel_densty", {})
     assert msg.startswith("unknown analysis 'kernel_densty'; near matches: kernel_density")
+
+
+def test_parse_pairs_names_the_line_and_its_hint_works():
+    assert parse_pairs('苏州 = 苏州市\n"襄樊": "襄阳市"\n\n# comment\nBeijing：北京') == {
+        "苏州": "苏州市", "襄樊": "襄阳市", "Beijing": "北京"}
+    with pytest.raises(NqpfError, match=r"^rename, line 2: expected 'old = new' \(e\.g\. 苏州 = 苏州市\), got '襄樊'$"):
+        parse_pairs("苏州 = 苏州市\n襄樊\n")
+    assert parse_pairs("苏州 = 苏州市\n襄樊 = 襄阳市\n") == {"苏州": "苏州市", "襄樊": "襄阳市"}  # the hint followed
+    # a table option with a line that is not a pair: kept as typed, and the check says a table is expected
+    raw = options_from_form("regression", {"controls": "gov_size = a / b\nlog(gdp)"})
+    assert raw == {"controls": "gov_size = a / b\nlog(gdp)"}
+    [msg] = check_options("regression", raw)
+    assert msg.startswith("[analyses.regression]: option 'controls': Input should be a valid dictionary")
+
+
+def test_docstring_examples_run():
+    from nqpf.app import forms
+
+    res = doctest.testmod(forms, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

@@ -82,7 +82,7 @@ def test_failed_run_then_a_run_that_works(session, tmp_path):
     bad = RunJob.start(_spec("nqpf-provinc"), session, "en")
     assert bad.wait(300) == "failed"
     assert bad.error.startswith("no bundled framework 'nqpf-provinc'")  # the library's words
-    assert bad.traceback is None and bad.outputs == {}
+    assert bad.traceback is None and bad.outputs == {} and bad.returncode == 1
     assert [m for _t, m in bad.events][:2] == ["starting", "loading data"] and bad.events[-1][1] == "failed"
 
     # the next run in the same session: the user's data file and a framework built in the page
@@ -111,15 +111,22 @@ def test_failed_run_then_a_run_that_works(session, tmp_path):
     with zipfile.ZipFile(job.outputs["study.zip"]) as z:
         assert sorted(z.namelist()) == ["my-core.yaml", "study.toml", "省级面板.csv"]
     prov = json.loads(job.outputs["provenance.json"].read_text(encoding="utf-8"))
-    assert "report.html" in prov["outputs"]
+    assert "report.html" in prov["outputs"] and "tables/nqpf_scores.csv" in job.files
+    assert all((job.out / f).is_file() for f in job.files)
     assert "新质生产力" in job.outputs["report.html"].read_text(encoding="utf-8")  # lang = zh
 
-    # the app holds no analysis logic: the scores are the library's on the bundled data
+    # the app holds no analysis logic: the scores are the library's on the bundled data, and the unpacked
+    # study.zip reproduces them
     scores = pd.read_csv(job.out / "tables" / "nqpf_scores.csv")
-    lib = run_study(_spec()).results["nqpf"].scores
-    both = scores.merge(lib, on=["unit", "year"], suffixes=("", "_lib"))
-    assert len(both) == len(lib) == 30 * 11
-    np.testing.assert_allclose(both["score"], both["score_lib"], rtol=0, atol=1e-12)
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(job.outputs["study.zip"]) as z:
+        z.extractall(unpacked)
+    again, source = load_study(unpacked / "study.toml")
+    for lib in (run_study(_spec()).results["nqpf"].scores,
+                run_study(again, source, base=unpacked).results["nqpf"].scores):
+        both = scores.merge(lib, on=["unit", "year"], suffixes=("", "_lib"))
+        assert len(both) == len(lib) == 30 * 11
+        np.testing.assert_allclose(both["score"], both["score_lib"], rtol=0, atol=1e-12)
 
 
 def test_preparing_a_study_that_cannot_run_fails_the_job(session, tmp_path):
@@ -133,3 +140,12 @@ def test_preparing_a_study_that_cannot_run_fails_the_job(session, tmp_path):
     assert job.state == "failed"
     assert job.error == ("the framework built in the page is named 'mine', but no [[index]] uses it; set "
                          'framework = "mine" in the index that should')
+
+
+def test_closing_the_session_stops_its_run():
+    ws = Workspace()
+    job = RunJob.start(_spec(), ws, "en")
+    assert job.running
+    ws.close()
+    assert job.state == "failed" and job.cancelled and not ws.folder.exists()
+    assert job.returncode is not None and job.returncode < 0  # the child is gone (stopped by a signal)

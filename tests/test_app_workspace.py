@@ -3,7 +3,10 @@ located in the file (rows as Excel numbers them, column, unit, sheet)."""
 
 from __future__ import annotations
 
+import doctest
+
 import openpyxl
+import pandas as pd
 import pytest
 
 from nqpf.app import workspace as wsmod
@@ -53,7 +56,11 @@ def test_folder_is_per_session_and_removed_on_close(tmp_path):
     assert not a.folder.exists() and a.closed and a not in live_workspaces()
     a.close()  # idempotent
     assert b.folder.is_dir()
+    stopped = []
+    b.on_close(lambda: stopped.append(b.folder.is_dir()))  # hooks run before the folder goes
+    b.on_close(lambda: 1 / 0)  # a failing hook does not keep the folder
     wsmod._close_all()  # what the atexit hook does
+    assert stopped == [True]
     assert not b.folder.exists() and b not in live_workspaces()
     with pytest.raises(NqpfError, match="reload the page"):
         b.new_run_dir()
@@ -133,6 +140,18 @@ def test_sheet_names_and_preview_rows_as_excel_numbers_them(tmp_path):
         sheet_names(bad)
 
 
+def test_stata_file_preview_and_read(tmp_path):
+    dta = tmp_path / "firms.dta"
+    pd.DataFrame({"stkcd": [1, 600000], "year": [2019, 2019], "roa": [0.1, 0.2]}).to_stata(dta, write_index=False)
+    assert sheet_names(dta) == []
+    pv = preview(dta)
+    assert pv.loc[1].tolist() == ["stkcd", "year", "roa"] and pv.loc[3].tolist() == ["600000", "2019", "0.2"]
+    out = read(dta, kind="firm")
+    assert out.ok and out.panel.units == ["000001", "600000"]
+    note = next(m for m in out.messages if "zero-padded" in m.text)
+    assert note.level == "note" and note.unit == "1" and note.rows == [2]
+
+
 def test_raw_cells_lines_match_the_reader(tmp_path):
     """The preview's row numbers are the lines the reader's messages name (the same cells)."""
     csv = _csv(tmp_path / "p.csv", "province,year,gdp\n北京,2019,1\n天津,2019,x\n")
@@ -172,6 +191,7 @@ def test_read_error_unknown_name_and_its_hint(tmp_path):
     # the hint followed: the rename makes the two rows of 北京 2019 collide, said with their lines
     m = _one(read(csv, kind="province", rename={"Beijng": "北京"}), "error")
     assert "'北京' and 'Beijng' both map to the same province-year 北京 2019" in m.text
+    assert (m.unit, m.rows) == ("北京", [2, 3])  # the two rows of 2019, not Beijng's 2020
     ok = read(csv, kind="province", rename={"Beijng": "天津"})
     assert ok.ok and ok.panel.units == ["北京", "天津", "河北"]
     note = next(m for m in ok.messages if "renamed by the study file" in m.text)
@@ -210,16 +230,27 @@ def test_read_wide_errors_name_lines(tmp_path):
     assert (m.rows, m.column, m.unit) == ([3], "2019", "天津")
 
 
+def test_read_an_indicator_in_two_sheets_names_them(tmp_path):
+    rows = [["province", "year", "gdp"], ["北京", 2019, 1.0], ["天津", 2019, 2.0]]
+    book = _book(tmp_path / "two.xlsx", {"2020版": rows, "2024版": rows})
+    m = _one(read(book, kind="province"), "error")
+    assert m.text == ("two.xlsx: indicator(s) ['gdp'] appear in more than one sheet (sheets 2020版 and 2024版); read "
+                      'one of them with sheet=... (sheet = "2024版" in [data]), or keep each indicator in one sheet')
+    assert read(book, kind="province", sheet="2024版").ok  # the hint followed
+
+
 def test_read_sheet_and_labels_fields(tmp_path):
     book = _book(tmp_path / "long.xlsx", {"notes": [["说明"]],
-                                          "data": [["city", "year", "province", "gdp"], ["苏州", 2019, "江苏", 1.5]]})
-    out = read(book, kind="city", sheet="data", labels=["province"], unit="city", year="", layout="auto")
-    assert out.ok and out.panel.labels["province"].tolist() == ["江苏"] and out.panel.indicators == ["gdp"]
+                                          "data": [["省份", "城市", "年份", "gdp"], ["江苏", "苏州", 2019, 1.5],
+                                                   ["江苏", "无锡", 2019, 1.2]]})
+    out = read(book, kind="city", sheet="data", labels=["省份"], unit="", year="", layout="auto")
+    assert out.ok and out.panel.labels["省份"].tolist() == ["江苏", "江苏"] and out.panel.indicators == ["gdp"]
+    assert out.panel.units == ["无锡市", "苏州市"]  # a city file: the city column is the unit, not 省份
     m = _one(read(book, sheet="dta"), "error")
     assert "no sheet 'dta'; near matches: data" in m.text
-    m = _one(read(book, kind="city", sheet="data", unit="city"), "error")
-    assert "labels = [\"province\"]" in m.text and m.column == "province"
-    m = _one(read(book, kind="planet", sheet="data", unit="city", labels=["province"]), "error")
+    m = _one(read(book, kind="city", sheet="data"), "error")
+    assert "labels = [\"省份\"]" in m.text and (m.column, m.rows) == ("省份", [2])
+    m = _one(read(book, kind="planet", sheet="data", unit="城市", labels=["省份"]), "error")
     assert "unknown unit kind 'planet'" in m.text
 
 
@@ -240,3 +271,8 @@ def test_read_a_real_nbs_export():
     assert all(m.level in ("note", "warning") for m in out.messages)
     beijing = next(m for m in out.messages if m.text.endswith(": unit 北京市 → 北京"))
     assert beijing.unit == "北京市" and preview(NBS).loc[beijing.rows[0], "A"] == "北京市"
+
+
+def test_docstring_examples_run():
+    res = doctest.testmod(wsmod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
