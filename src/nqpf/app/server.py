@@ -10,6 +10,7 @@ so the first page does not wait for them.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import traceback
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
 from nqpf.app.i18n import T, t
-from nqpf.app.ui import DEFAULT_DATASET, KINDS, choice_labels
+from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["DataState", "FwState", "Msg", "parse_rename", "server"]
 
@@ -232,6 +233,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             state["ws"].close()
 
     session.on_ended(end)
+
+    def _go_next(step: str, following: str) -> None:
+        @reactive.effect
+        @reactive.event(input[f"next_{step}"])
+        def _() -> None:
+            ui.update_navset("step", selected=following)
+
+    for step, following in itertools.pairwise(STEPS):
+        _go_next(step, following)
 
     # ------------------------------------------------------------------ data
     def read_bundled(name: str) -> DataState:

@@ -15,7 +15,7 @@ from shiny import ui
 from nqpf.app.i18n import T, t
 from nqpf.datasets import DATASETS
 
-__all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "app_ui", "choice_labels"]
+__all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "STEPS", "app_ui", "choice_labels"]
 
 ASSETS = Path(__file__).parent / "assets"
 DATA_ACCEPT = [".csv", ".xlsx", ".xls", ".dta"]
@@ -162,13 +162,22 @@ def _results_panel(lang: str) -> Tag:
     )
 
 
+#: the steps in order; each but the last has a button ``next_<step>`` to the following one
+STEPS = ("data", "framework", "methods", "run", "results")
+
+
+def _next(step: str) -> Tag:
+    return tags.div(ui.input_action_button(f"next_{step}", T("next"), class_="btn-outline-primary"),
+                    class_="nqpf-next")
+
+
 def app_ui(lang: str = "zh") -> Tag:
     """The page; ``lang`` is the language the switch starts on."""
     return ui.page_navbar(
-        ui.nav_panel(T("step_data"), _data_panel(lang), value="data"),
-        ui.nav_panel(T("step_framework"), _framework_panel(lang), value="framework"),
-        ui.nav_panel(T("step_methods"), _methods_panel(lang), value="methods"),
-        ui.nav_panel(T("step_run"), _run_panel(lang), value="run"),
+        ui.nav_panel(T("step_data"), _data_panel(lang), _next("data"), value="data"),
+        ui.nav_panel(T("step_framework"), _framework_panel(lang), _next("framework"), value="framework"),
+        ui.nav_panel(T("step_methods"), _methods_panel(lang), _next("methods"), value="methods"),
+        ui.nav_panel(T("step_run"), _run_panel(lang), _next("run"), value="run"),
         ui.nav_panel(T("step_results"), _results_panel(lang), value="results"),
         ui.nav_spacer(),
         ui.nav_control(ui.input_radio_buttons("lang", None, {"zh": "中文", "en": "English"}, selected=lang,
