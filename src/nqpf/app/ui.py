@@ -184,7 +184,7 @@ def app_ui(lang: str = "zh") -> Tag:
                                               inline=True)),
         id="step",
         title=T("app_title"),
-        header=ui.head_content(ui.include_css(ASSETS / "app.css"), ui.include_js(ASSETS / "app.js", method="inline")),
+        header=ui.head_content(tags.link(rel="icon", href="data:,"), ui.include_css(ASSETS / "app.css"), ui.include_js(ASSETS / "app.js", method="inline")),
         footer=tags.footer(T("offline"), class_="nqpf-footer"),
         window_title=t("app_title", lang),
         lang=lang,
