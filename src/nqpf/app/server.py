@@ -263,7 +263,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
     fw_issues: reactive.Value[list[Any]] = reactive.value([])
-    fw_checked: reactive.Value[Any] = reactive.value(None)  # the spec the table editor last built
     fw_upload: reactive.Value[FwState | None] = reactive.value(None)
     job: reactive.Value[Any] = reactive.value(None)
     run_error_text: reactive.Value[str | None] = reactive.value(None)
@@ -505,7 +504,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         fw_tables.set(_as_text(ind, dim))
         fw_issues.set([])
-        fw_checked.set(None)
 
     @reactive.effect
     @reactive.event(input.fw_add_row)
@@ -548,7 +546,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _check_table() -> None:
         st = _table_fw()
-        fw_checked.set(st)
         fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 
     @reactive.calc
@@ -569,11 +566,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         src = input.fw_source()
         if src == "upload":
             return fw_upload() or FwState(source="upload", messages=[Msg("error", t("fw_none", lang()))])
-        if src == "table":
-            checked = fw_checked()
-            if checked is not None:
-                return checked
-            return FwState(source="table", messages=fw_issues() or [Msg("note", t("fw_check", lang()))])
+        if src == "table":  # the grids as they are now (edits included), checked by the library
+            return _table_fw()
         return _bundled_fw()
 
     @render.data_frame
