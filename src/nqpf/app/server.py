@@ -496,14 +496,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         from nqpf.frameworks.table import framework_from_panel
 
+        name, title_zh, title_en = "my-index", t("fw_default_title", "zh"), t("fw_default_title", "en")
         try:
-            ind, dim = framework_from_panel(p, name=input.fw_name() or "my-index",
-                                            title_zh=input.fw_title_zh(), title_en=input.fw_title_en())
+            ind, dim = framework_from_panel(p, name=name, title_zh=title_zh, title_en=title_en)
         except Exception as exc:
             fw_issues.set([Msg("error", _error_text(exc))])
             return
         fw_tables.set(_as_text(ind, dim))
         fw_issues.set([])
+        ui.update_text("fw_name", value=name)  # a new system: not the bundled one the editor started from
+        ui.update_text("fw_title_zh", value=title_zh)
+        ui.update_text("fw_title_en", value=title_en)
 
     @reactive.effect
     @reactive.event(input.fw_add_row)

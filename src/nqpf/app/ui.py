@@ -87,8 +87,8 @@ def _framework_panel(lang: str) -> Tag:
         ui.panel_conditional(
             "input.fw_source === 'table'",
             ui.input_text("fw_name", T("fw_name"), value="my-index"),
-            ui.input_text("fw_title_zh", T("fw_title_zh"), value="我的指标体系"),
-            ui.input_text("fw_title_en", T("fw_title_en"), value="My indicator system"),
+            ui.input_text("fw_title_zh", T("fw_title_zh"), value=t("fw_default_title", "zh")),
+            ui.input_text("fw_title_en", T("fw_title_en"), value=t("fw_default_title", "en")),
             ui.input_action_button("fw_from_data", T("fw_from_data")),
             ui.input_action_button("fw_add_row", T("fw_add_row")),
             ui.input_action_button("fw_check", T("fw_check"), class_="btn-primary"),
