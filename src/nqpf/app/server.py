@@ -212,6 +212,7 @@ def _framework_kind(name: str) -> str:
     return _KIND_CACHE[name]
 
 
+@functools.cache
 def _default_study() -> Any:
     from nqpf.study.spec import load_study
 
