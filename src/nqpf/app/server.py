@@ -755,6 +755,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return TagList(tags.p(t("loading", lang()), class_="text-muted"))
         lg = lang()
         d = data()
+        kind = d.panel.kind if d.panel is not None else None
+        if kind is not None and state.get("ticks_kind") not in (None, kind):
+            state["ticks"] = {}  # another kind of unit: the analyses that fit it start afresh
+            state["enabled"] = set()
+        if kind is not None:
+            state["ticks_kind"] = kind
         ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
         typed: dict[str, Any] = state.setdefault("typed", {})  # option values as last seen
         with reactive.isolate():
