@@ -515,8 +515,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _add_row() -> None:
         frames = _grid_frames()
         if frames is None:
-            from nqpf.frameworks.table import framework_tables  # noqa: F401 - the columns come from the library
-
+            fw_issues.set([Msg("note", t("fw_table_empty", lang()))])
             return
         ind, dim = frames
         blank = pd.DataFrame([{c: "" for c in ind.columns}])  # left blank, the library ignores it
