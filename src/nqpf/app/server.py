@@ -573,6 +573,16 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return _table_fw()
         return _bundled_fw()
 
+    @reactive.effect
+    @guarded
+    def _years_placeholder() -> None:
+        """The years box shows the framework's sample (what a blank box means)."""
+        spec = current_fw().spec
+        sample = getattr(getattr(spec, "sample", None), "years", None)
+        with reactive.isolate():
+            lg = lang()
+        ui.update_text("years", placeholder=f"{sample[0]}-{sample[1]}" if sample else t("years_auto", lg))
+
     @render.data_frame
     def fw_indicators() -> Any:
         frames = fw_tables()
