@@ -298,16 +298,20 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         msgs = [Msg("note", n) for n in panel.provenance.notes]
         return DataState(panel=panel, messages=msgs, preview=panel.to_frame().head(PREVIEW_ROWS), dataset=name)
 
-    def read_upload(path: Path) -> DataState:
+    def read_upload(path: Path, fresh: bool = False) -> DataState:
+        """Read the uploaded file with the page's fields; ``fresh`` (a new file): its sheet, columns and labels
+        are detected, not taken from the fields the previous file filled."""
         from nqpf.app.workspace import preview
 
         rename, bad = parse_rename(input.rename() or "")
         kw: dict[str, Any] = {"layout": input.layout() or "auto"}
-        for key, val in (("unit", input.unit_col()), ("year", input.year_col()), ("kind", input.kind()),
-                         ("sheet", input.sheet())):
+        fields = [("kind", input.kind())]
+        if not fresh:
+            fields += [("unit", input.unit_col()), ("year", input.year_col()), ("sheet", input.sheet())]
+        for key, val in fields:
             if val:
                 kw[key] = val
-        if input.labels():
+        if input.labels() and not fresh:
             kw["labels"] = list(input.labels())
         if rename:
             kw["rename"] = rename
@@ -348,8 +352,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             sheets = []
         state["sheets"] = sheets
         ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
-        _update_columns(path, "")
-        do_read()
+        _update_columns(path, _first_data_sheet(path) or "")
+        data.set(read_upload(path, fresh=True))
+
+    @reactive.effect
+    @reactive.event(input.sheet, ignore_init=True)
+    @guarded
+    def _sheet_columns() -> None:
+        """Another sheet chosen: its header row's names become the column choices."""
+        path = state.get("upload")
+        if path is not None and input.data_source() == "upload":
+            _update_columns(path, input.sheet() or (_first_data_sheet(path) or ""))
 
     def _update_columns(path: Path, sheet: str) -> None:
         from nqpf.app.workspace import preview
