@@ -261,6 +261,13 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         reactive.invalidate_later(POLL_SECONDS)
         return False
 
+    def save(files: list[dict[str, Any]] | None, purpose: str) -> Path | None:
+        """The first file of a file input copied into the workspace (checked for ``purpose``); None: no file."""
+        if not files:
+            return None
+        f = files[0]
+        return ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose=purpose)
+
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
     fw_issues: reactive.Value[list[Any]] = reactive.value([])
@@ -334,16 +341,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.data_file)
     @guarded
     def _upload() -> None:
-        files = input.data_file()
-        if not files:
-            return
-        f = files[0]
         from nqpf.app.workspace import sheet_names
 
         try:
-            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="data")
+            path = save(input.data_file(), "data")
         except Exception as exc:
             data.set(DataState(messages=[Msg("error", _error_text(exc))]))
+            return
+        if path is None:
             return
         state["upload"] = path
         try:
@@ -456,16 +461,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.fw_file)
     @guarded
     def _fw_upload() -> None:
-        files = input.fw_file()
-        if not files:
-            return
-        f = files[0]
         from nqpf.frameworks.schema import parse_framework_text
 
         try:
-            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="framework")
+            path = save(input.fw_file(), "framework")
+            if path is None:
+                return
             text = Path(path).read_text(encoding="utf-8")
-            spec = parse_framework_text(text, source=f["name"])
+            spec = parse_framework_text(text, source=input.fw_file()[0]["name"])
         except Exception as exc:
             fw_upload.set(FwState(source="upload", messages=[Msg("error", _error_text(exc))]))
             return
