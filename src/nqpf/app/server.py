@@ -26,7 +26,7 @@ from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
-from nqpf.app.i18n import T, t
+from nqpf.app.i18n import T, progress_text, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
@@ -1034,8 +1034,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         lg = lang()
         if j is None:
             return tags.p(t("run_idle", lg))
-        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
-                 for s, m in list(j.events)]
+        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), progress_text(m, lg), class_="nqpf-progress",
+                         **{"data-message": m}) for s, m in list(j.events)]
         if getattr(j, "cancelled", False):
             st = "cancelled"
         foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
