@@ -896,7 +896,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         missing = _missing_columns(Framework(fw.spec))
         if missing:  # the run would stop on the first; say all of them now
             msgs.append(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))))
-        years: Any = (input.years() or "").strip() or None
+        years: Any = re.sub(r"\s*[–—－~～至到]\s*", "-", (input.years() or "").strip()) or None  # 2015–2022
         weights: dict[str, Any] = {}
         groups: dict[str, Any] = {}
         wk = input.weights_kind()
