@@ -257,6 +257,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         """True once the library is loaded; until then the caller is polled again (the page stays live)."""
         if library_loaded():
             return True
+        thread = _WARM.get("thread")
+        if thread is not None and not thread.is_alive():  # the warm-up ended with a module missing: import it
+            for name in WARM_MODULES:  # here, so that its error shows in the page
+                importlib.import_module(name)
+            return True
         warm_up()
         reactive.invalidate_later(POLL_SECONDS)
         return False
