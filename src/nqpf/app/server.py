@@ -160,7 +160,7 @@ def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return f"{v:.12g}"
+        return f"{v:.10g}"  # as Excel shows a number in General format
     return str(v)
 
 
