@@ -783,6 +783,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def analysis_forms() -> TagList:
         if not ready():
             return TagList(tags.p(t("loading", lang()), class_="text-muted"))
+        from nqpf.analysis.registry import SECTIONS
         lg = lang()
         d = data()
         kind = d.panel.kind if d.panel is not None else None
@@ -804,30 +805,38 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
         reason = spatial_reason()
         blocks: list[Any] = []
-        for is_model in (False, True):
-            blocks.append(tags.div(T("models" if is_model else "analyses"), class_="nqpf-section-title"))
-            for a in catalogue():
-                if a.is_model != is_model:
-                    continue
-                spatial = any(f.kind == "weights" for f in a.fields)
-                why = reason if spatial else None
-                ticked = ticks.get(a.name, a.name in defaults) and why is None
-                if why is None:
-                    enabled.add(a.name)
-                label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
-                                tags.code(f" {a.name}"))
-                box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
-                opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
-                        if f.name != "index"]
-                if why is not None:  # shown, not ticked, with the reason
-                    box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
-                blocks.append(tags.div(
-                    box,
-                    tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
-                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
-                    if opts and why is None else "",
-                    class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
-                ))
+        order = {k: SECTIONS[k].order for k in SECTIONS}
+        entries = sorted(catalogue(), key=lambda a: (a.is_model, order.get(a.section, 99)))  # stable: registry order
+        heading = None
+        for a in entries:
+            here = "models" if a.is_model else a.section
+            if here != heading:  # the report's chapters, then the models
+                heading = here
+                if a.is_model:
+                    title = T("models")
+                else:
+                    zh, en = SECTIONS[a.section].label
+                    title = TagList(tags.span(zh, class_="nqpf-zh"), tags.span(en, class_="nqpf-en"))
+                blocks.append(tags.div(title, class_="nqpf-section-title"))
+            spatial = any(f.kind == "weights" for f in a.fields)
+            why = reason if spatial else None
+            ticked = ticks.get(a.name, a.name in defaults) and why is None
+            if why is None:
+                enabled.add(a.name)
+            label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
+                            tags.code(f" {a.name}"))
+            box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
+            opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
+                    if f.name != "index"]
+            if why is not None:  # shown, not ticked, with the reason
+                box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
+            blocks.append(tags.div(
+                box,
+                tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
+                ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
+                if opts and why is None else "",
+                class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
+            ))
         state["enabled"] = enabled
         return TagList(*blocks)
 
