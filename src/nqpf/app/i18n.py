@@ -134,6 +134,8 @@ WORDS: dict[str, tuple[str, str]] = {
     # results step
     "report": ("报告", "Report"),
     "result_table": ("结果表", "Table"),
+    "run_summary": ("运行摘要（summary.txt：各项分析与读取、测度中的说明）",
+                    "Summary of the run (summary.txt: every analysis, and the notes of reading and measuring)"),
     "no_results": ("尚无结果：请先运行。", "No results yet: run the study first."),
     "downloads": ("下载", "Downloads"),
     "dl_report": ("报告 report.html", "Report (report.html)"),

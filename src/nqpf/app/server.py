@@ -1119,6 +1119,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         url = session.dynamic_route(f"report{run_count()}", handler)
         return tags.iframe(src=url, class_="nqpf-report", id="report_iframe", title="report.html")
 
+    @render.ui
+    def run_summary() -> Tag:
+        """The run's summary.txt: every analysis in a few lines, and the notes of reading and measuring."""
+        j = finished()
+        path = Path(j.outputs["summary.txt"]) if j is not None and "summary.txt" in j.outputs else None
+        if path is None or not path.is_file():
+            return tags.p(t("no_results", lang()), class_="text-muted")
+        return tags.pre(path.read_text(encoding="utf-8"), class_="nqpf-toml nqpf-summary-text")
+
     @render.data_frame
     def result_grid() -> Any:
         j = finished()
