@@ -66,6 +66,9 @@ WORDS: dict[str, tuple[str, str]] = {
                    "rename line {i} '{line}' is not understood: write old = new (e.g. 苏州 = 苏州市)."),
     "rename_hint": ("在“单元改名”框中写下其中正确的一行（{line}），再点“读取数据”。",
                     "Write the right one of these lines ({line}) in 'Rename units' and click 'Read the data'."),
+    "columns_hint": ("在左侧选择“单元列”和“年份列”（若这张表不是数据表，请换一个“工作表”），再点“读取数据”。",
+                     "Choose the 'Unit column' and 'Year column' on the left (or another 'Sheet' if this one holds "
+                     "no data) and click 'Read the data'."),
     "upload_first": ("请先上传数据文件。", "Upload a data file first."),
     # framework step
     "fw_source": ("指标体系来源", "Source of the indicator system"),

@@ -333,6 +333,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         outcome = ws().read(path, **kw)
         msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
         msgs += [Msg("note", t("rename_hint", lang(), line=line)) for line in rename_hints(msgs)]
+        if any("pass unit=" in m.text or "cannot tell which column" in m.text for m in msgs if m.level == "error"):
+            msgs.append(Msg("note", t("columns_hint", lang())))  # the library's hint, as the page's controls
         sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
             or _first_data_sheet(path)
         try:
