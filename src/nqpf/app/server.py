@@ -147,6 +147,29 @@ def rename_hints(msgs: list[Msg]) -> list[str]:
     return out
 
 
+_YEARS_HINT = re.compile(r'years = "(\d{4}-\d{4})" in \[\[index\]\]')
+_EXCLUDE_HINT = re.compile(r"exclude_units = \[([^\]]+)\] in \[\[index\]\]")
+
+
+def study_hints(text: str, lang: str) -> list[str]:
+    """The library's study-file hints in an error (``years = "…"``, ``exclude_units = […]`` in [[index]]) as
+    what to write in the page's boxes.
+
+    Examples
+    --------
+    >>> study_hints('restrict the years, years = "2015-2021" in [[index]]; or exclude_units = ["池州市"] in '
+    ...             '[[index]]', "en")  # doctest: +NORMALIZE_WHITESPACE
+    ["In this page: write 2015-2021 in 'Years' (step ③).",
+     "In this page: write 池州市 in 'Leave out units' (step ③)."]
+    """
+    out = [t("years_hint", lang, years=y) for y in _YEARS_HINT.findall(text)]
+    for block in _EXCLUDE_HINT.findall(text):
+        names = ", ".join(re.findall(r'"([^"]+)"', block))
+        if names:
+            out.append(t("exclude_hint", lang, units=names))
+    return out
+
+
 def msg_box(m: Msg, lang: str) -> Tag:
     """A ``div.nqpf-msg`` with the level's class and ``data-rows`` when it concerns rows."""
     attrs: dict[str, str] = {}
@@ -955,6 +978,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 or "study",
                 data=dspec,
                 index=[IndexSpec(name=input.index_name() or "index", framework=framework, years=years,
+                                 exclude_units=[u for u in re.split(r"[,，、;；\s]+", input.exclude_units() or "")
+                                                if u],
                                  normalization=input.normalization(), scope=input.scope(),
                                  weighting=input.weighting(), aggregation=input.aggregation(), tree=input.tree())],
                 analyses=analyses, models=models, weights=weights, groups=groups,
@@ -1070,8 +1095,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             text = j.error or "failed"
         if not text:
             return TagList()
-        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
-                        class_="nqpf-msg nqpf-error")
+        box = tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
+                       class_="nqpf-msg nqpf-error")
+        return TagList(box, *[msg_box(Msg("note", h), lang()) for h in study_hints(text, lang())])
 
     @reactive.effect
     @guarded

@@ -111,6 +111,7 @@ def _methods_panel(lang: str) -> Tag:
         T("methods_measure"),
         ui.input_text("index_name", T("index_name"), value="index"),
         ui.input_text("years", T("years"), value=""),
+        ui.input_text("exclude_units", T("exclude_units"), value="", placeholder="西藏, 香港"),
         ui.input_select("normalization", T("normalization"), {"minmax": "minmax"}),
         ui.input_select("scope", T("scope"), {"pooled": "pooled"}),
         ui.input_select("weighting", T("weighting"), {"global_entropy": "global_entropy"}),
