@@ -55,6 +55,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "messages": ("读取信息", "Reader's messages"),
     "no_messages": ("读取成功，没有需要注意的问题。", "Read without anything to note."),
     "summary": ("{units} 个单元 × {y0}–{y1} 年，{k} 个指标", "{units} units × years {y0}–{y1}, {k} indicators"),
+    "summary_kind": ("（单元类型：{kind}）", " (kind of unit: {kind})"),
     "no_panel": ("尚未读取数据。", "No data read yet."),
     "level_error": ("错误", "Error"),
     "level_warning": ("警告", "Warning"),
