@@ -27,7 +27,7 @@ from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
 from nqpf.app.i18n import WORDS, T, progress_text, t
-from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
+from nqpf.app.ui import FIRST_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
 
@@ -420,13 +420,26 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     def do_read() -> None:
         if input.data_source() == "bundled":
-            data.set(read_bundled(input.dataset() or DEFAULT_DATASET))
+            data.set(read_bundled(input.dataset() or FIRST_DATASET))
             return
         path = state.get("upload")
         if path is None:
             data.set(DataState(messages=[Msg("note", t("upload_first", lang()))]))
             return
         data.set(read_upload(path))
+
+    @reactive.effect
+    @guarded
+    def _default_study_dataset() -> None:
+        """Once the library is loaded: the bundled default study's dataset, unless another one was chosen."""
+        if state.get("defaults_set") or not ready():
+            return
+        state["defaults_set"] = True
+        with reactive.isolate():
+            chosen = input.dataset()
+        dataset = _default_study().data.dataset
+        if dataset and chosen == FIRST_DATASET and dataset != chosen:
+            ui.update_select("dataset", selected=dataset)
 
     @reactive.effect
     @reactive.event(input.read_data, input.dataset, input.data_source)
