@@ -868,7 +868,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             if why is None:
                 enabled.add(a.name)
             label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
-                            tags.code(f" {a.name}"))
+                            tags.code(f" {a.name}"),
+                            tags.span(" ?", class_="nqpf-help", title=a.help) if getattr(a, "help", "") else "")
             box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
             opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
                     if f.name != "index"]
