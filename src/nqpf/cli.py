@@ -147,6 +147,26 @@ def cite(
         _fail(exc)
 
 
+@app.command("app")
+def app_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on; this computer only (127.0.0.1) unless "
+                                           "--allow-remote.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 takes a free one.")] = 8050,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    lang: Annotated[str, typer.Option(help="Language of the page: zh or en.")] = "zh",
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Listen on a non-loopback address (anyone who reaches the port can upload files "
+                               "and run studies on this computer).")] = False,
+) -> None:
+    """Start the workbench (工作台): the whole tool in the browser, offline, your data never leave this computer."""
+    from nqpf.app.main import serve
+
+    try:
+        serve(host, port, open_browser=not no_browser, lang=lang, allow_remote=allow_remote)
+    except NqpfError as exc:
+        _fail(exc)
+
+
 @datasets_app.callback(invoke_without_command=True)
 def datasets(ctx: typer.Context) -> None:
     """List the bundled datasets with units, years and coverage."""
