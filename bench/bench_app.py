@@ -25,6 +25,7 @@ The browser is the system Chromium (``/usr/bin/chromium``) driven with Playwrigh
     .venv/bin/python bench/bench_app.py
     .venv/bin/python bench/bench_app.py --repeat 1
     .venv/bin/python bench/bench_app.py --screenshots docs/assets/workbench
+    .venv/bin/python bench/bench_app.py --workbook .     # only tutorial 4's workbook, to follow tutorial 5
 """
 
 from __future__ import annotations
@@ -451,8 +452,13 @@ def main() -> None:
     ap.add_argument("--screenshots", type=Path, default=None, metavar="DIR",
                     help="take the tutorial's screenshots into DIR instead of timing")
     ap.add_argument("--lang", default="zh", choices=["zh", "en"], help="page language of the screenshots")
+    ap.add_argument("--workbook", type=Path, default=None, metavar="DIR",
+                    help="only write tutorial 4's yearbook workbook (长三角城市数据.xlsx) into DIR, for tutorial 5")
     args = ap.parse_args()
-    if args.screenshots is not None:
+    if args.workbook is not None:
+        args.workbook.mkdir(parents=True, exist_ok=True)
+        print(f"written: {tutorial_workbook(args.workbook.resolve())}")
+    elif args.screenshots is not None:
         screenshots(args.screenshots, args.lang)
     else:
         bench(args.repeat)
