@@ -9,7 +9,10 @@ so the first page does not wait for them.
 
 from __future__ import annotations
 
+import functools
 import re
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 import pandas as pd
 from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
+from shiny.types import SilentException
 
 from nqpf.app.i18n import T, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, choice_labels
@@ -96,7 +100,7 @@ def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return f"{v:.6g}"
+        return f"{v:.12g}"
     return str(v)
 
 
@@ -104,7 +108,7 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
     """The preview as an HTML table: the row numbers the user sees (Excel rows for raw cells), flagged rows
     ``tr.nqpf-flag``."""
     head = tags.thead(tags.tr(tags.th("#", class_="nqpf-rownum"),
-                              *[tags.th("" if raw else str(c)) for c in df.columns]))
+                              *[tags.th(_letters(i) if raw else str(c)) for i, c in enumerate(df.columns)]))
     body = []
     for idx, row in zip(df.index, df.itertuples(index=False), strict=True):
         n = int(idx) if raw else None
@@ -112,6 +116,16 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
         body.append(tags.tr(tags.th(str(idx) if raw else "", class_="nqpf-rownum"),
                             *[tags.td(_cell(v)) for v in row], class_=cls, **({"data-row": str(n)} if n else {})))
     return tags.div(tags.table(head, tags.tbody(*body), class_="table table-sm"), class_="nqpf-preview")
+
+
+def _letters(i: int) -> str:
+    """Excel's column letters of the 0-based column ``i`` (0 → A, 26 → AA)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _framework_names() -> list[str]:
@@ -145,6 +159,22 @@ def _default_study() -> Any:
 
 def _error_text(exc: BaseException) -> str:
     return str(exc)
+
+
+def guarded(fn: Callable[[], None]) -> Callable[[], None]:
+    """An effect that shows an unexpected error as a notification instead of ending the session."""
+
+    @functools.wraps(fn)
+    def run() -> None:
+        try:
+            fn()
+        except SilentException:
+            raise
+        except Exception as exc:  # the session stays usable; the error is shown and logged
+            traceback.print_exc()
+            ui.notification_show(f"{type(exc).__name__}: {exc}", type="error", duration=12)
+
+    return run
 
 
 def server(input: Inputs, output: Outputs, session: Session) -> None:
@@ -220,6 +250,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.data_file)
+    @guarded
     def _upload() -> None:
         files = input.data_file()
         if not files:
@@ -271,6 +302,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.read_data, input.dataset, input.data_source)
+    @guarded
     def _read() -> None:
         do_read()
 
@@ -296,10 +328,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if d.preview is None:
             return TagList()
         flagged = {r for m in d.messages for r in m.rows}
-        return preview_table(d.preview, flagged, d.raw)
+        title = "" if d.raw else tags.p(t("panel_preview", lang(), n=len(d.preview)), class_="text-muted")
+        return TagList(title, preview_table(d.preview, flagged, d.raw))
 
     # ------------------------------------------------------------------ framework
     @reactive.effect
+    @guarded
     def _framework_choices() -> None:
         d = data()
         kind = d.panel.kind if d.panel is not None else None
@@ -321,6 +355,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_file)
+    @guarded
     def _fw_upload() -> None:
         files = input.fw_file()
         if not files:
@@ -351,6 +386,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_source)
+    @guarded
     def _start_table() -> None:
         if input.fw_source() != "table" or fw_tables() is not None:
             return
@@ -367,6 +403,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_from_data)
+    @guarded
     def _from_data() -> None:
         p = data().panel
         if p is None:
@@ -386,6 +423,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_add_row)
+    @guarded
     def _add_row() -> None:
         frames = _grid_frames()
         if frames is None:
@@ -425,6 +463,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_check)
+    @guarded
     def _check_table() -> None:
         st = _table_fw()
         fw_checked.set(st)
@@ -514,7 +553,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return []
         return [n for n in needed if n not in cols]
 
-    @render.download(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
+    @render.download_button(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
     def dl_framework() -> Any:
         st = current_fw()
         if st.spec is None:
@@ -528,6 +567,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     # ------------------------------------------------------------------ methods
     @reactive.effect
+    @guarded
     def _method_choices() -> None:
         from nqpf.app.forms import method_choices
 
@@ -541,6 +581,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                              selected=current[key])
 
     @reactive.effect
+    @guarded
     def _relabel() -> None:
         lg = lang()
         with reactive.isolate():
@@ -557,6 +598,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         return [k for k in ("contiguity", "rook", *WEIGHT_KINDS) if k != "file"]
 
     @reactive.effect
+    @guarded
     def _weights_groups_choices() -> None:
         lg = lang()
         from nqpf.core.groups import BUILTIN_GROUPS
@@ -651,6 +693,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if f.kind == "groups":
             return ui.input_text(iid, label, value="" if value is None else str(value),
                                  placeholder=t("groups_none", lg))
+        if f.kind == "table":
+            rows = value.items() if isinstance(value, dict) else []
+            return ui.input_text_area(iid, label, value="\n".join(f"{k} = {v}" for k, v in rows), rows=2,
+                                      placeholder="name = expression")
         if isinstance(value, list | tuple):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
@@ -762,6 +808,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.check_study)
+    @guarded
     def _check_study() -> None:
         spec, msgs, _, _ = build_spec()
         if spec is not None and not msgs:
@@ -779,6 +826,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     # ------------------------------------------------------------------ run
     @reactive.effect
     @reactive.event(input.run_study)
+    @guarded
     def _run() -> None:
         j = state.get("job")
         if j is not None and j.running:
@@ -804,6 +852,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.run_cancel)
+    @guarded
     def _cancel() -> None:
         j = state.get("job")
         if j is not None and j.running:
@@ -848,6 +897,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                         class_="nqpf-msg nqpf-error")
 
     @reactive.effect
+    @guarded
     def _done_notice() -> None:
         st, _ = job_state()
         if st == "done":
@@ -918,7 +968,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                         ("dl_bundle", "study.zip"), ("dl_summary", "summary.txt")):
         fn = _download(key)
         fn.__name__ = out_id
-        output(id=out_id)(render.download(filename=key)(fn))
+        output(id=out_id)(render.download_button(filename=key)(fn))
 
 
 def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
