@@ -59,7 +59,7 @@ RUN_TIMEOUT_S = 900
 # Installed in every page before its own scripts: Shiny's busy/idle events counted, the click on "run" and the
 # first progress line stamped by the page's clock (Date.now(): comparable with the server's spawn time).
 PAGE_PROBE = """
-window.__nqpf = {idle: 0, firstIdle: null, click: null, progress: null, load: null};
+window.__nqpf = {idle: 0, firstIdle: null, click: null, progress: null, done: null, load: null};
 window.addEventListener('load', () => { window.__nqpf.load = Date.now(); });
 document.addEventListener('DOMContentLoaded', () => {
   const $ = window.jQuery;
@@ -73,14 +73,17 @@ document.addEventListener('DOMContentLoaded', () => {
   new MutationObserver(() => {
     if (window.__nqpf.progress === null && document.querySelector('#run_progress li.nqpf-progress'))
       window.__nqpf.progress = Date.now();
+    if (window.__nqpf.done === null && document.querySelector('#run_progress .nqpf-run-done'))
+      window.__nqpf.done = Date.now();
   }).observe(document.documentElement, {childList: true, subtree: true});
 });
 """
 PAGE_READY_JS = ("() => document.readyState === 'complete' && window.__nqpf.firstIdle !== null"
                  " && !document.documentElement.classList.contains('shiny-busy')")
-# the run is over when the results step has its report (or the run step shows an error)
-RUN_OVER_JS = ("() => !!(document.querySelector('#report_frame iframe, iframe#report_frame')"
-               " || document.querySelector('#run_error .nqpf-error'))")
+# the run step says how the run ended: p.nqpf-run-done / -failed / -cancelled under the progress list
+RUN_STATE_JS = ("() => { const e = document.querySelector('#run_progress [class*=\"nqpf-run-\"]');"
+                " const err = document.querySelector('#run_error .nqpf-error');"
+                " return err ? 'failed: ' + err.innerText : (e ? e.className : ''); }")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,21 +273,18 @@ def go_step(page, step: str) -> None:
 
 
 def wait_run_over(page) -> None:
+    """Wait on the run step until the run has ended; raise unless it is done."""
     go_step(page, "run")
-    page.wait_for_function("() => !!document.querySelector('#run_progress li.nqpf-progress')",
-                           timeout=RUN_TIMEOUT_S * 1000)
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
-        if page.query_selector("#run_error .nqpf-error"):
-            raise RuntimeError("the run failed in the app: " + page.inner_text("#run_error"))
-        if page.evaluate("() => !!document.querySelector('#run_progress .nqpf-done')") or _results_ready(page):
+        state = page.evaluate(RUN_STATE_JS)
+        if "nqpf-run-done" in state:
             return
+        if state.startswith("failed") or "nqpf-run-failed" in state or "nqpf-run-cancelled" in state:
+            raise RuntimeError(f"the run did not succeed in the app ({state}): " + page.inner_text("#run_progress")
+                               + "\n" + page.inner_text("#run_error"))
         page.wait_for_timeout(250)
     raise RuntimeError(f"the run did not finish in {RUN_TIMEOUT_S} s")
-
-
-def _results_ready(page) -> bool:
-    return bool(page.evaluate(RUN_OVER_JS)) and not page.query_selector("#run_error .nqpf-error")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,16 +298,17 @@ def one_repetition(browser, tmp: Path, rep: int) -> dict[str, float]:
         page = open_page(browser, url, downloads=True)
         probe = page.evaluate("() => window.__nqpf")
         fig: dict[str, float] = {"answers": answered - server.spawned,
+                                 "html": probe["load"] / 1000 - server.spawned,
                                  "page": probe["firstIdle"] / 1000 - server.spawned}
         # (b), (c): the default study is one click from the start page
         go_step(page, "run")
         page.click("#run_study")
-        t_click = time.perf_counter()
         page.wait_for_function("() => window.__nqpf.progress !== null", timeout=30_000)
         probe = page.evaluate("() => window.__nqpf")
         fig["progress"] = (probe["progress"] - probe["click"]) / 1000
         wait_run_over(page)
-        fig["app_run"] = time.perf_counter() - t_click
+        probe = page.evaluate("() => window.__nqpf")
+        fig["app_run"] = (probe["done"] - probe["click"]) / 1000
         go_step(page, "results")
         with page.expect_download(timeout=60_000) as dl:
             page.click("#dl_study")
@@ -327,6 +328,7 @@ def one_repetition(browser, tmp: Path, rep: int) -> dict[str, float]:
 
 ROWS = [
     ("answers", "server answers (spawn → URL printed), s", None),
+    ("html", "spawn → the page's HTML loaded (load event), s", None),
     ("page", "(a) spawn → first page loaded in Chromium, s", "page"),
     ("progress", "(b) click run → first progress line, s", "progress"),
     ("cli_run", "(c) nqpf run study.toml (baseline), s", None),
