@@ -98,8 +98,9 @@ class UploadGuard:
 
     @staticmethod
     async def _refuse(send: Send, size: int, cap: float) -> None:
-        text = (f"文件太大（{size / 1024 / 1024:.1f} MB）：上传上限为 {cap:g} MB。"
-                f" / The file is too large ({size / 1024 / 1024:.1f} MB): the upload limit is {cap:g} MB.")
+        mb = f"{size / 1024 / 1024:.3g}"
+        text = (f"文件太大（{mb} MB）：上传上限为 {cap:g} MB。"
+                f" / The file is too large ({mb} MB): the upload limit is {cap:g} MB.")
         body = text.encode("utf-8")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"),

@@ -10,6 +10,7 @@ so the first page does not wait for them.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import traceback
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
 from nqpf.app.i18n import T, t
-from nqpf.app.ui import DEFAULT_DATASET, KINDS, choice_labels
+from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["DataState", "FwState", "Msg", "parse_rename", "server"]
 
@@ -38,6 +39,7 @@ class Msg:
     level: str
     text: str
     rows: list[int] = field(default_factory=list)
+    sheet: str | None = None  # the workbook sheet the rows are on
 
 
 @dataclass
@@ -51,6 +53,7 @@ class DataState:
     path: Path | None = None  # the uploaded file (None: bundled)
     dataset: str | None = None
     read_kw: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None  # the sheet the raw preview shows
 
 
 @dataclass
@@ -87,12 +90,33 @@ def parse_rename(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
     return out, bad
 
 
+_UNKNOWN = re.compile(r"unknown \w+ name '([^']+)'; near matches: ([^;\n]+)")
+
+
+def rename_hints(msgs: list[Msg]) -> list[str]:
+    """For each unknown unit name with near matches in the library's messages, the rename lines that would
+    fix it, one per candidate (the user picks the right one).
+
+    Examples
+    --------
+    >>> rename_hints([Msg("error", "x.csv: unknown province name '广冬'; near matches: 广西, 广东; add a rename")])
+    ['广冬 = 广西 | 广冬 = 广东']
+    """
+    out: list[str] = []
+    for m in msgs:
+        for name, near in _UNKNOWN.findall(m.text):
+            line = " | ".join(f"{name} = {c.strip()}" for c in near.split(",") if c.strip())
+            if line and line not in out:
+                out.append(line)
+    return out
+
+
 def msg_box(m: Msg, lang: str) -> Tag:
     """A ``div.nqpf-msg`` with the level's class and ``data-rows`` when it concerns rows."""
     attrs: dict[str, str] = {}
     if m.rows:
         attrs["data-rows"] = ",".join(str(r) for r in m.rows)
-    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), m.text,
+    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), tags.span(m.text, class_="nqpf-text"),
                     class_=f"nqpf-msg nqpf-{m.level}", **attrs)
 
 
@@ -108,7 +132,7 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
     """The preview as an HTML table: the row numbers the user sees (Excel rows for raw cells), flagged rows
     ``tr.nqpf-flag``."""
     head = tags.thead(tags.tr(tags.th("#", class_="nqpf-rownum"),
-                              *[tags.th(_letters(i) if raw else str(c)) for i, c in enumerate(df.columns)]))
+                              *[tags.th(str(c)) for c in df.columns]))
     body = []
     for idx, row in zip(df.index, df.itertuples(index=False), strict=True):
         n = int(idx) if raw else None
@@ -118,14 +142,15 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
     return tags.div(tags.table(head, tags.tbody(*body), class_="table table-sm"), class_="nqpf-preview")
 
 
-def _letters(i: int) -> str:
-    """Excel's column letters of the 0-based column ``i`` (0 → A, 26 → AA)."""
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
+def _first_data_sheet(path: Path) -> str | None:
+    """The first sheet of a workbook with at least two columns (None: a CSV or .dta, or no such sheet)."""
+    from nqpf.app.workspace import preview, sheet_names
+
+    try:
+        sheets = sheet_names(path)
+        return next((s for s in sheets if preview(path, s, 5).shape[1] >= 2), sheets[0] if sheets else None)
+    except Exception:
+        return None
 
 
 def _framework_names() -> list[str]:
@@ -209,6 +234,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     session.on_ended(end)
 
+    def _go_next(step: str, following: str) -> None:
+        @reactive.effect
+        @reactive.event(input[f"next_{step}"])
+        def _() -> None:
+            ui.update_navset("step", selected=following)
+
+    for step, following in itertools.pairwise(STEPS):
+        _go_next(step, following)
+
     # ------------------------------------------------------------------ data
     def read_bundled(name: str) -> DataState:
         from nqpf.datasets import load_dataset
@@ -233,20 +267,20 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             kw["labels"] = list(input.labels())
         if rename:
             kw["rename"] = rename
-        try:
-            pv = preview(path, kw.get("sheet"), PREVIEW_ROWS)
-        except Exception as exc:
-            pv = None
-            pv_msg = [Msg("error", _error_text(exc))]
-        else:
-            pv_msg = []
         if bad:
-            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad]
-                             + pv_msg, preview=pv, raw=True, path=path, read_kw=kw)
+            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad],
+                             path=path, read_kw=kw)
         outcome = ws().read(path, **kw)
-        msgs = [Msg(m.level, m.text, list(m.rows or [])) for m in outcome.messages]
-        return DataState(panel=outcome.panel, messages=pv_msg + msgs, preview=pv, raw=True, path=path,
-                         read_kw=kw)
+        msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
+        msgs += [Msg("note", t("rename_hint", lang(), line=line)) for line in rename_hints(msgs)]
+        sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
+            or _first_data_sheet(path)
+        try:
+            pv = preview(path, sheet, PREVIEW_ROWS)
+        except Exception as exc:
+            pv, msgs = None, [*msgs, Msg("error", _error_text(exc))]
+        return DataState(panel=outcome.panel, messages=msgs, preview=pv, raw=True, path=path, read_kw=kw,
+                         sheet=sheet)
 
     @reactive.effect
     @reactive.event(input.data_file)
@@ -268,6 +302,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             sheets = sheet_names(path)
         except Exception:
             sheets = []
+        state["sheets"] = sheets
         ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
         _update_columns(path, "")
         do_read()
@@ -285,6 +320,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             if len(cells) >= 2:
                 heads = list(dict.fromkeys(cells))
                 break
+        state["heads"] = heads
         cols = {"": t("detect", lang()), **{h: h for h in heads}}
         ui.update_select("unit_col", choices=cols, selected="")
         ui.update_select("year_col", choices=cols, selected="")
@@ -296,7 +332,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         path = state.get("upload")
         if path is None:
-            data.set(DataState(messages=[Msg("error", t("upload_first", lang()))]))
+            data.set(DataState(messages=[Msg("note", t("upload_first", lang()))]))
             return
         data.set(read_upload(path))
 
@@ -327,8 +363,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         d = data()
         if d.preview is None:
             return TagList()
-        flagged = {r for m in d.messages for r in m.rows}
-        title = "" if d.raw else tags.p(t("panel_preview", lang(), n=len(d.preview)), class_="text-muted")
+        flagged = {r for m in d.messages for r in m.rows if m.sheet in (None, d.sheet)}
+        if d.raw:
+            title = tags.p(f"{t('sheet', lang())}: {d.sheet}", class_="text-muted nqpf-preview-sheet") \
+                if d.sheet else ""
+        else:
+            title = tags.p(t("panel_preview", lang(), n=len(d.preview)), class_="text-muted")
         return TagList(title, preview_table(d.preview, flagged, d.raw))
 
     # ------------------------------------------------------------------ framework
@@ -398,8 +438,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
         fw_tables.set(_as_text(*framework_tables(spec)))
         ui.update_text("fw_name", value=f"{spec.name}-edited")
-        ui.update_text("fw_title_zh", value=spec.title_zh)
-        ui.update_text("fw_title_en", value=spec.title_en)
+        ui.update_text("fw_title_zh", value=spec.title.zh)
+        ui.update_text("fw_title_en", value=spec.title.en)
 
     @reactive.effect
     @reactive.event(input.fw_from_data)
@@ -431,11 +471,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
             return
         ind, dim = frames
-        blank = pd.DataFrame([{c: "" for c in ind.columns}])
-        if "direction" in blank.columns:
-            blank["direction"] = "positive"
-        if "dimension" in blank.columns and len(dim):
-            blank["dimension"] = str(dim.iloc[-1]["id"])
+        blank = pd.DataFrame([{c: "" for c in ind.columns}])  # left blank, the library ignores it
         fw_tables.set((pd.concat([ind, blank], ignore_index=True), dim))
 
     def _table_fw() -> FwState:
@@ -467,7 +503,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _check_table() -> None:
         st = _table_fw()
         fw_checked.set(st)
-        fw_issues.set(st.messages)
+        fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 
     @reactive.calc
     def _bundled_fw() -> FwState:
@@ -590,6 +626,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         ui.update_select("layout", choices=choice_labels(("auto", "long", "wide"), "layout_", lg),
                          selected=sel["layout"])
         ui.update_select("kind", choices=choice_labels(KINDS, "kind_", lg), selected=sel["kind"])
+        sheets, heads = state.get("sheets", []), state.get("heads", [])
+        ui.update_select("sheet", choices={"": t("every_sheet", lg), **{x: x for x in sheets}}, selected=sel["sheet"])
+        for key in ("unit_col", "year_col"):
+            ui.update_select(key, choices={"": t("detect", lg), **{h: h for h in heads}}, selected=sel[key])
 
     @reactive.calc
     def weight_kinds() -> list[str]:
@@ -651,8 +691,16 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def analysis_forms() -> TagList:
         lg = lang()
         d = data()
+        ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
+        typed: dict[str, Any] = state.setdefault("typed", {})  # option values as last seen
         with reactive.isolate():
-            prior = {a.name: input[f"an_{a.name}"]() for a in catalogue() if f"an_{a.name}" in input}
+            for a in catalogue():
+                if a.name in state.get("enabled", set()) and f"an_{a.name}" in input:
+                    ticks[a.name] = bool(input[f"an_{a.name}"]())
+                for f in a.fields:
+                    if f"opt_{a.name}__{f.name}" in input:
+                        typed[f"opt_{a.name}__{f.name}"] = input[f"opt_{a.name}__{f.name}"]()
+        enabled: set[str] = set()
         defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
         reason = spatial_reason()
         blocks: list[Any] = []
@@ -663,25 +711,32 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                     continue
                 spatial = any(f.kind == "weights" for f in a.fields)
                 why = reason if spatial else None
-                ticked = prior.get(a.name, a.name in defaults) and why is None
+                ticked = ticks.get(a.name, a.name in defaults) and why is None
+                if why is None:
+                    enabled.add(a.name)
                 label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
                                 tags.code(f" {a.name}"))
                 box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
                 opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
                         if f.name != "index"]
+                if why is not None:  # shown, not ticked, with the reason
+                    box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
                 blocks.append(tags.div(
-                    box if why is None else tags.fieldset(box, disabled="disabled"),
+                    box,
                     tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
-                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options")) if opts
-                    else "",
+                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
+                    if opts and why is None else "",
                     class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
                 ))
+        state["enabled"] = enabled
         return TagList(*blocks)
 
     def _option_input(name: str, f: Any, preset: dict[str, Any], lg: str) -> Tag:
         iid = f"opt_{name}__{f.name}"
-        value = preset.get(f.name, f.default)
-        label = TagList(tags.code(f.name), tags.small(f" {f.help}") if f.help else "")
+        typed = state.get("typed", {})
+        kept = iid in typed  # re-rendered (data or language changed): keep what the page held
+        value = typed[iid] if kept else preset.get(f.name, f.default)
+        label = _opt_label(f)
         if f.kind == "bool":
             return ui.input_checkbox(iid, label, value=bool(value))
         if f.kind == "choice":
@@ -689,15 +744,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return ui.input_select(iid, label, choices, selected=str(value) if value is not None else None)
         if f.kind == "weights":
             choices = {"": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
-            return ui.input_select(iid, label, choices, selected="")
+            return ui.input_select(iid, label, choices, selected=str(value) if kept else "")
         if f.kind == "groups":
             return ui.input_text(iid, label, value="" if value is None else str(value),
                                  placeholder=t("groups_none", lg))
         if f.kind == "table":
             rows = value.items() if isinstance(value, dict) else []
-            return ui.input_text_area(iid, label, value="\n".join(f"{k} = {v}" for k, v in rows), rows=2,
-                                      placeholder="name = expression")
-        if isinstance(value, list | tuple):
+            text = str(value) if kept else "\n".join(f"{k} = {v}" for k, v in rows)
+            return ui.input_text_area(iid, label, value=text, rows=2, placeholder="name = expression")
+        if kept:
+            text = str(value)
+        elif isinstance(value, list | tuple):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             text = "; ".join(f"{k} = {v}" for k, v in value.items())
@@ -739,6 +796,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         except Exception as exc:
             return None, [Msg("error", _error_text(exc))], None, None
         framework = fw.name if fw.source == "bundled" else f"{fw.spec.name}.yaml"
+        from nqpf.core.framework import Framework
+
+        missing = _missing_columns(Framework(fw.spec))
+        if missing:  # the run would stop on the first; say all of them now
+            msgs.append(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))))
         years: Any = (input.years() or "").strip() or None
         weights: dict[str, Any] = {}
         groups: dict[str, Any] = {}
@@ -877,6 +939,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return tags.p(t("run_idle", lg))
         items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
                  for s, m in list(j.events)]
+        if getattr(j, "cancelled", False):
+            st = "cancelled"
         foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
         if st == "done":
             last = j.events[-1][0] if j.events else 0.0
@@ -889,11 +953,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         text = run_error_text()
         st, _ = job_state()
         j = job()
-        if text is None and j is not None and st == "failed":
+        if text is None and j is not None and st == "failed" and not getattr(j, "cancelled", False):
             text = j.error or "failed"
         if not text:
             return TagList()
-        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), text,
+        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
                         class_="nqpf-msg nqpf-error")
 
     @reactive.effect
@@ -919,7 +983,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         out = _out_dir(j) if j else None
         names = sorted(p.stem for p in (out / "tables").glob("*.csv")) if out else []
         ui.update_select("result_table", choices={n: n for n in names},
-                         selected=next((n for n in names if n.startswith("scores")), names[0] if names else None))
+                         selected=next((n for n in names if n.endswith("_scores")), names[0] if names else None))
 
     @render.ui
     def report_frame() -> Tag:
@@ -953,12 +1017,18 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return render.DataGrid(pd.DataFrame())
         return render.DataGrid(pd.read_csv(path), width="100%", height="480px", filters=True)
 
+    @output(suspend_when_hidden=False)
+    @render.text
+    def has_results() -> str:
+        """"1" once a run of this session finished (the downloads show), else ""."""
+        return "1" if finished() is not None else ""
+
     def _download(key: str) -> Any:
         def fn() -> Any:
             j = finished()
             if j is None or key not in j.outputs or not Path(j.outputs[key]).is_file():
                 ui.notification_show(t("no_results", lang()), type="warning")
-                return None
+                raise FileNotFoundError(f"{key}: no finished run in this session")
             return str(j.outputs[key])
 
         return fn
@@ -969,6 +1039,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         fn = _download(key)
         fn.__name__ = out_id
         output(id=out_id)(render.download_button(filename=key)(fn))
+
+
+def _opt_label(f: Any) -> TagList:
+    """An option's label: its study-file key, its help as a tooltip."""
+    return TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
 
 
 def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -15,7 +15,7 @@ from shiny import ui
 from nqpf.app.i18n import T, t
 from nqpf.datasets import DATASETS
 
-__all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "app_ui", "choice_labels"]
+__all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "STEPS", "app_ui", "choice_labels"]
 
 ASSETS = Path(__file__).parent / "assets"
 DATA_ACCEPT = [".csv", ".xlsx", ".xls", ".dta"]
@@ -28,6 +28,11 @@ DEFAULT_DATASET = "china-provinces"
 def choice_labels(keys: tuple[str, ...] | list[str], prefix: str, lang: str, blank: str = "detect") -> dict[str, str]:
     """Select choices ``{key: label}`` with labels ``t(prefix + key)`` (``""`` → ``t(blank)``)."""
     return {k: t(blank if k == "" else f"{prefix}{k}", lang) for k in keys}
+
+
+def _both(key: str) -> str:
+    """Both languages in one string, for the few places that take plain text (the file button)."""
+    return f"{t(key, 'zh')} / {t(key, 'en')}"
 
 
 def _card(title: TagList | str, *body: object, **kw: object) -> Tag:
@@ -46,7 +51,7 @@ def _data_panel(lang: str) -> Tag:
         ui.panel_conditional(
             "input.data_source === 'upload'",
             ui.input_file("data_file", T("data_file"), accept=DATA_ACCEPT,
-                          button_label=t("browse", lang), placeholder=t("no_file", lang)),
+                          button_label=_both("browse"), placeholder=_both("no_file")),
             ui.input_select("sheet", T("sheet"), {"": t("every_sheet", lang)}),
             ui.input_select("unit_col", T("unit_col"), {"": t("detect", lang)}),
             ui.input_select("year_col", T("year_col"), {"": t("detect", lang)}),
@@ -76,8 +81,8 @@ def _framework_panel(lang: str) -> Tag:
         ),
         ui.panel_conditional(
             "input.fw_source === 'upload'",
-            ui.input_file("fw_file", T("fw_file"), accept=FW_ACCEPT, button_label=t("browse", lang),
-                          placeholder=t("no_file", lang)),
+            ui.input_file("fw_file", T("fw_file"), accept=FW_ACCEPT, button_label=_both("browse"),
+                          placeholder=_both("no_file")),
         ),
         ui.panel_conditional(
             "input.fw_source === 'table'",
@@ -146,20 +151,33 @@ DOWNLOADS = ("dl_report", "dl_excel", "dl_methods", "dl_provenance", "dl_study",
 
 def _results_panel(lang: str) -> Tag:
     return TagList(
-        _card(T("downloads"), tags.div(*[ui.download_button(d, T(d)) for d in DOWNLOADS],
-                                       class_="nqpf-downloads")),
+        _card(T("downloads"),
+              tags.div(ui.output_text("has_results", inline=True), class_="nqpf-hidden"),
+              ui.panel_conditional("output.has_results === '1'",
+                                   tags.div(*[ui.download_button(d, T(d)) for d in DOWNLOADS],
+                                            class_="nqpf-downloads")),
+              ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("report"), ui.output_ui("report_frame")),
         _card(T("result_table"), ui.input_select("result_table", None, {}), ui.output_data_frame("result_grid")),
     )
 
 
+#: the steps in order; each but the last has a button ``next_<step>`` to the following one
+STEPS = ("data", "framework", "methods", "run", "results")
+
+
+def _next(step: str) -> Tag:
+    return tags.div(ui.input_action_button(f"next_{step}", T("next"), class_="btn-outline-primary"),
+                    class_="nqpf-next")
+
+
 def app_ui(lang: str = "zh") -> Tag:
     """The page; ``lang`` is the language the switch starts on."""
     return ui.page_navbar(
-        ui.nav_panel(T("step_data"), _data_panel(lang), value="data"),
-        ui.nav_panel(T("step_framework"), _framework_panel(lang), value="framework"),
-        ui.nav_panel(T("step_methods"), _methods_panel(lang), value="methods"),
-        ui.nav_panel(T("step_run"), _run_panel(lang), value="run"),
+        ui.nav_panel(T("step_data"), _data_panel(lang), _next("data"), value="data"),
+        ui.nav_panel(T("step_framework"), _framework_panel(lang), _next("framework"), value="framework"),
+        ui.nav_panel(T("step_methods"), _methods_panel(lang), _next("methods"), value="methods"),
+        ui.nav_panel(T("step_run"), _run_panel(lang), _next("run"), value="run"),
         ui.nav_panel(T("step_results"), _results_panel(lang), value="results"),
         ui.nav_spacer(),
         ui.nav_control(ui.input_radio_buttons("lang", None, {"zh": "中文", "en": "English"}, selected=lang,
