@@ -21,6 +21,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "step_run": ("④ 运行", "④ Run"),
     "step_results": ("⑤ 结果", "⑤ Results"),
     "next": ("下一步 →", "Next →"),
+    "loading": ("正在载入分析模块…", "Loading the analyses…"),
     "offline": ("本机运行，数据不离开这台电脑。", "Runs on this computer; your data never leave it."),
     # data step
     "data_source": ("数据来源", "Data source"),

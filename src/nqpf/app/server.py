@@ -10,8 +10,11 @@ so the first page does not wait for them.
 from __future__ import annotations
 
 import functools
+import importlib
 import itertools
 import re
+import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +29,42 @@ from shiny.types import SilentException
 from nqpf.app.i18n import T, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
-__all__ = ["DataState", "FwState", "Msg", "parse_rename", "server"]
+__all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
 
 POLL_SECONDS = 0.3
+
+#: the library modules the session needs, imported in a background thread (:func:`warm_up`) so that the page
+#: answers while they load
+WARM_MODULES = ("nqpf.app.workspace", "nqpf.app.jobs", "nqpf.app.forms", "nqpf.analysis", "nqpf.models",
+                "nqpf.study.writer", "nqpf.frameworks.table", "nqpf.study.runner", "nqpf.geo.weights",
+                "nqpf.geo.geometry", "nqpf.core.groups")
+_WARM: dict[str, threading.Thread] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Import :data:`WARM_MODULES` in a background thread (once per process)."""
+    with _WARM_LOCK:
+        if "thread" not in _WARM:
+            _WARM["thread"] = threading.Thread(target=_import_all, name="nqpf-app-warm", daemon=True)
+            _WARM["thread"].start()
+
+
+def _import_all() -> None:
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # warming is an optimisation; the session reports real errors when it imports
+            traceback.print_exc()
+
+
+def library_loaded() -> bool:
+    """True once every module of :data:`WARM_MODULES` is imported (not merely being imported)."""
+    for name in WARM_MODULES:
+        mod = sys.modules.get(name)
+        if mod is None or getattr(getattr(mod, "__spec__", None), "_initializing", False):
+            return False
+    return True
 PREVIEW_ROWS = 200
 
 
@@ -216,6 +252,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def lang() -> str:
         return input.lang() or "zh"
 
+    def ready() -> bool:
+        """True once the library is loaded; until then the caller is polled again (the page stays live)."""
+        if library_loaded():
+            return True
+        warm_up()
+        reactive.invalidate_later(POLL_SECONDS)
+        return False
+
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
     fw_issues: reactive.Value[list[Any]] = reactive.value([])
@@ -376,6 +420,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _framework_choices() -> None:
         d = data()
+        if not ready():
+            return
         kind = d.panel.kind if d.panel is not None else None
         names = _framework_names()
         if kind:
@@ -602,57 +648,75 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         yield dump_framework(st.spec)
 
     # ------------------------------------------------------------------ methods
+    def method_labels(lg: str) -> dict[str, dict[str, str]]:
+        from nqpf.app.forms import method_choices
+
+        keys = ("normalization", "scope", "weighting", "aggregation", "tree")
+        return {key: {k: f"{zh if lg == 'zh' else en} ({k})" for k, zh, en in items}
+                for key, items in method_choices().items() if key in keys}
+
+    def spatial_labels(lg: str) -> dict[str, dict[str, str]]:
+        from nqpf.core.groups import BUILTIN_GROUPS
+
+        with reactive.isolate():
+            p = data().panel
+        groups = {"": t("groups_none", lg)}
+        groups.update({k: f"{zh if lg == 'zh' else en} ({k})" for k, (zh, en) in BUILTIN_GROUPS.items()})
+        if p is not None and p.labels is not None:
+            groups.update({f"column:{c}": t("label_column", lg, c=c) for c in p.labels.columns})
+        return {"weights_kind": {"none": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}},
+                "groups": groups}
+
+    def data_labels(lg: str) -> dict[str, dict[str, str]]:
+        sheets, heads = state.get("sheets", []), state.get("heads", [])
+        return {"layout": choice_labels(("auto", "long", "wide"), "layout_", lg),
+                "kind": choice_labels(KINDS, "kind_", lg),
+                "sheet": {"": t("every_sheet", lg), **{x: x for x in sheets}},
+                "unit_col": {"": t("detect", lg), **{h: h for h in heads}},
+                "year_col": {"": t("detect", lg), **{h: h for h in heads}}}
+
     @reactive.effect
     @guarded
     def _method_choices() -> None:
-        from nqpf.app.forms import method_choices
-
-        lg = lang()
+        """The method selects' choices, once the library is loaded (the page holds the defaults until then)."""
+        if state.get("methods_filled") or not ready():
+            return
         with reactive.isolate():
-            current = {k: input[k]() for k in ("normalization", "scope", "weighting", "aggregation", "tree")}
-        for key, items in method_choices().items():
-            if key not in current:
-                continue
-            ui.update_select(key, choices={k: f"{zh if lg == 'zh' else en} ({k})" for k, zh, en in items},
-                             selected=current[key])
+            lg = lang()
+            for key, choices in method_labels(lg).items():
+                ui.update_select(key, choices=choices, selected=input[key]())
+        state["methods_filled"] = True
 
     @reactive.effect
     @guarded
-    def _relabel() -> None:
-        lg = lang()
+    def _weights_groups_choices() -> None:
+        """Weights and groups choices (the groups include the panel's label columns)."""
+        if not ready():
+            return
+        data()
         with reactive.isolate():
-            sel = {k: input[k]() for k in ("layout", "kind", "weights_kind", "groups", "sheet", "unit_col",
-                                           "year_col")}
-        ui.update_select("layout", choices=choice_labels(("auto", "long", "wide"), "layout_", lg),
-                         selected=sel["layout"])
-        ui.update_select("kind", choices=choice_labels(KINDS, "kind_", lg), selected=sel["kind"])
-        sheets, heads = state.get("sheets", []), state.get("heads", [])
-        ui.update_select("sheet", choices={"": t("every_sheet", lg), **{x: x for x in sheets}}, selected=sel["sheet"])
-        for key in ("unit_col", "year_col"):
-            ui.update_select(key, choices={"": t("detect", lg), **{h: h for h in heads}}, selected=sel[key])
+            current = {"weights_kind": input.weights_kind(), "groups": input.groups()}
+            for key, choices in spatial_labels(lang()).items():
+                ui.update_select(key, choices=choices, selected=current[key] if current[key] in choices
+                                 else next(iter(choices)))
+
+    @reactive.effect
+    @reactive.event(input.lang, ignore_init=True)  # the page is built in the starting language
+    async def _relabel() -> None:
+        """The language switch: the selects' option texts re-labelled in the browser, their values untouched
+        (assets/app.js), so a choice made meanwhile is never reset."""
+        lg = lang()
+        labels = data_labels(lg)
+        if library_loaded():
+            labels.update(method_labels(lg))
+            labels.update(spatial_labels(lg))
+        await session.send_custom_message("nqpf-relabel", labels)
 
     @reactive.calc
     def weight_kinds() -> list[str]:
         from nqpf.geo.weights import WEIGHT_KINDS
 
         return [k for k in ("contiguity", "rook", *WEIGHT_KINDS) if k != "file"]
-
-    @reactive.effect
-    @guarded
-    def _weights_groups_choices() -> None:
-        lg = lang()
-        from nqpf.core.groups import BUILTIN_GROUPS
-
-        p = data().panel
-        with reactive.isolate():
-            wk, gr = input.weights_kind(), input.groups()
-        wchoices = {"none": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
-        ui.update_select("weights_kind", choices=wchoices, selected=wk if wk in wchoices else "none")
-        gchoices = {"": t("groups_none", lg)}
-        gchoices.update({k: f"{zh if lg == 'zh' else en} ({k})" for k, (zh, en) in BUILTIN_GROUPS.items()})
-        if p is not None and p.labels is not None:
-            gchoices.update({f"column:{c}": t("label_column", lg, c=c) for c in p.labels.columns})
-        ui.update_select("groups", choices=gchoices, selected=gr if gr in gchoices else "")
 
     @reactive.calc
     def catalogue() -> list[Any]:
@@ -689,6 +753,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @output(suspend_when_hidden=False)
     @render.ui
     def analysis_forms() -> TagList:
+        if not ready():
+            return TagList(tags.p(t("loading", lang()), class_="text-muted"))
         lg = lang()
         d = data()
         ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
@@ -855,6 +921,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @render.ui
     def study_preview() -> Tag:
+        if not ready():
+            return tags.p(t("loading", lang()), class_="text-muted")
         spec, msgs, _, _ = build_spec()
         if spec is None:
             return TagList(*[msg_box(m, lang()) for m in msgs])

@@ -125,12 +125,12 @@ def _methods_panel(lang: str) -> Tag:
         ui.input_checkbox("excel", T("excel"), value=True),
         ui.input_action_button("check_study", T("check_study"), class_="btn-primary"),
     )
-    analyses = TagList(
-        _card(T("analyses"), ui.output_ui("analysis_forms")),
+    left = TagList(
+        measure,
         _card(T("check_study"), ui.output_ui("methods_messages")),
         _card(T("study_preview"), ui.output_ui("study_preview")),
     )
-    return ui.layout_columns(measure, analyses, col_widths=(4, 8))
+    return ui.layout_columns(left, _card(T("analyses"), ui.output_ui("analysis_forms")), col_widths=(5, 7))
 
 
 def _run_panel(lang: str) -> Tag:
@@ -184,7 +184,7 @@ def app_ui(lang: str = "zh") -> Tag:
                                               inline=True)),
         id="step",
         title=T("app_title"),
-        header=ui.head_content(ui.include_css(ASSETS / "app.css")),
+        header=ui.head_content(tags.link(rel="icon", href="data:,"), ui.include_css(ASSETS / "app.css"), ui.include_js(ASSETS / "app.js", method="inline")),
         footer=tags.footer(T("offline"), class_="nqpf-footer"),
         window_title=t("app_title", lang),
         lang=lang,
