@@ -272,19 +272,27 @@ def go_step(page, step: str) -> None:
     settle(page)
 
 
-def wait_run_over(page) -> None:
-    """Wait on the run step until the run has ended; raise unless it is done."""
+def wait_run_end(page) -> str:
+    """Wait on the run step until the run has ended; returns "done", "failed" or "cancelled"."""
     go_step(page, "run")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
         state = page.evaluate(RUN_STATE_JS)
-        if "nqpf-run-done" in state:
-            return
-        if state.startswith("failed") or "nqpf-run-failed" in state or "nqpf-run-cancelled" in state:
-            raise RuntimeError(f"the run did not succeed in the app ({state}): " + page.inner_text("#run_progress")
-                               + "\n" + page.inner_text("#run_error"))
+        if state.startswith("failed") or "nqpf-run-failed" in state:
+            return "failed"
+        for end in ("done", "cancelled"):
+            if f"nqpf-run-{end}" in state:
+                return end
         page.wait_for_timeout(250)
     raise RuntimeError(f"the run did not finish in {RUN_TIMEOUT_S} s")
+
+
+def wait_run_over(page) -> None:
+    """Wait until the run has ended; raise unless it is done."""
+    end = wait_run_end(page)
+    if end != "done":
+        raise RuntimeError(f"the run did not succeed in the app ({end}): " + page.inner_text("#run_progress")
+                           + "\n" + page.inner_text("#run_error"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,26 +381,49 @@ def tutorial_workbook(folder: Path) -> Path:
     return folder / "长三角城市数据.xlsx"
 
 
-def shoot(page, folder: Path, name: str, selector: str | None = None) -> Path:
-    """A 1280 × 800 screenshot (or of one element), reduced to 256 colours so that it stays under 250 KB."""
+def shoot(page, folder: Path, name: str, selector: str | None = None, top: bool = True) -> Path:
+    """A 1280 × 800 screenshot of the page (scrolled to the top unless ``top`` is false) or of one element,
+    reduced to 256 colours so that it stays under 250 KB."""
     from PIL import Image
 
     path = folder / f"{name}.png"
+    for close in page.locator(".shiny-notification-close").all():
+        with contextlib.suppress(Exception):
+            close.click(timeout=1000)
+    page.wait_for_timeout(300)
     if selector:
         page.locator(selector).first.screenshot(path=path)
     else:
+        if top:
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.wait_for_timeout(200)
         page.screenshot(path=path)
     with Image.open(path) as img:
         small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     small.save(path, optimize=True)
     size = path.stat().st_size
-    print(f"  {path.name}: {size / 1000:.0f} KB")
+    print(f"  {path.name}: {size / 1000:.0f} KB", flush=True)
     if size > MAX_PNG_BYTES:
         raise RuntimeError(f"{path} is {size:,} bytes, over the {MAX_PNG_BYTES:,} allowed for docs images")
     return path
 
 
+def edit_cell(page, grid: str, row: int, column: str, value: str) -> None:
+    """Type ``value`` into one cell of an editable data grid (Shiny's own Playwright controller)."""
+    from shiny.playwright.controller import OutputDataFrame
+
+    headers = [h.strip() for h in page.locator(f"#{grid} thead tr").first.locator("th").all_inner_texts()]
+    OutputDataFrame(page, grid).set_cell(value, row=row, col=headers.index(column), finish_key="Enter")
+    settle(page)
+
+
+def read_data(page) -> None:
+    page.click("#read_data")
+    settle(page)
+
+
 def screenshots(folder: Path, lang: str = "zh") -> None:
+    """The tutorial's screenshots, in the order of docs/tutorials/05_workbench.md."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nqpf-shots-") as tmp, chromium() as browser:
         book = tutorial_workbook(Path(tmp))
@@ -400,49 +431,77 @@ def screenshots(folder: Path, lang: str = "zh") -> None:
         try:
             page = open_page(browser, server.wait_url(), downloads=True)
             shoot(page, folder, "01_start")
-            # data: the yearbook workbook as it is
+            # data: the yearbook workbook as it is (kind detected: 苏州 and 苏州市 are two units)
             page.check("#data_source input[value='upload']")
             settle(page)
             page.set_input_files("#data_file", str(book))
             settle(page)
-            page.click("#read_data")
-            settle(page)
+            read_data(page)
             shoot(page, folder, "02_data_messages")
-            # the fix: kind city and the rename the message asks for
+            # the fix: kind city, and the rename of tutorial 4's study file
             page.select_option("#kind", "city")
             page.fill("#rename", "苏州 = 苏州市")
-            page.click("#read_data")
-            settle(page)
+            read_data(page)
             shoot(page, folder, "03_data_fixed")
-            # framework: built as a table from the data's columns
+            # framework: built as a table from the data's columns; a mistake shown on its row, then fixed
             go_step(page, "framework")
             page.check("#fw_source input[value='table']")
             settle(page)
+            page.fill("#fw_name", "yrd-digital-finance")
+            page.fill("#fw_title_zh", "长三角城市数字金融服务")
+            page.fill("#fw_title_en", "Digital financial services of Yangtze River Delta cities")
             page.click("#fw_from_data")
             settle(page)
+            edit_cell(page, "fw_dimensions", 0, "name_zh", "数字金融服务")
+            for row, name in enumerate(["覆盖广度", "支付", "信贷", "保险", "投资"]):
+                edit_cell(page, "fw_indicators", row, "name_zh", name)
+            edit_cell(page, "fw_indicators", 4, "direction", "up")
             page.click("#fw_check")
             settle(page)
-            shoot(page, folder, "04_framework_table")
+            shoot(page, folder, "04_framework_error")
+            edit_cell(page, "fw_indicators", 4, "direction", "positive")
+            page.click("#fw_check")
+            settle(page)
+            shoot(page, folder, "05_framework_table")
             # methods and analyses
             go_step(page, "methods")
-            shoot(page, folder, "05_methods")
+            page.fill("#index_name", "dfs")
+            settle(page)
+            shoot(page, folder, "06_methods")
             page.click("#check_study")
             settle(page)
             page.locator("#study_preview").scroll_into_view_if_needed()
-            shoot(page, folder, "06_study_toml")
-            # run
+            shoot(page, folder, "07_study_toml", top=False)
+            # run: the '—' cell stops it (the error names the cell and the fixes) ...
             go_step(page, "run")
             page.click("#run_study")
-            page.wait_for_function("() => document.querySelectorAll('#run_progress li.nqpf-progress').length >= 3",
-                                   timeout=120_000)
-            shoot(page, folder, "07_run_progress")
+            settle(page)
+            if wait_run_end(page) != "failed":
+                raise RuntimeError("the run with the '—' cell and explicit years was expected to fail")
+            shoot(page, folder, "08_run_error")
+            # ... years = auto leaves 2022 out (and says so); run again
+            go_step(page, "methods")
+            page.fill("#years", "auto")
+            settle(page)
+            go_step(page, "run")
+            page.click("#run_study")
+            page.wait_for_function("() => [...document.querySelectorAll('#run_progress li.nqpf-progress')]"
+                                   ".some(li => li.innerText.includes('analysis'))", timeout=RUN_TIMEOUT_S * 1000)
+            shoot(page, folder, "09_run_progress")
             wait_run_over(page)
+            shoot(page, folder, "10_run_done")
             # results
             go_step(page, "results")
-            page.wait_for_timeout(1500)
-            shoot(page, folder, "08_results")
-            page.locator("#dl_bundle").scroll_into_view_if_needed()
-            shoot(page, folder, "09_downloads")
+            page.wait_for_selector("#report_frame iframe", timeout=60_000)
+            page.wait_for_timeout(3000)
+            shoot(page, folder, "11_results")
+            page.locator("#result_grid").scroll_into_view_if_needed()
+            shoot(page, folder, "12_result_table", top=False)
+            # the same page in English
+            page.check("#lang input[value='en']")
+            settle(page)
+            go_step(page, "data")
+            shoot(page, folder, "13_english")
             page.context.close()
         finally:
             server.close()
