@@ -263,7 +263,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
     fw_issues: reactive.Value[list[Any]] = reactive.value([])
-    fw_checked: reactive.Value[Any] = reactive.value(None)  # the spec the table editor last built
     fw_upload: reactive.Value[FwState | None] = reactive.value(None)
     job: reactive.Value[Any] = reactive.value(None)
     run_error_text: reactive.Value[str | None] = reactive.value(None)
@@ -497,15 +496,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         from nqpf.frameworks.table import framework_from_panel
 
+        name, title_zh, title_en = "my-index", t("fw_default_title", "zh"), t("fw_default_title", "en")
         try:
-            ind, dim = framework_from_panel(p, name=input.fw_name() or "my-index",
-                                            title_zh=input.fw_title_zh(), title_en=input.fw_title_en())
+            ind, dim = framework_from_panel(p, name=name, title_zh=title_zh, title_en=title_en)
         except Exception as exc:
             fw_issues.set([Msg("error", _error_text(exc))])
             return
         fw_tables.set(_as_text(ind, dim))
         fw_issues.set([])
-        fw_checked.set(None)
+        ui.update_text("fw_name", value=name)  # a new system: not the bundled one the editor started from
+        ui.update_text("fw_title_zh", value=title_zh)
+        ui.update_text("fw_title_en", value=title_en)
 
     @reactive.effect
     @reactive.event(input.fw_add_row)
@@ -548,7 +549,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _check_table() -> None:
         st = _table_fw()
-        fw_checked.set(st)
         fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 
     @reactive.calc
@@ -569,11 +569,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         src = input.fw_source()
         if src == "upload":
             return fw_upload() or FwState(source="upload", messages=[Msg("error", t("fw_none", lang()))])
-        if src == "table":
-            checked = fw_checked()
-            if checked is not None:
-                return checked
-            return FwState(source="table", messages=fw_issues() or [Msg("note", t("fw_check", lang()))])
+        if src == "table":  # the grids as they are now (edits included), checked by the library
+            return _table_fw()
         return _bundled_fw()
 
     @render.data_frame
