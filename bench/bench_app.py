@@ -59,10 +59,13 @@ RUN_TIMEOUT_S = 900
 # Installed in every page before its own scripts: Shiny's busy/idle events counted, the click on "run" and the
 # first progress line stamped by the page's clock (Date.now(): comparable with the server's spawn time).
 PAGE_PROBE = """
-window.__nqpf = {idle: 0, firstIdle: null, click: null, progress: null, done: null, load: null};
+window.__nqpf = {idle: 0, firstIdle: null, click: null, progress: null, done: null, load: null, values: {}};
 window.addEventListener('load', () => { window.__nqpf.load = Date.now(); });
 document.addEventListener('DOMContentLoaded', () => {
   const $ = window.jQuery;
+  if ($) $(document).on('shiny:value', (ev) => {
+    if (!(ev.name in window.__nqpf.values)) window.__nqpf.values[ev.name] = Date.now();
+  });
   if ($) $(document).on('shiny:idle', () => {
     window.__nqpf.idle += 1;
     if (window.__nqpf.firstIdle === null) window.__nqpf.firstIdle = Date.now();
@@ -308,6 +311,9 @@ def one_repetition(browser, tmp: Path, rep: int) -> dict[str, float]:
         fig: dict[str, float] = {"answers": answered - server.spawned,
                                  "html": probe["load"] / 1000 - server.spawned,
                                  "page": probe["firstIdle"] / 1000 - server.spawned}
+        late = sorted(probe["values"].items(), key=lambda kv: -kv[1])[:3]
+        print("  outputs drawn last on the first page (s after spawn): "
+              + ", ".join(f"{k} {v / 1000 - server.spawned:.1f}" for k, v in late), flush=True)
         # (b), (c): the default study is one click from the start page
         go_step(page, "run")
         page.click("#run_study")
