@@ -93,7 +93,7 @@ class UploadGuard:
 
     @staticmethod
     async def _refuse(send: Send, size: int, cap: float) -> None:
-        mb = f"{size / 1024 / 1024:.3g}"
+        mb = f"{size / 1024 / 1024:.1f}" if size >= 100 * 1024 else f"{size / 1024 / 1024:.3g}"
         text = (f"文件太大（{mb} MB）：上传上限为 {cap:g} MB。"
                 f" / The file is too large ({mb} MB): the upload limit is {cap:g} MB.")
         body = text.encode("utf-8")

@@ -212,6 +212,7 @@ def _framework_kind(name: str) -> str:
     return _KIND_CACHE[name]
 
 
+@functools.cache
 def _default_study() -> Any:
     from nqpf.study.spec import load_study
 
@@ -1029,8 +1030,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _done_notice() -> None:
         st, _ = job_state()
-        if st == "done":
-            ui.notification_show(t("run_done", lang(), s=f"{job().events[-1][0]:.1f}"), duration=6)
+        j = job()
+        if st == "done" and state.get("noticed") is not j:  # once per run
+            state["noticed"] = j
+            with reactive.isolate():
+                ui.notification_show(t("run_done", lang(), s=f"{j.events[-1][0]:.1f}"), duration=6)
             _fill_tables()
 
     # ------------------------------------------------------------------ results
