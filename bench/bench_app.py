@@ -419,7 +419,7 @@ def edit_cell(page, grid: str, row: int, column: str, value: str) -> None:
     from shiny.playwright.controller import OutputDataFrame
 
     headers = [h.strip() for h in page.locator(f"#{grid} thead tr").first.locator("th").all_inner_texts()]
-    OutputDataFrame(page, grid).set_cell(value, row=row, col=headers.index(column), finish_key="Enter")
+    OutputDataFrame(page, grid).set_cell(value, row=row, col=headers.index(column))  # saved by a click outside
     settle(page)
 
 
@@ -449,6 +449,7 @@ def screenshots(folder: Path, lang: str = "zh") -> None:
             page.fill("#rename", "苏州 = 苏州市")
             read_data(page)
             shoot(page, folder, "03_data_fixed")
+            shoot(page, folder, "03_rename", selector="#rename >> xpath=..")
             # framework: built as a table from the data's columns; a mistake shown on its row, then fixed
             go_step(page, "framework")
             page.check("#fw_source input[value='table']")
