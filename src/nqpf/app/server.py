@@ -515,8 +515,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _add_row() -> None:
         frames = _grid_frames()
         if frames is None:
-            from nqpf.frameworks.table import framework_tables  # noqa: F401 - the columns come from the library
-
+            fw_issues.set([Msg("note", t("fw_table_empty", lang()))])
             return
         ind, dim = frames
         blank = pd.DataFrame([{c: "" for c in ind.columns}])  # left blank, the library ignores it
@@ -573,6 +572,16 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if src == "table":  # the grids as they are now (edits included), checked by the library
             return _table_fw()
         return _bundled_fw()
+
+    @reactive.effect
+    @guarded
+    def _years_placeholder() -> None:
+        """The years box shows the framework's sample (what a blank box means)."""
+        spec = current_fw().spec
+        sample = getattr(getattr(spec, "sample", None), "years", None)
+        with reactive.isolate():
+            lg = lang()
+        ui.update_text("years", placeholder=f"{sample[0]}-{sample[1]}" if sample else t("years_auto", lg))
 
     @render.data_frame
     def fw_indicators() -> Any:
@@ -755,6 +764,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return TagList(tags.p(t("loading", lang()), class_="text-muted"))
         lg = lang()
         d = data()
+        kind = d.panel.kind if d.panel is not None else None
+        if kind is not None and state.get("ticks_kind") not in (None, kind):
+            state["ticks"] = {}  # another kind of unit: the analyses that fit it start afresh
+            state["enabled"] = set()
+        if kind is not None:
+            state["ticks_kind"] = kind
         ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
         typed: dict[str, Any] = state.setdefault("typed", {})  # option values as last seen
         with reactive.isolate():
