@@ -130,6 +130,22 @@ def test_remote_host_refused_without_allow_remote() -> None:
         serve("127.0.0.1", 0, open_browser=False, lang="fr")
 
 
+def test_port_in_use_is_named_with_the_way_out() -> None:
+    import socket
+
+    from nqpf.app.main import free_port, port_free
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        assert not port_free("127.0.0.1", busy)
+        with pytest.raises(NqpfError, match=rf"--port {busy}: the port is in use.*--port 0 for any free one"):
+            serve("127.0.0.1", busy, open_browser=False)
+    port = free_port()  # the hint followed: --port 0 takes one like this
+    assert port_free("127.0.0.1", port)
+
+
 def test_nqpf_app_help_and_refusal() -> None:
     runner = CliRunner()
     r = runner.invoke(cli_app, ["app", "--help"])
@@ -172,3 +188,12 @@ def test_message_boxes_and_flagged_preview_rows() -> None:
     msgs = [Msg("error", "a.csv: unknown city name '苏洲'; near matches: 苏州市, 宿州市; add a rename")]
     assert rename_hints(msgs) == ["苏洲 = 苏州市 | 苏洲 = 宿州市"]
     assert rename_hints([Msg("note", "read 41 units")]) == []
+
+
+@pytest.mark.parametrize("module", ["nqpf.app.i18n", "nqpf.app.server", "nqpf.app.main"])
+def test_docstring_examples(module: str) -> None:
+    import importlib
+
+    from result_checks import run_doctests
+
+    run_doctests(importlib.import_module(module))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from htmltools import Tag, TagList, tags
 
-__all__ = ["WORDS", "T", "t"]
+__all__ = ["PROGRESS_ZH", "WORDS", "T", "progress_text", "t"]
 
 WORDS: dict[str, tuple[str, str]] = {
     # the page
@@ -66,6 +66,9 @@ WORDS: dict[str, tuple[str, str]] = {
                    "rename line {i} '{line}' is not understood: write old = new (e.g. 苏州 = 苏州市)."),
     "rename_hint": ("在“单元改名”框中写下其中正确的一行（{line}），再点“读取数据”。",
                     "Write the right one of these lines ({line}) in 'Rename units' and click 'Read the data'."),
+    "columns_hint": ("在左侧选择“单元列”和“年份列”（若这张表不是数据表，请换一个“工作表”），再点“读取数据”。",
+                     "Choose the 'Unit column' and 'Year column' on the left (or another 'Sheet' if this one holds "
+                     "no data) and click 'Read the data'."),
     "upload_first": ("请先上传数据文件。", "Upload a data file first."),
     # framework step
     "fw_source": ("指标体系来源", "Source of the indicator system"),
@@ -96,6 +99,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "years": ("年份（空 = 指标体系的样本；auto；2015-2022）",
               "Years (blank = the framework's sample; auto; 2015-2022)"),
     "years_auto": ("（指标体系的样本）", "(the framework's sample)"),
+    "exclude_units": ("不纳入的单元（逗号分隔）", "Leave out units (comma-separated)"),
+    "years_hint": ("在本页：在第③步“年份”中写 {years}。", "In this page: write {years} in 'Years' (step ③)."),
+    "exclude_hint": ("在本页：在第③步“不纳入的单元”中写 {units}。",
+                     "In this page: write {units} in 'Leave out units' (step ③)."),
     "normalization": ("标准化", "Normalisation"),
     "scope": ("标准化范围", "Scope"),
     "weighting": ("赋权", "Weighting"),
@@ -134,6 +141,8 @@ WORDS: dict[str, tuple[str, str]] = {
     # results step
     "report": ("报告", "Report"),
     "result_table": ("结果表", "Table"),
+    "run_summary": ("运行摘要（summary.txt：各项分析与读取、测度中的说明）",
+                    "Summary of the run (summary.txt: every analysis, and the notes of reading and measuring)"),
     "no_results": ("尚无结果：请先运行。", "No results yet: run the study first."),
     "downloads": ("下载", "Downloads"),
     "dl_report": ("报告 report.html", "Report (report.html)"),
@@ -145,6 +154,38 @@ WORDS: dict[str, tuple[str, str]] = {
     "dl_summary": ("摘要 summary.txt", "Summary (summary.txt)"),
     "too_large": ("文件太大：上传上限为 {mb} MB。", "The file is too large: the upload limit is {mb} MB."),
 }
+
+
+#: the run's progress lines as the library says them (English) → Chinese; a line not listed is shown as it is
+PROGRESS_ZH: dict[str, str] = {
+    "starting": "开始", "loading data": "读取数据", "measuring": "测度指数", "analysis": "分析", "model": "模型",
+    "writing tables": "写出结果表", "writing workbook": "写出 Excel 工作簿", "writing report": "写出报告",
+    "drawing figures": "绘制图形", "writing briefs": "写出单元简报", "writing methods": "写出方法说明",
+    "done": "完成", "failed": "失败",
+}
+
+
+def progress_text(message: str, lang: str) -> str:
+    """A progress line of the run in ``lang``: the library's phrase translated, names kept.
+
+    Examples
+    --------
+    >>> progress_text("measuring index (nqpf-province-2023)", "zh")
+    '测度指数 index (nqpf-province-2023)'
+    >>> progress_text("analysis: kernel_density", "zh"), progress_text("writing report", "en")
+    ('分析：kernel_density', 'writing report')
+    """
+    if lang != "zh":
+        return message
+    if message in PROGRESS_ZH:
+        return PROGRESS_ZH[message]
+    head, sep, rest = message.partition(": ")
+    if sep and head in PROGRESS_ZH:
+        return f"{PROGRESS_ZH[head]}：{rest}"
+    head, sep, rest = message.partition(" ")
+    if sep and head in PROGRESS_ZH:
+        return f"{PROGRESS_ZH[head]} {rest}"
+    return message
 
 
 def t(key: str, lang: str = "zh", **fmt: object) -> str:

@@ -26,7 +26,7 @@ from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
-from nqpf.app.i18n import T, t
+from nqpf.app.i18n import T, progress_text, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
@@ -147,6 +147,29 @@ def rename_hints(msgs: list[Msg]) -> list[str]:
     return out
 
 
+_YEARS_HINT = re.compile(r'years = "(\d{4}-\d{4})" in \[\[index\]\]')
+_EXCLUDE_HINT = re.compile(r"exclude_units = \[([^\]]+)\] in \[\[index\]\]")
+
+
+def study_hints(text: str, lang: str) -> list[str]:
+    """The library's study-file hints in an error (``years = "…"``, ``exclude_units = […]`` in [[index]]) as
+    what to write in the page's boxes.
+
+    Examples
+    --------
+    >>> study_hints('restrict the years, years = "2015-2021" in [[index]]; or exclude_units = ["池州市"] in '
+    ...             '[[index]]', "en")  # doctest: +NORMALIZE_WHITESPACE
+    ["In this page: write 2015-2021 in 'Years' (step ③).",
+     "In this page: write 池州市 in 'Leave out units' (step ③)."]
+    """
+    out = [t("years_hint", lang, years=y) for y in _YEARS_HINT.findall(text)]
+    for block in _EXCLUDE_HINT.findall(text):
+        names = ", ".join(re.findall(r'"([^"]+)"', block))
+        if names:
+            out.append(t("exclude_hint", lang, units=names))
+    return out
+
+
 def msg_box(m: Msg, lang: str) -> Tag:
     """A ``div.nqpf-msg`` with the level's class and ``data-rows`` when it concerns rows."""
     attrs: dict[str, str] = {}
@@ -160,7 +183,7 @@ def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return f"{v:.12g}"
+        return f"{v:.10g}"  # as Excel shows a number in General format
     return str(v)
 
 
@@ -257,9 +280,21 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         """True once the library is loaded; until then the caller is polled again (the page stays live)."""
         if library_loaded():
             return True
+        thread = _WARM.get("thread")
+        if thread is not None and not thread.is_alive():  # the warm-up ended with a module missing: import it
+            for name in WARM_MODULES:  # here, so that its error shows in the page
+                importlib.import_module(name)
+            return True
         warm_up()
         reactive.invalidate_later(POLL_SECONDS)
         return False
+
+    def save(files: list[dict[str, Any]] | None, purpose: str) -> Path | None:
+        """The first file of a file input copied into the workspace (checked for ``purpose``); None: no file."""
+        if not files:
+            return None
+        f = files[0]
+        return ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose=purpose)
 
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
@@ -298,16 +333,20 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         msgs = [Msg("note", n) for n in panel.provenance.notes]
         return DataState(panel=panel, messages=msgs, preview=panel.to_frame().head(PREVIEW_ROWS), dataset=name)
 
-    def read_upload(path: Path) -> DataState:
+    def read_upload(path: Path, fresh: bool = False) -> DataState:
+        """Read the uploaded file with the page's fields; ``fresh`` (a new file): its sheet, columns and labels
+        are detected, not taken from the fields the previous file filled."""
         from nqpf.app.workspace import preview
 
         rename, bad = parse_rename(input.rename() or "")
         kw: dict[str, Any] = {"layout": input.layout() or "auto"}
-        for key, val in (("unit", input.unit_col()), ("year", input.year_col()), ("kind", input.kind()),
-                         ("sheet", input.sheet())):
+        fields = [("kind", input.kind())]
+        if not fresh:
+            fields += [("unit", input.unit_col()), ("year", input.year_col()), ("sheet", input.sheet())]
+        for key, val in fields:
             if val:
                 kw[key] = val
-        if input.labels():
+        if input.labels() and not fresh:
             kw["labels"] = list(input.labels())
         if rename:
             kw["rename"] = rename
@@ -317,6 +356,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         outcome = ws().read(path, **kw)
         msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
         msgs += [Msg("note", t("rename_hint", lang(), line=line)) for line in rename_hints(msgs)]
+        if any("pass unit=" in m.text or "cannot tell which column" in m.text for m in msgs if m.level == "error"):
+            msgs.append(Msg("note", t("columns_hint", lang())))  # the library's hint, as the page's controls
         sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
             or _first_data_sheet(path)
         try:
@@ -330,16 +371,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.data_file)
     @guarded
     def _upload() -> None:
-        files = input.data_file()
-        if not files:
-            return
-        f = files[0]
         from nqpf.app.workspace import sheet_names
 
         try:
-            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="data")
+            path = save(input.data_file(), "data")
         except Exception as exc:
             data.set(DataState(messages=[Msg("error", _error_text(exc))]))
+            return
+        if path is None:
             return
         state["upload"] = path
         try:
@@ -348,8 +387,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             sheets = []
         state["sheets"] = sheets
         ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
-        _update_columns(path, "")
-        do_read()
+        _update_columns(path, _first_data_sheet(path) or "")
+        data.set(read_upload(path, fresh=True))
+
+    @reactive.effect
+    @reactive.event(input.sheet, ignore_init=True)
+    @guarded
+    def _sheet_columns() -> None:
+        """Another sheet chosen: its header row's names become the column choices."""
+        path = state.get("upload")
+        if path is not None and input.data_source() == "upload":
+            _update_columns(path, input.sheet() or (_first_data_sheet(path) or ""))
 
     def _update_columns(path: Path, sheet: str) -> None:
         from nqpf.app.workspace import preview
@@ -443,16 +491,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.fw_file)
     @guarded
     def _fw_upload() -> None:
-        files = input.fw_file()
-        if not files:
-            return
-        f = files[0]
         from nqpf.frameworks.schema import parse_framework_text
 
         try:
-            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="framework")
+            path = save(input.fw_file(), "framework")
+            if path is None:
+                return
             text = Path(path).read_text(encoding="utf-8")
-            spec = parse_framework_text(text, source=f["name"])
+            spec = parse_framework_text(text, source=input.fw_file()[0]["name"])
         except Exception as exc:
             fw_upload.set(FwState(source="upload", messages=[Msg("error", _error_text(exc))]))
             return
@@ -762,6 +808,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def analysis_forms() -> TagList:
         if not ready():
             return TagList(tags.p(t("loading", lang()), class_="text-muted"))
+        from nqpf.analysis.registry import SECTIONS
         lg = lang()
         d = data()
         kind = d.panel.kind if d.panel is not None else None
@@ -783,30 +830,38 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
         reason = spatial_reason()
         blocks: list[Any] = []
-        for is_model in (False, True):
-            blocks.append(tags.div(T("models" if is_model else "analyses"), class_="nqpf-section-title"))
-            for a in catalogue():
-                if a.is_model != is_model:
-                    continue
-                spatial = any(f.kind == "weights" for f in a.fields)
-                why = reason if spatial else None
-                ticked = ticks.get(a.name, a.name in defaults) and why is None
-                if why is None:
-                    enabled.add(a.name)
-                label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
-                                tags.code(f" {a.name}"))
-                box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
-                opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
-                        if f.name != "index"]
-                if why is not None:  # shown, not ticked, with the reason
-                    box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
-                blocks.append(tags.div(
-                    box,
-                    tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
-                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
-                    if opts and why is None else "",
-                    class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
-                ))
+        order = {k: SECTIONS[k].order for k in SECTIONS}
+        entries = sorted(catalogue(), key=lambda a: (a.is_model, order.get(a.section, 99)))  # stable: registry order
+        heading = None
+        for a in entries:
+            here = "models" if a.is_model else a.section
+            if here != heading:  # the report's chapters, then the models
+                heading = here
+                if a.is_model:
+                    title = T("models")
+                else:
+                    zh, en = SECTIONS[a.section].label
+                    title = TagList(tags.span(zh, class_="nqpf-zh"), tags.span(en, class_="nqpf-en"))
+                blocks.append(tags.div(title, class_="nqpf-section-title"))
+            spatial = any(f.kind == "weights" for f in a.fields)
+            why = reason if spatial else None
+            ticked = ticks.get(a.name, a.name in defaults) and why is None
+            if why is None:
+                enabled.add(a.name)
+            label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
+                            tags.code(f" {a.name}"))
+            box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
+            opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
+                    if f.name != "index"]
+            if why is not None:  # shown, not ticked, with the reason
+                box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
+            blocks.append(tags.div(
+                box,
+                tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
+                ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
+                if opts and why is None else "",
+                class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
+            ))
         state["enabled"] = enabled
         return TagList(*blocks)
 
@@ -880,7 +935,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         missing = _missing_columns(Framework(fw.spec))
         if missing:  # the run would stop on the first; say all of them now
             msgs.append(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))))
-        years: Any = (input.years() or "").strip() or None
+        years: Any = re.sub(r"\s*[–—－~～至到]\s*", "-", (input.years() or "").strip()) or None  # 2015–2022
         weights: dict[str, Any] = {}
         groups: dict[str, Any] = {}
         wk = input.weights_kind()
@@ -923,6 +978,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 or "study",
                 data=dspec,
                 index=[IndexSpec(name=input.index_name() or "index", framework=framework, years=years,
+                                 exclude_units=[u for u in re.split(r"[,，、;；\s]+", input.exclude_units() or "")
+                                                if u],
                                  normalization=input.normalization(), scope=input.scope(),
                                  weighting=input.weighting(), aggregation=input.aggregation(), tree=input.tree())],
                 analyses=analyses, models=models, weights=weights, groups=groups,
@@ -1018,8 +1075,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         lg = lang()
         if j is None:
             return tags.p(t("run_idle", lg))
-        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
-                 for s, m in list(j.events)]
+        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), progress_text(m, lg), class_="nqpf-progress",
+                         **{"data-message": m}) for s, m in list(j.events)]
         if getattr(j, "cancelled", False):
             st = "cancelled"
         foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
@@ -1038,8 +1095,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             text = j.error or "failed"
         if not text:
             return TagList()
-        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
-                        class_="nqpf-msg nqpf-error")
+        box = tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
+                       class_="nqpf-msg nqpf-error")
+        return TagList(box, *[msg_box(Msg("note", h), lang()) for h in study_hints(text, lang())])
 
     @reactive.effect
     @guarded
@@ -1088,6 +1146,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
         url = session.dynamic_route(f"report{run_count()}", handler)
         return tags.iframe(src=url, class_="nqpf-report", id="report_iframe", title="report.html")
+
+    @render.ui
+    def run_summary() -> Tag:
+        """The run's summary.txt: every analysis in a few lines, and the notes of reading and measuring."""
+        j = finished()
+        path = Path(j.outputs["summary.txt"]) if j is not None and "summary.txt" in j.outputs else None
+        if path is None or not path.is_file():
+            return tags.p(t("no_results", lang()), class_="text-muted")
+        return tags.pre(path.read_text(encoding="utf-8"), class_="nqpf-toml nqpf-summary-text")
 
     @render.data_frame
     def result_grid() -> Any:

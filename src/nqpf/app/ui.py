@@ -111,6 +111,7 @@ def _methods_panel(lang: str) -> Tag:
         T("methods_measure"),
         ui.input_text("index_name", T("index_name"), value="index"),
         ui.input_text("years", T("years"), value=""),
+        ui.input_text("exclude_units", T("exclude_units"), value="", placeholder="西藏, 香港"),
         ui.input_select("normalization", T("normalization"), {"minmax": "minmax"}),
         ui.input_select("scope", T("scope"), {"pooled": "pooled"}),
         ui.input_select("weighting", T("weighting"), {"global_entropy": "global_entropy"}),
@@ -158,7 +159,11 @@ def _results_panel(lang: str) -> Tag:
                                             class_="nqpf-downloads")),
               ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("report"), ui.output_ui("report_frame")),
-        _card(T("result_table"), ui.input_select("result_table", None, {}), ui.output_data_frame("result_grid")),
+        _card(T("result_table"),
+              ui.panel_conditional("output.has_results === '1'", ui.input_select("result_table", None, {}),
+                                   ui.output_data_frame("result_grid")),
+              ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
+        _card(T("run_summary"), ui.output_ui("run_summary")),
     )
 
 
