@@ -26,7 +26,7 @@ from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
-from nqpf.app.i18n import T, progress_text, t
+from nqpf.app.i18n import WORDS, T, progress_text, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
@@ -440,8 +440,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         p = d.panel
         if p is None:
             return tags.div(t("no_panel", lang()), class_="nqpf-summary")
+        kind = t(f"kind_{p.kind}", lang()) if f"kind_{p.kind}" in WORDS else p.kind
         return tags.div(t("summary", lang(), units=len(p.units), y0=p.years[0], y1=p.years[-1],
-                          k=len(p.indicators)), class_="nqpf-summary")
+                          k=len(p.indicators)), tags.span(t("summary_kind", lang(), kind=kind), class_="nqpf-kind"),
+                        class_="nqpf-summary")
 
     @render.ui
     def data_messages() -> TagList:
