@@ -54,6 +54,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 VIEWPORT = {"width": 1280, "height": 800}
 BOUNDS = {"page": 3.0, "progress": 1.0}
 MAX_PNG_BYTES = 250_000
+# the analyses ticked for the tutorial's city workbook (an uploaded panel starts with none ticked)
+ANALYSES_SHOWN = ("kernel_density", "convergence", "markov", "moran", "lisa")
 RUN_TIMEOUT_S = 900
 
 # Installed in every page before its own scripts: Shiny's busy/idle events counted, the click on "run" and the
@@ -474,6 +476,8 @@ def screenshots(folder: Path, lang: str = "zh") -> None:
             # methods and analyses
             go_step(page, "methods")
             page.fill("#index_name", "dfs")
+            for name in ANALYSES_SHOWN:
+                page.check(f"#an_{name}")
             settle(page)
             shoot(page, folder, "06_methods")
             page.click("#check_study")
@@ -487,14 +491,16 @@ def screenshots(folder: Path, lang: str = "zh") -> None:
             if wait_run_end(page) != "failed":
                 raise RuntimeError("the run with the '—' cell and explicit years was expected to fail")
             shoot(page, folder, "08_run_error")
-            # ... years = auto leaves 2022 out (and says so); run again
+            # ... the page's hint followed: years 2015-2021; run again
             go_step(page, "methods")
-            page.fill("#years", "auto")
+            page.fill("#years", "2015-2021")
             settle(page)
             go_step(page, "run")
             page.click("#run_study")
-            page.wait_for_function("() => [...document.querySelectorAll('#run_progress li.nqpf-progress')]"
-                                   ".some(li => li.innerText.includes('analysis'))", timeout=RUN_TIMEOUT_S * 1000)
+            page.wait_for_function("() => document.querySelectorAll('#run_progress li.nqpf-progress').length >= 5"
+                                   " || !!document.querySelector('#run_progress .nqpf-run-done,"
+                                   " #run_progress .nqpf-run-failed')",
+                                   timeout=RUN_TIMEOUT_S * 1000)
             shoot(page, folder, "09_run_progress")
             wait_run_over(page)
             shoot(page, folder, "10_run_done")
