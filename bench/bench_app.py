@@ -540,6 +540,8 @@ def main() -> None:
     ap.add_argument("--workbook", type=Path, default=None, metavar="DIR",
                     help="only write tutorial 4's yearbook workbook (长三角城市数据.xlsx) into DIR, for tutorial 5")
     args = ap.parse_args()
+    # a SIGTERM (timeout, kill) unwinds like Ctrl+C, so that the server (its own process group) is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.workbook is not None:
         args.workbook.mkdir(parents=True, exist_ok=True)
         print(f"written: {tutorial_workbook(args.workbook.resolve())}")
