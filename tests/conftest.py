@@ -55,6 +55,19 @@ def default_outdir(default_run, test_output) -> Path:
     return write_run(default_run, test_output / "default-study", lang=default_run.spec.output.lang)
 
 
+@pytest.fixture(scope="session")
+def default_reports(default_run) -> dict:
+    """The default study's report in each language, ``render_report(default_run, lang, strict=False)``.
+
+    Rendered once for the tests that read it. ``strict`` only decides what a failing chapter or analysis does
+    (raise, or an error box listed in ``Report.notes``), so ``notes == []`` here is what a strict render
+    passing would show.
+    """
+    from nqpf.report.html import render_report
+
+    return {lang: render_report(default_run, lang, strict=False) for lang in ("en", "zh")}
+
+
 # ---------------------------------------------------------------------------------------------
 # background subprocesses (background.py): started when collection ends, for the selected tests only
 # ---------------------------------------------------------------------------------------------
