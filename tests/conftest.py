@@ -77,6 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: every worker collects every test, so
+        return  # the jobs run when a test asks for them (background.result), in the worker that runs it
     keys: list[str] = []
     for item in session.items:
         for mark in item.iter_markers("background"):
