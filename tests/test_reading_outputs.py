@@ -4,6 +4,7 @@ an output folder re-used without stale tables (and without touching the user's f
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,13 @@ def test_obstacle_headline_falls_back_to_dimensions_and_says_so(city_run):
     assert "tags no indicator with a policy lever" in ob.narrative("en")[0]
 
 
-def test_workbook_and_methods_speak_of_cities(city_run, tmp_path):
+@pytest.fixture(scope="module")
+def en_out(city_run, tmp_path_factory):
+    """``write_run(city_run, <folder>)`` with the defaults (English, workbook): written once, read by two tests."""
+    return write_run(city_run, tmp_path_factory.mktemp("en") / "e")
+
+
+def test_workbook_and_methods_speak_of_cities(city_run, en_out, tmp_path):
     out = write_run(city_run, tmp_path / "o", lang="zh")
     wb = load_workbook(out / "results.xlsx", read_only=True)
     try:
@@ -64,13 +71,12 @@ def test_workbook_and_methods_speak_of_cities(city_run, tmp_path):
     assert "计量单位 / Unit of measure" in ind  # the indicator table's unit column is still the unit of measure
     methods = (out / "methods.md").read_text(encoding="utf-8")
     assert "面板包含 5 个城市" in methods and "；5 个城市" in methods
-    write_run(city_run, tmp_path / "e", lang="en")
-    assert "The panel holds 5 cities and" in (tmp_path / "e" / "methods.md").read_text(encoding="utf-8")
+    assert "The panel holds 5 cities and" in (en_out / "methods.md").read_text(encoding="utf-8")  # lang="en"
 
 
-def test_rewriting_a_folder_removes_stale_outputs_and_keeps_user_files(city_run, tmp_path):
+def test_rewriting_a_folder_removes_stale_outputs_and_keeps_user_files(city_run, en_out, tmp_path):
     out = tmp_path / "o"
-    write_run(city_run, out)
+    shutil.copytree(en_out, out)  # the folder write_run(city_run, out) writes
     # an earlier run wrote a table this run does not write; the user put a file beside the outputs
     stale = out / "tables" / "dagum_nq.csv"
     stale.write_text("old\n", encoding="utf-8")

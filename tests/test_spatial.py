@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from esda.moran import Moran, Moran_Local
+from esda.moran import Moran
+from esda_worker import moran_local as esda_moran_local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.weights import W, lag_spatial
@@ -274,6 +275,7 @@ def test_moran_invariant_to_affine_maps_and_row_order(vals, a, b, perm):
 # ==============================================================================================
 # LISA
 # ==============================================================================================
+@pytest.mark.background("esda")
 def test_lisa_matches_esda_directly(panel):
     w = spatial_weights(PROV)
     res = lisa(panel, w, permutations=199, seed=11)
@@ -281,9 +283,7 @@ def test_lisa_matches_esda_directly(panel):
     t = res.to_frame()
     assert len(t) == 31 * len(YEARS)
     for y in (2016, 2020):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ml = Moran_Local(_y(panel, w, y), w, permutations=199, seed=11)
+        ml = esda_moran_local(_y(panel, w, y), w, permutations=199, seed=11)  # esda.Moran_Local (esda_worker.py)
         ty = t[t["year"] == y]
         assert list(ty["unit"]) == list(w.id_order)
         np.testing.assert_array_equal(ty["Is"], ml.Is)
@@ -335,10 +335,9 @@ def test_lisa_results_views(panel):
 # ==============================================================================================
 # the LISA kernel against esda.Moran_Local (same permutations from the same seed)
 # ==============================================================================================
-def _esda_local(y: np.ndarray, w: W, seed: int, permutations: int = 999) -> Moran_Local:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
+def _esda_local(y: np.ndarray, w: W, seed: int, permutations: int = 999):
+    """esda.Moran_Local's attributes, from the worker that compiled its numba kernels (esda_worker.py)."""
+    return esda_moran_local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
 
 
 def _same_as_esda(lm, ml) -> None:
@@ -353,6 +352,7 @@ def _same_as_esda(lm, ml) -> None:
 
 
 @pytest.mark.parametrize("case", range(6))
+@pytest.mark.background("esda")
 def test_local_moran_equals_esda_on_random_data(case):
     """Random points, k-nearest-neighbour weights with k = 1…5 (k = 1 makes exact ties frequent: a draw of
     the one real neighbour gives the observed I_i), row-standardised or binary, 999 permutations."""
@@ -369,6 +369,7 @@ def test_local_moran_equals_esda_on_random_data(case):
     _same_as_esda(local_moran(y, w, permutations=999, seed=seed), _esda_local(y, w, seed))
 
 
+@pytest.mark.background("esda")
 def test_local_moran_equals_esda_on_the_default_study(default_run):
     """The default study's LISA (queen contiguity of 30 provinces, 999 permutations, seed 0): every year equals
     esda.Moran_Local, and so do the cluster labels the report shows."""
@@ -385,6 +386,7 @@ def test_local_moran_equals_esda_on_the_default_study(default_run):
         assert list(ty["cluster"]) == list(expect)
 
 
+@pytest.mark.background("esda")
 def test_local_moran_islands_and_no_permutations():
     """An island (no neighbours) gets I_i = 0 and esda's p_sim; permutations=0 gives NaN p-values."""
     w = W({"a": ["b"], "b": ["a", "c"], "c": ["b"], "d": []}, id_order=list("abcd"), silence_warnings=True)

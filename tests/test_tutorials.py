@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
+import background
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,9 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "docs" / "tutorials"
 
 
+SCRIPTS = ["01_measure_provinces.py", "02_own_data.py", "03_countries.py", "04_own_cities.py"]
+for _name in SCRIPTS:  # each script runs as a user runs it, in its own process, in the background (background.py)
+    background.register(f"tutorial {_name}", [sys.executable, str(TUTORIALS / _name)], cwd=ROOT,
+                        env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=300)
+
+
 def run_script(name: str) -> str:
-    proc = subprocess.run([sys.executable, str(TUTORIALS / name)], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    """The script's output (the test carries ``@pytest.mark.background("tutorial <name>")``)."""
+    proc = background.result(f"tutorial {name}")
     assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
@@ -43,13 +49,13 @@ def grab(out: str, pattern: str) -> tuple[str, ...]:
 
 def test_every_tutorial_has_a_page_and_a_test() -> None:
     scripts = sorted(TUTORIALS.glob("[0-9][0-9]_*.py"))
-    assert [s.name for s in scripts] == ["01_measure_provinces.py", "02_own_data.py", "03_countries.py",
-                                        "04_own_cities.py"]  # tutorial 4 is tested in test_city_study.py
+    assert [s.name for s in scripts] == SCRIPTS  # tutorial 4 is tested in test_city_study.py
     for s in scripts:
         page = s.with_suffix(".md").read_text(encoding="utf-8")
         assert f'--8<-- "{s.name}"' in page
 
 
+@pytest.mark.background("tutorial 01_measure_provinces.py")
 def test_tutorial_1_provinces() -> None:
     out = run_script("01_measure_provinces.py")
     panel = nqpf.load_dataset("china-provinces")
@@ -89,6 +95,7 @@ def test_tutorial_1_provinces() -> None:
     assert float(grab(out, r"^Moran's I 2023: I = ([-\d.]+), z = [-\d.]+$")[0]) == pytest.approx(I, abs=5e-5)
 
 
+@pytest.mark.background("tutorial 02_own_data.py")
 def test_tutorial_2_own_yearbook_data() -> None:
     out = run_script("02_own_data.py")
     script = (TUTORIALS / "02_own_data.py").read_text(encoding="utf-8")
@@ -115,6 +122,7 @@ def test_tutorial_2_own_yearbook_data() -> None:
     assert "framework my-innovation: 2 dimensions, 4 indicators" in out
 
 
+@pytest.mark.background("tutorial 03_countries.py")
 def test_tutorial_3_countries() -> None:
     out = run_script("03_countries.py")
     wdi = nqpf.load_dataset("wdi-countries")

@@ -46,11 +46,17 @@ def one_gap(tmp_path):
     return p, fw
 
 
-def test_excluded_years_names_the_year_and_the_cell(tmp_path):
-    p, fw = one_gap(tmp_path)
+@pytest.fixture(scope="module")
+def one_gap_run(tmp_path_factory):
+    """The study of :func:`one_gap` with years="auto", run once for the tests that read it."""
+    p, fw = one_gap(tmp_path_factory.mktemp("one-gap"))
     spec = StudySpec(name="d", data=DataSpec(path=str(p), kind="city"),
                      index=[IndexSpec(name="nq", framework=str(fw), years="auto")])
-    run = run_study(spec, str(p))
+    return run_study(spec, str(p))
+
+
+def test_excluded_years_names_the_year_and_the_cell(one_gap_run):
+    run = one_gap_run
     res = run.results["nq"]
     assert res.years == list(range(2015, 2022)) and len(res.units) == 41
     left = res.settings["excluded_years"]
@@ -135,12 +141,8 @@ def test_missing_drop_counts_per_unit_and_year_in_the_console(tmp_path):
     assert dropped["by_year"] == {"2015": 1, "2016": 2}
 
 
-def test_chinese_console_lines(tmp_path):
-    p, fw = one_gap(tmp_path)
-    spec = StudySpec(name="d", data=DataSpec(path=str(p), kind="city"),
-                     index=[IndexSpec(name="nq", framework=str(fw), years="auto")])
-    run = run_study(spec, str(p))
-    zh = run_notices(run, "zh")
+def test_chinese_console_lines(one_gap_run):
+    zh = run_notices(one_gap_run, "zh")
     assert zh == ['nq: years="auto" 未纳入 2022 年（全部 41 个单元均不含该年），原因是 1 个空单元格（指标 × 单元，'
                   "涉及 1 个单元）：苏州市 的 rd"]
 
