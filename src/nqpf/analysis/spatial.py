@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from libpysal.weights import W, lag_spatial
 from scipy import stats as sstats
 
 from nqpf.analysis.registry import Options, StudyContext, register_analysis
@@ -42,6 +41,7 @@ from nqpf.viz.maps import category_codes, choropleth_figure, discrete_colorscale
 from nqpf.viz.style import LISA_COLORS, LISA_ORDER, OKABE_ITO, figure_axes
 
 if TYPE_CHECKING:
+    from libpysal.weights import W
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
@@ -246,6 +246,8 @@ def local_moran(y: Any, w: W, permutations: int = 999, seed: int | None = None) 
     z = y - y.mean()
     with np.errstate(all="ignore"):
         z /= y.std()
+    from libpysal.weights import lag_spatial
+
     zl = lag_spatial(w, z)
     Is = (n - 1) * z * zl / (z * z).sum()
     # quadrants exactly as esda (geoda_quads=False): 1 HH, 2 LH, 3 LL, 4 HL
@@ -413,6 +415,8 @@ class MoranResult(Result):
 
 def _weights_for(data: pd.DataFrame, w: W | None) -> W:
     if w is not None:
+        from libpysal.weights import W
+
         if not isinstance(w, W):
             raise DataError(f"w must be a libpysal.weights.W (see spatial_weights), got {type(w).__name__}")
         return w
@@ -711,6 +715,8 @@ def lisa(
     data = _long_frame(result_or_frame, column)
     w = _weights_for(data, w)
     years = None if year is None else ([int(year)] if np.isscalar(year) else [int(y) for y in year])  # type: ignore[arg-type]
+    from libpysal.weights import lag_spatial
+
     arr, yrs, units = _panel_matrix(data, w, years, column)
     frames, st = [], {}
     for c, y in enumerate(yrs):

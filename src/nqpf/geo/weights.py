@@ -29,12 +29,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import libpysal
 import numpy as np
 import pandas as pd
-from libpysal.weights import KNN, DistanceBand, Queen, Rook, W
 from pydantic import BaseModel, ConfigDict, field_validator
 from shapely.geometry import shape
 
@@ -43,6 +41,9 @@ from nqpf.core.errors import DataError
 from nqpf.core.units import kind_words, match_province
 from nqpf.geo import geometry
 from nqpf.geo.geometry import province_centroids, province_contiguity
+
+if TYPE_CHECKING:  # libpysal is imported where weights are built: importing it costs ~2 s (nqpf app, nqpf run)
+    from libpysal.weights import W
 
 __all__ = ["EARTH_RADIUS_KM", "ISLANDS", "STUDY_KINDS", "TRANSFORMS", "WEIGHT_KINDS", "WeightsInfo", "WeightsSpec",
            "build_weights", "match_ids", "read_weights_file", "resolve_unit_names", "spatial_weights", "weights_info",
@@ -207,6 +208,8 @@ def _w_from(units: list[str], neighbors: dict[str, list[str]], weights: dict[str
     wt = None if weights is None else {u: [float(x) for x in weights.get(u, [])] for u in units}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from libpysal.weights import W
+
         return W(nb, wt, id_order=list(units), silence_warnings=True)
 
 
@@ -225,6 +228,8 @@ def _contiguity_geojson(units: list[str], geojson: Any, id_field: str | None) ->
     geoms = _geojson_geometries(units, geojson, id_field)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from libpysal.weights import Queen
+
         q = Queen.from_iterable(geoms, ids=list(units), silence_warnings=True)
     return _w_from(units, {str(k): v for k, v in q.neighbors.items()}, None)
 
@@ -235,6 +240,8 @@ def _knn(units: list[str], k: int, coords: np.ndarray) -> W:
         raise DataError(f"knn weights: k must be an integer between 1 and {n - 1} for {n} units, got {k!r}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from libpysal.weights import KNN
+
         kw = KNN.from_array(coords, k=int(k), ids=list(units), distance_metric="arc", radius=EARTH_RADIUS_KM,
                             silence_warnings=True)
     return _w_from(units, {str(a): v for a, v in kw.neighbors.items()}, None)
@@ -253,6 +260,8 @@ def _inverse_distance(units: list[str], power: float, threshold: float | None, c
         raise DataError(f"inverse_distance weights: threshold must be positive (km), got {threshold!r}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from libpysal.weights import DistanceBand
+
         db = DistanceBand(coords, threshold=band, binary=False, alpha=-float(power), ids=list(units),
                           distance_metric="arc", radius=EARTH_RADIUS_KM, silence_warnings=True)
     return _w_from(units, {str(a): v for a, v in db.neighbors.items()},
@@ -685,6 +694,8 @@ def read_weights_file(path: str | Path, id_field: str | None = None) -> tuple[Ed
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
+                import libpysal
+
                 f = libpysal.io.open(str(p), "r")
                 try:
                     wf = f.read()
@@ -842,6 +853,8 @@ class _Places:
     def contiguity(self, rule: str) -> dict[str, list[str]]:
         """Queen or rook neighbours: the [geography] outlines, else the bundled neighbour tables."""
         if self.user_file:
+            from libpysal.weights import Queen, Rook
+
             cls = Queen if rule == "queen" else Rook
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from libpysal.weights import W
 
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (so do the models)
@@ -33,6 +32,9 @@ from nqpf.geo.weights import build_weights
 from nqpf.measure import measure
 from nqpf.result import IndexResult
 from nqpf.study.spec import DataSpec, IndexSpec, StudySpec
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
 
 __all__ = ["AnalysisRecord", "RunContext", "StudyRun", "load_panel", "measure_index", "rename_map",
            "run_study"]
