@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from nqpf.app.i18n import WORDS, T, t
-from nqpf.app.main import CAP_ENV, UploadGuard, is_loopback, make_app, serve, upload_cap_mb
+from nqpf.app.main import UploadGuard, is_loopback, make_app, serve, upload_cap_mb
 from nqpf.app.server import parse_rename
-from nqpf.app.workspace import MAX_UPLOAD_MB
+from nqpf.app.workspace import CAP_ENV, MAX_UPLOAD_MB
 from nqpf.cli import app as cli_app
 from nqpf.core.errors import NqpfError
 

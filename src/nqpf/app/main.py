@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import socket
 import sys
 import threading
@@ -28,30 +27,17 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-#: environment variable that lowers (or raises) the upload cap, in MB
-CAP_ENV = "NQPF_APP_MAX_UPLOAD_MB"
-
 def upload_cap_mb() -> float:
-    """The upload cap in MB: ``$NQPF_APP_MAX_UPLOAD_MB`` when set, else :data:`nqpf.app.workspace.MAX_UPLOAD_MB`.
+    """The upload cap in MB (:func:`nqpf.app.workspace.upload_cap_mb`: ``$NQPF_APP_MAX_UPLOAD_MB`` or 50).
 
     Examples
     --------
     >>> upload_cap_mb() > 0
     True
     """
-    env = os.environ.get(CAP_ENV, "").strip()
-    if env:
-        try:
-            value = float(env)
-        except ValueError:
-            raise NqpfError(f"environment variable {CAP_ENV}={env!r} is not a number of megabytes; "
-                            f"set it to e.g. 50 or unset it") from None
-        if value <= 0:
-            raise NqpfError(f"environment variable {CAP_ENV}={env!r} must be a positive number of megabytes")
-        return value
-    from nqpf.app.workspace import MAX_UPLOAD_MB  # heavy (the library): only when an upload arrives
+    from nqpf.app.workspace import upload_cap_mb as cap  # the library: imported when an upload arrives
 
-    return float(MAX_UPLOAD_MB)
+    return cap()
 
 
 def _is_upload(scope: Scope) -> bool:
@@ -87,7 +73,7 @@ class UploadGuard:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise NqpfError(f"upload larger than the limit of {cap:g} MB ({CAP_ENV})")
+                raise NqpfError(f"upload larger than the limit of {cap:g} MB (NQPF_APP_MAX_UPLOAD_MB)")
             return message
 
         await self.app(scope, counted if length is None else receive, send)

@@ -611,6 +611,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.fw_check)
     @guarded
     def _check_table() -> None:
+        # the grids redraw to flag rows: keep the edits made so far as their new contents, or they would be lost
+        frames = _grid_frames()
+        if frames is not None:
+            fw_tables.set(frames)
         st = _table_fw()
         fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 

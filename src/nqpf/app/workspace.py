@@ -10,6 +10,7 @@ provenance notes into :class:`Message` objects naming the rows, column and unit 
 from __future__ import annotations
 
 import atexit
+import os
 import re
 import shutil
 import tempfile
@@ -29,11 +30,34 @@ from nqpf.core.panel import Panel, raw_cells
 from nqpf.study.runner import load_panel
 from nqpf.study.spec import DataSpec
 
-__all__ = ["MAX_UPLOAD_MB", "PURPOSES", "Message", "ReadOutcome", "UploadError", "Workspace", "data_spec",
+__all__ = ["CAP_ENV", "MAX_UPLOAD_MB", "PURPOSES", "Message", "ReadOutcome", "UploadError", "Workspace", "data_spec",
            "live_workspaces", "preview", "sheet_names"]
 
 #: the largest upload accepted, in MB (the ASGI guard of the app refuses larger bodies before reading them)
 MAX_UPLOAD_MB = 50
+#: environment variable that lowers (or raises) the upload cap, in MB
+CAP_ENV = "NQPF_APP_MAX_UPLOAD_MB"
+
+
+def upload_cap_mb() -> float:
+    """The upload cap in MB: ``$NQPF_APP_MAX_UPLOAD_MB`` when set, else :data:`MAX_UPLOAD_MB`.
+
+    Examples
+    --------
+    >>> upload_cap_mb() > 0
+    True
+    """
+    env = os.environ.get(CAP_ENV, "").strip()
+    if not env:
+        return float(MAX_UPLOAD_MB)
+    try:
+        value = float(env)
+    except ValueError:
+        raise NqpfError(f"environment variable {CAP_ENV}={env!r} is not a number of megabytes; "
+                        f"set it to e.g. 50 or unset it") from None
+    if value <= 0:
+        raise NqpfError(f"environment variable {CAP_ENV}={env!r} must be a positive number of megabytes")
+    return value
 
 #: the suffixes an upload may have, by what it is for
 PURPOSES: dict[str, tuple[str, ...]] = {
@@ -158,8 +182,9 @@ class Workspace:
         src = Path(src_path)
         actual = src.stat().st_size if src.exists() else 0
         n = max(int(size or 0), actual)
-        if n > MAX_UPLOAD_MB * 1024 * 1024:
-            raise UploadError(f"{fname}: {n / 1024 / 1024:.1f} MB is larger than the limit of {MAX_UPLOAD_MB} MB per "
+        cap = upload_cap_mb()
+        if n > cap * 1024 * 1024:
+            raise UploadError(f"{fname}: {n / 1024 / 1024:.1f} MB is larger than the limit of {cap:g} MB per "
                               "file; keep only the sheets and columns the study needs, or save it as .csv")
         if actual == 0:
             raise UploadError(f"{fname}: the file is empty (0 bytes); choose the file that holds the "
