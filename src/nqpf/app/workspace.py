@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from nqpf.core.errors import DataError, NqpfError
-from nqpf.core.panel import Panel, raw_cells
+from nqpf.core.panel import Panel, excel_file, raw_cells
 from nqpf.study.runner import load_panel
 from nqpf.study.spec import DataSpec
 
@@ -254,7 +254,7 @@ def sheet_names(path: str | Path) -> list[str]:
         return []
     try:
         if suffix == ".xls":
-            with pd.ExcelFile(p) as book:
+            with excel_file(p) as book:
                 return [str(n) for n in book.sheet_names]
         book = openpyxl.load_workbook(p, read_only=True)
         try:

@@ -451,10 +451,16 @@ class _Reading:
                 f"{marker!r} read as empty in column {col!r}" for (sh, col, marker), n in self.markers.items()]
 
 
+def excel_file(p: Path) -> pd.ExcelFile:
+    """A workbook opened for pandas: .xls (Excel 97-2003, as NBS and many yearbooks hand them out) through
+    python-calamine, the engine pandas recommends for it; .xlsx through openpyxl."""
+    return pd.ExcelFile(p, engine="calamine" if Path(p).suffix.lower() == ".xls" else "openpyxl")
+
+
 def _read_book(p: Path, sheet: str | int | None) -> dict[Any, pd.DataFrame]:
     """The sheets of a workbook as raw cells (one chosen sheet, by name or 0-based position, or all)."""
     try:
-        book = pd.ExcelFile(p)
+        book = excel_file(p)
     except Exception as exc:  # zip/xml errors of a damaged or mislabelled file
         raise DataError(f"{p}: cannot read the workbook: {exc}") from None
     with book:

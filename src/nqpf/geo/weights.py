@@ -38,6 +38,7 @@ from shapely.geometry import shape
 
 from nqpf.core import units as units_module
 from nqpf.core.errors import DataError
+from nqpf.core.panel import excel_file
 from nqpf.core.units import kind_words, match_province
 from nqpf.geo import geometry
 from nqpf.geo.geometry import province_centroids, province_contiguity
@@ -574,7 +575,7 @@ def _read_grid(path: Path) -> list[list[str]]:
     ext = path.suffix.lower()
     try:
         if ext in (".xlsx", ".xlsm", ".xls"):
-            df = pd.read_excel(path, header=None, dtype=str, sheet_name=0)
+            df = pd.read_excel(excel_file(Path(path)), header=None, dtype=str, sheet_name=0)
         else:
             df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, OSError, pd.errors.ParserError) as e:
