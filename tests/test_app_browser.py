@@ -1,0 +1,405 @@
+"""The workbench (``nqpf app``) end to end in the system Chromium, driven by Playwright: the bundled province study,
+a yearbook-style city workbook, bad uploads, two sessions at once and a failed run followed by a good one.
+
+One server for the module (a child process on a free port, its temporary folder under the test's tmp folder, an
+upload cap of 1 MB) and one browser; each test opens its own browser context (= its own app session). Element ids
+are those of docs/design-workbench.md. Every page is offline: a request to any other host fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from app_harness import (
+    RUN_WAIT_MS,
+    TEST_UPLOAD_MB,
+    Session,
+    app_server,
+    chromium,
+    click,
+    download,
+    fill,
+    grid,
+    make_city_workbook,
+    make_oversize,
+    make_province_csv,
+    messages,
+    radio,
+    select,
+    settle,
+    step,
+    upload,
+    wait_message,
+    wait_text,
+)
+from test_report_browser import MAP_CHECK
+
+from nqpf.study import load_study, run_study
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def server(browser, tmp_path_factory):
+    with app_server(tmp_path_factory.mktemp("app-server")) as s:
+        yield s
+
+
+@pytest.fixture
+def session(browser, server):
+    s = Session(browser, server)
+    yield s
+    s.close()
+    assert not s.foreign, f"the page asked the network for {s.foreign[:3]}"
+
+
+# =============================================================================================
+# shared steps
+# =============================================================================================
+def read_bundled(page, dataset: str = "china-provinces") -> str:
+    step(page, "data")
+    radio(page, "data_source", "bundled")
+    select(page, "dataset", dataset)
+    click(page, "read_data")
+    return wait_text(page, "data_summary", "units")
+
+
+def read_upload(page, path: Path, **fields: str) -> None:
+    step(page, "data")
+    radio(page, "data_source", "upload")
+    upload(page, "data_file", path)
+    set_data_fields(page, **fields)
+
+
+def set_data_fields(page, *, sheet: str | None = None, kind: str | None = None, rename: str | None = None) -> None:
+    if sheet is not None:
+        select(page, "sheet", sheet)
+    if kind is not None:
+        select(page, "kind", kind)
+    if rename is not None:
+        fill(page, "rename", rename)
+    click(page, "read_data")
+
+
+def only_analyses(page, names: list[str]) -> None:
+    """Untick every analysis and model of the methods step, then tick ``names``."""
+    step(page, "methods")
+    page.evaluate(
+        """names => document.querySelectorAll("input[type=checkbox][id^='an_']").forEach(box => {
+             const want = names.includes(box.id.slice(3));
+             if (box.checked !== want && !box.disabled) box.click(); })""", names)
+    settle(page)
+
+
+def run(page, *, expect: str = "done") -> None:
+    """Press run on the run step; the first progress line appears, then wait for the report (or the error)."""
+    step(page, "run")
+    page.locator("#run_study").click()
+    page.locator("#run_progress li.nqpf-progress").first.wait_for()
+    page.wait_for_function(
+        """() => document.querySelector('#run_error div.nqpf-msg.nqpf-error')
+                 || document.querySelector('#report_frame iframe, iframe#report_frame')
+                 || document.querySelector(".navbar a.active[data-value='results']")
+                 || /(done|finished|完成)/i.test((document.querySelector('#run_progress li.nqpf-progress:last-child')
+                                                    || {}).innerText || '')""",
+        timeout=RUN_WAIT_MS, polling=250)
+    settle(page, RUN_WAIT_MS)
+    errors = messages(page, "run_error", "error")
+    if expect == "done":
+        assert not errors, f"the run failed: {errors}"
+    else:
+        assert errors, "the run was expected to fail"
+
+
+def report_frame(page):
+    """The report's iframe on the results step, once its page is loaded (its first screen drawn)."""
+    step(page, "results")
+    frame_el = page.locator("#report_frame iframe, iframe#report_frame").first
+    frame_el.wait_for(timeout=RUN_WAIT_MS)
+    frame = frame_el.element_handle().content_frame()
+    frame.wait_for_function("window.NQPF_READY_MS !== undefined", timeout=RUN_WAIT_MS)
+    return frame
+
+
+def scores_sheet(path: Path, index: str) -> pd.DataFrame:
+    """The ``<index>_scores`` sheet of results.xlsx (row 1 the column ids, row 2 the labels)."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert f"{index}_scores" in book.sheetnames, f"no sheet {index}_scores in {path.name}: {book.sheetnames}"
+    rows = list(book[f"{index}_scores"].iter_rows(values_only=True))
+    book.close()
+    return pd.DataFrame(rows[2:], columns=rows[0]).set_index(["unit", "year"])
+
+
+def rerun_scores(study_toml: Path) -> dict[str, pd.Series]:
+    """Run a downloaded study file as ``nqpf run`` does (its indices; analyses left out: they do not change a
+    score) and return each index's scores by (unit, year)."""
+    spec, source = load_study(study_toml)
+    spec = spec.model_copy(update={"analyses": {}, "models": {}})
+    result = run_study(spec, source, base=study_toml.parent)
+    return {name: r.scores.set_index(["unit", "year"])["score"] for name, r in result.results.items()}
+
+
+def assert_same_scores(xlsx: Path, study_toml: Path) -> list[str]:
+    rerun = rerun_scores(study_toml)
+    for name, scores in rerun.items():
+        shown = scores_sheet(xlsx, name)["score"].astype(float)
+        assert set(shown.index) == set(scores.index)
+        np.testing.assert_allclose(shown.loc[scores.index].to_numpy(), scores.to_numpy(), rtol=0, atol=1e-12)
+    return list(rerun)
+
+
+# =============================================================================================
+# 1. the bundled province study
+# =============================================================================================
+def test_province_flow_reproduced_by_its_study_file(session, tmp_path):
+    page = session.page
+    summary = read_bundled(page)
+    assert "31 units" in summary
+    step(page, "framework")
+    radio(page, "fw_source", "bundled")
+    select(page, "framework", "nqpf-province-2023")
+    wait_text(page, "fw_summary", "nqpf-province-2023")
+
+    run(page)
+    progress = page.locator("#run_progress li.nqpf-progress").all_inner_texts()
+    assert len(progress) >= 3, progress  # starting … the phases of the run and of the writing
+
+    frame = report_frame(page)
+    headings = [h.strip() for h in frame.locator("h1, h2").all_inner_texts()]
+    assert len(headings) >= 3, headings
+    frame.evaluate("NQPF.drawAll()")
+    frame.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+    info = json.loads(frame.evaluate(MAP_CHECK))
+    assert info["n_maps"] >= 1 and info["unique"] >= 30, info
+
+    out = tmp_path / "dl"
+    files = {key: download(page, f"dl_{key}", out)
+             for key in ("report", "excel", "methods", "provenance", "study")}
+    assert files["report"].suffix == ".html" and "NQPF" in files["report"].read_text(encoding="utf-8")
+    assert files["methods"].read_text(encoding="utf-8").strip()
+    prov = json.loads(files["provenance"].read_text(encoding="utf-8"))
+    assert prov
+    study = tomllib.loads(files["study"].read_text(encoding="utf-8"))
+    assert study["data"] == {"dataset": "china-provinces"} or study["data"].get("dataset") == "china-provinces"
+    indices = assert_same_scores(files["excel"], files["study"])
+    assert indices and all(i["framework"] == "nqpf-province-2023" for i in study["index"][:1])
+    assert not session.console_errors, session.console_errors
+
+
+# =============================================================================================
+# 2. a yearbook-style city workbook
+# =============================================================================================
+def test_city_workbook_flow(session, tmp_path):
+    page = session.page
+    book = make_city_workbook(tmp_path / "长三角城市数据.xlsx")
+    read_upload(page, book)
+    # the notes sheet is skipped, with a note; the names taken as they are: 苏州 and 苏州市 two units
+    wait_message(page, "data_messages", "说明")
+    assert "42 units" in wait_text(page, "data_summary", "units")
+    set_data_fields(page, kind="city", rename="苏州 = 苏州市")
+    summary = wait_text(page, "data_summary", "41 units")
+    assert "2015" in summary and "2022" in summary
+    notes = " ".join(messages(page, "data_messages"))
+    assert "苏州" in notes and "—" in notes
+
+    # the framework from the data's columns, one dimension renamed in the table editor
+    step(page, "framework")
+    radio(page, "fw_source", "table")
+    click(page, "fw_from_data")
+    indicators = grid(page, "fw_indicators")
+    indicators.expect_nrow(len(["coverage_breadth", "payment", "credit", "insurance", "investment"]))
+    dims = grid(page, "fw_dimensions")
+    name_en = _column(page, "fw_dimensions", "name_en")
+    dims.set_cell("Digital finance services", row=0, col=name_en, finish_key="Enter")
+    settle(page)
+    fill(page, "fw_name", "yrd-dfs")
+    click(page, "fw_check")
+    assert not messages(page, "fw_messages", "error"), messages(page, "fw_messages")
+    yaml_file = download(page, "dl_framework", tmp_path / "dl")
+    assert "Digital finance services" in yaml_file.read_text(encoding="utf-8")
+
+    step(page, "methods")
+    fill(page, "years", "auto")
+    only_analyses(page, ["kernel_density"])
+    run(page)
+    frame = report_frame(page)
+    assert frame.locator("h1, h2").count() >= 2
+
+    out = tmp_path / "dl"
+    report = download(page, "dl_report", out)
+    xlsx = download(page, "dl_excel", out)
+    assert report.stat().st_size > 10_000
+    bundle = download(page, "dl_bundle", out)
+    folder = tmp_path / "bundle"
+    with zipfile.ZipFile(bundle) as z:
+        z.extractall(folder)
+    study_toml = next(folder.rglob("study.toml"))
+    (name,) = assert_same_scores(xlsx, study_toml)
+    scores = scores_sheet(xlsx, name)
+    units = set(scores.index.get_level_values("unit"))
+    assert len(units) == 41 and "苏州市" in units and "苏州" not in units
+
+
+def _column(page, grid_id: str, label: str) -> int:
+    heads = [t.strip() for t in page.locator(f"#{grid_id} table thead tr:not(.filters) th:not(.table-corner)")
+             .all_inner_texts()]
+    hits = [i for i, h in enumerate(heads) if label in h]
+    assert hits, f"no column {label!r} in the grid {grid_id}: {heads}"
+    return hits[0]
+
+
+# =============================================================================================
+# 3. bad uploads
+# =============================================================================================
+def test_empty_file_and_wrong_suffix(session, tmp_path):
+    page = session.page
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    read_upload(page, empty)
+    text = wait_message(page, "data_messages", "empty.csv", "error")
+    assert "empty" in text.lower()
+
+    wrong = tmp_path / "scores.txt"
+    wrong.write_text("unit,year,x\n北京,2020,1\n", encoding="utf-8")
+    read_upload(page, wrong)
+    text = wait_message(page, "data_messages", "scores.txt", "error")
+    assert ".csv" in text and ".xlsx" in text  # what is allowed
+    assert not any(p.name == "scores.txt" for d in session.server.session_dirs() for p in d.rglob("*"))
+
+
+def test_wrong_sheet_chosen(session, tmp_path):
+    page = session.page
+    book = tmp_path / "with_blank.xlsx"
+    data = pd.read_csv(make_province_csv(tmp_path / "p.csv"))
+    with pd.ExcelWriter(book) as xl:
+        data.to_excel(xl, sheet_name="data", index=False)
+        pd.DataFrame().to_excel(xl, sheet_name="blank", index=False)
+        pd.DataFrame([["说明"], ["来源：国家统计局"]]).to_excel(xl, sheet_name="notes", header=False, index=False)
+    read_upload(page, book, sheet="blank")
+    assert wait_message(page, "data_messages", "blank", "error")
+    set_data_fields(page, sheet="notes")
+    assert wait_message(page, "data_messages", "notes", "error")
+    set_data_fields(page, sheet="data")
+    assert "31 units" in wait_text(page, "data_summary", "31 units")
+    assert not messages(page, "data_messages", "error")
+
+
+def test_misspelt_unit_near_match_and_rename(session, tmp_path):
+    page = session.page
+    csv = make_province_csv(tmp_path / "provinces.csv", misspell={"广东": "广冬"})
+    read_upload(page, csv, kind="province")
+    text = wait_message(page, "data_messages", "广冬", "error")
+    assert "广东" in text  # the near match
+    rows = page.locator("#data_messages div.nqpf-msg.nqpf-error").first.get_attribute("data-rows")
+    if rows:  # the rows concerned are flagged in the preview
+        assert page.locator("#data_preview tr.nqpf-flag").count() >= 1
+    set_data_fields(page, rename="广冬 = 广东")
+    assert "31 units" in wait_text(page, "data_summary", "31 units")
+    assert not messages(page, "data_messages", "error")
+
+
+def test_yaml_error_names_the_line(session, tmp_path):
+    page = session.page
+    read_bundled(page)
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\ntitle: {zh: 坏, en: Broken\ntarget:\n  id: t\n", encoding="utf-8")
+    step(page, "framework")
+    radio(page, "fw_source", "upload")
+    upload(page, "fw_file", bad)
+    text = wait_message(page, "fw_messages", "line", "error")
+    assert "broken.yaml" in text or "line" in text
+
+
+def test_oversize_upload_refused(session, tmp_path):
+    page = session.page
+    big = make_oversize(tmp_path / "big.csv", TEST_UPLOAD_MB * 2)
+    step(page, "data")
+    radio(page, "data_source", "upload")
+    upload(page, "data_file", big, complete=False)
+    page.wait_for_function(
+        """() => { const t = (document.getElementById('data_messages') || {}).innerText || '';
+                   const bar = document.querySelector('#data_file_progress .progress-bar');
+                   return /MB/.test(t) || (bar && /(error|413|large|MB)/i.test(bar.innerText)); }""")
+    shown = page.locator("#data_messages").inner_text() + " " + page.locator("#data_file_progress").inner_text()
+    assert f"{TEST_UPLOAD_MB} MB" in shown or "413" in shown or "large" in shown.lower(), shown
+    assert not any(p.name == "big.csv" for d in session.server.session_dirs() for p in d.rglob("*"))
+
+
+# =============================================================================================
+# 4. safety: two sessions, the session folder removed, a failed run then a good one
+# =============================================================================================
+GOOD_YAML = """\
+name: two-indicators
+title: {zh: 两项指标, en: Two indicators}
+unit_kind: province
+target:
+  id: t
+  name_zh: 目标
+  name_en: Target
+  children:
+    - id: d
+      name_zh: 维度
+      name_en: Dimension
+      indicators:
+        - {id: gdp, name_zh: 生产总值, name_en: GDP, unit: 亿元}
+        - {id: patent_grants, name_zh: 专利授权, name_en: Patent grants, unit: 件}
+"""
+
+
+def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_path):
+    first = Session(browser, server)
+    second = Session(browser, server)
+    try:
+        page = first.page
+        csv = make_province_csv(tmp_path / "first_only.csv")
+        read_upload(page, csv, kind="province")
+        assert "31 units" in wait_text(page, "data_summary", "31 units")
+        mine = [d for d in server.session_dirs() if any(p.name == "first_only.csv" for p in d.rglob("*"))]
+        assert len(mine) == 1
+        # a framework naming an indicator the data lack: the run fails and says so
+        bad = tmp_path / "missing_indicator.yaml"
+        bad.write_text(GOOD_YAML.replace("patent_grants", "no_such_indicator"), encoding="utf-8")
+        step(page, "framework")
+        radio(page, "fw_source", "upload")
+        upload(page, "fw_file", bad)
+        only_analyses(page, [])
+        run(page, expect="failed")
+        assert "no_such_indicator" in " ".join(messages(page, "run_error", "error"))
+        # corrected in the same session, the next run works
+        good = tmp_path / "good.yaml"
+        good.write_text(GOOD_YAML, encoding="utf-8")
+        step(page, "framework")
+        upload(page, "fw_file", good)
+        run(page)
+        report_frame(page)
+
+        # the second session sees none of it
+        other = second.page
+        step(other, "data")
+        assert "first_only" not in other.locator("body").inner_text()
+        assert not other.locator("#data_preview table tbody tr").count()
+        step(other, "results")
+        assert not other.locator("#report_frame iframe, iframe#report_frame").count()
+        assert not any(p.name == "first_only.csv" for d in server.session_dirs() if d != mine[0]
+                       for p in d.rglob("*"))
+    finally:
+        first.close()
+    # the page closed: its session folder is removed, the other session's is not
+    deadline = time.monotonic() + 20
+    while mine[0].exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not mine[0].exists(), f"{mine[0]} still there after its page closed"
+    second.close()
+    assert not first.foreign and not second.foreign
