@@ -55,7 +55,8 @@ def run(
             status.update("writing outputs")
             use_lang = lang or spec.output.lang
             try:
-                write_run(run_, out, excel=spec.output.excel, lang=use_lang)
+                write_run(run_, out, excel=spec.output.excel, lang=use_lang,
+                          progress=lambda m: status.update(f"[bold]{m}"))
             except OSError as exc:
                 raise NqpfError(f"cannot write the outputs to {out}: {exc}") from exc
     except NqpfError as exc:
@@ -143,6 +144,26 @@ def cite(
     try:
         typer.echo(cite_text(source, fmt=fmt, lang=lang))
     except (NqpfError, ValueError, KeyError) as exc:
+        _fail(exc)
+
+
+@app.command("app")
+def app_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on; this computer only (127.0.0.1) unless "
+                                           "--allow-remote.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 takes a free one.")] = 8050,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    lang: Annotated[str, typer.Option(help="Language of the page: zh or en.")] = "zh",
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Listen on a non-loopback address (anyone who reaches the port can upload files "
+                               "and run studies on this computer).")] = False,
+) -> None:
+    """Start the workbench (工作台): the whole tool in the browser, offline, your data never leave this computer."""
+    from nqpf.app.main import serve
+
+    try:
+        serve(host, port, open_browser=not no_browser, lang=lang, allow_remote=allow_remote)
+    except NqpfError as exc:
         _fail(exc)
 
 

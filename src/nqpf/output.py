@@ -4,6 +4,7 @@ methods.md, summary.txt — every text in the run's language."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +41,7 @@ def run_tables(run: StudyRun) -> dict[str, pd.DataFrame]:
 
 
 def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: str = "en",
-              briefs: bool | None = None) -> Path:
+              briefs: bool | None = None, progress: Callable[[str], None] | None = None) -> Path:
     """Write the run; returns the folder.
 
     ``briefs`` (default: the study's ``[output] briefs``): also one brief per unit, as ``briefs.pdf`` (one A4
@@ -51,7 +52,11 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     An existing folder may hold an earlier run: the files that run wrote (its ``provenance.json`` lists them)
     are removed first, so no stale table is left beside the new ones; any other file is left alone, and a
     folder with files but no nqpf provenance.json is refused (it is not an nqpf output folder).
+
+    ``progress`` is told each phase as it starts: "writing tables", "writing workbook", "writing report",
+    "drawing figures", "writing briefs" (when asked for), "writing methods".
     """
+    say = progress or (lambda _msg: None)
     out = Path(outdir)
     remove_previous_outputs(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -62,23 +67,29 @@ def write_run(run: StudyRun, outdir: str | Path, *, excel: bool = True, lang: st
     if brief is not None:
         tables["briefs"] = brief.frame.reset_index()
         tables["brief_sources"] = brief.sources
+    say("writing tables")
     for name, df in tables.items():
         df.to_csv(out / "tables" / f"{name}.csv", index=False, encoding="utf-8")
     outputs = [f"tables/{n}.csv" for n in tables]
     report_notes: list[str] = []
     fig_job = start_figures(run, out / "figures", lang=lang)  # drawn by forked workers while the rest is written
     if excel:
+        say("writing workbook")
         write_workbook(tables, out / "results.xlsx", run=run, lang=lang)
         outputs.append("results.xlsx")
+    say("writing report")
     rep = write_report(run, out / "report.html", lang=lang)
+    say("drawing figures")
     figs = fig_job.result()
     outputs += [f"figures/{p.name}" for p in figs.paths]
     report_notes += [f"figures: {n}" for n in figs.notes]
     outputs.append("report.html")
     if brief is not None:
+        say("writing briefs")
         briefs_pdf(run, out / "briefs.pdf", lang=lang, briefs=brief)
         outputs.append("briefs.pdf")
     report_notes += [f"report: {n}" for n in rep.notes]
+    say("writing methods")
     summary, summary_notes = _summary(run, lang, full=True)
     report_notes += [f"summary: {n}" for n in summary_notes]
     prov = run.provenance.to_dict()

@@ -391,6 +391,34 @@ def read_panel(
     return Panel(data, name or p.stem, unit_kind, metadata, prov, text)
 
 
+def raw_cells(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
+    """The cells of a CSV file, a workbook sheet (name or 0-based position; default the first) or a .dta file as
+    :func:`read_panel` reads them, before it looks for the header: row ``i`` is line ``i + 1`` of the file (the
+    row number Excel shows, and the ``line`` read_panel's messages name). A .dta file's first row holds its
+    variable names.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("unit,year,x\\n北京,2019,1\\n", encoding="utf-8")
+    >>> raw_cells(p).iloc[1].tolist()
+    ['北京', '2019', '1']
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: no such file")
+    suffix = p.suffix.lower()
+    if suffix == ".dta":
+        df = pd.read_stata(p, convert_categoricals=False)
+        return pd.DataFrame([list(df.columns), *df.astype(object).to_numpy().tolist()], dtype=object)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return next(iter(_read_book(p, 0 if sheet is None else sheet).values()))
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv_raw(p)
+    raise DataError(f"{p}: unsupported file type {suffix!r}; use .csv, .xlsx, .xls or .dta")
+
+
 @dataclass
 class _Reading:
     """What one read met on the way: the label columns asked for and seen, missing markers per column."""
@@ -690,7 +718,8 @@ def _wide_table(raw: pd.DataFrame, src: str, sheet_name: Any, stem: str,
     long.index = pd.MultiIndex.from_arrays([long["unit"], long["year"]], names=["unit", "year"])
     dup = long.index.duplicated(keep=False)
     if dup.any():
-        shown = ", ".join(f"{u} {y}" for u, y in long.index[dup][:6])
+        lines = long["_line"].to_numpy()[dup]
+        shown = ", ".join(f"{u} {y} (line {ln})" for (u, y), ln in zip(long.index[dup][:6], lines[:6], strict=False))
         raise DataError(f"{src}: duplicate unit-years: {shown}")
     vals = _to_numeric_lines(long[indicator], long["_line"].to_numpy(), src, indicator, reading)
     return vals.to_frame()

@@ -1,0 +1,936 @@
+"""The workbench's server function (工作台服务端): one call per browser tab, its state lives in that call.
+
+It computes nothing itself: reading goes through :class:`nqpf.app.workspace.Workspace`, frameworks through
+:mod:`nqpf.core.framework` and :mod:`nqpf.frameworks.table`, the options forms through :mod:`nqpf.app.forms`,
+the study file through :func:`nqpf.study.writer.dump_study`, runs through :class:`nqpf.app.jobs.RunJob`. The
+library modules are imported inside the callbacks (the server imports them in the background once it is up),
+so the first page does not wait for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from htmltools import Tag, TagList, tags
+from shiny import Inputs, Outputs, Session, reactive, render, ui
+
+from nqpf.app.i18n import T, t
+from nqpf.app.ui import DEFAULT_DATASET, KINDS, choice_labels
+
+__all__ = ["DataState", "FwState", "Msg", "parse_rename", "server"]
+
+POLL_SECONDS = 0.3
+PREVIEW_ROWS = 200
+
+
+@dataclass
+class Msg:
+    """A message for the page: level, text (as the library words it), the rows it concerns."""
+
+    level: str
+    text: str
+    rows: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DataState:
+    """What the data step read: the panel (None until read), messages, the raw preview, where it came from."""
+
+    panel: Any = None
+    messages: list[Msg] = field(default_factory=list)
+    preview: pd.DataFrame | None = None
+    raw: bool = False  # the preview is raw cells (an upload) rather than the panel
+    path: Path | None = None  # the uploaded file (None: bundled)
+    dataset: str | None = None
+    read_kw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FwState:
+    """The current framework: its spec (None when not valid), how it was chosen, its YAML when built here."""
+
+    spec: Any = None
+    source: str = "bundled"
+    name: str = ""
+    yaml: str | None = None
+    messages: list[Msg] = field(default_factory=list)
+
+
+def parse_rename(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """The rename textarea (``old = new`` per line; ``=``, ``＝``, ``→`` or ``,``) → mapping and bad lines.
+
+    Examples
+    --------
+    >>> parse_rename("苏州 = 苏州市\\n\\n广冬＝广东")
+    ({'苏州': '苏州市', '广冬': '广东'}, [])
+    >>> parse_rename("苏州")
+    ({}, [(1, '苏州')])
+    """
+    out: dict[str, str] = {}
+    bad: list[tuple[int, str]] = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = re.split(r"\s*(?:=|＝|→|->|,|，)\s*", line.strip(), maxsplit=1)
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            bad.append((i, line.strip()))
+            continue
+        out[parts[0]] = parts[1]
+    return out, bad
+
+
+def msg_box(m: Msg, lang: str) -> Tag:
+    """A ``div.nqpf-msg`` with the level's class and ``data-rows`` when it concerns rows."""
+    attrs: dict[str, str] = {}
+    if m.rows:
+        attrs["data-rows"] = ",".join(str(r) for r in m.rows)
+    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), m.text,
+                    class_=f"nqpf-msg nqpf-{m.level}", **attrs)
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
+    """The preview as an HTML table: the row numbers the user sees (Excel rows for raw cells), flagged rows
+    ``tr.nqpf-flag``."""
+    head = tags.thead(tags.tr(tags.th("#", class_="nqpf-rownum"),
+                              *[tags.th("" if raw else str(c)) for c in df.columns]))
+    body = []
+    for idx, row in zip(df.index, df.itertuples(index=False), strict=True):
+        n = int(idx) if raw else None
+        cls = "nqpf-flag" if n is not None and n in flagged else None
+        body.append(tags.tr(tags.th(str(idx) if raw else "", class_="nqpf-rownum"),
+                            *[tags.td(_cell(v)) for v in row], class_=cls, **({"data-row": str(n)} if n else {})))
+    return tags.div(tags.table(head, tags.tbody(*body), class_="table table-sm"), class_="nqpf-preview")
+
+
+def _framework_names() -> list[str]:
+    from importlib import resources
+
+    from nqpf.core.framework import BUNDLED_FRAMEWORKS
+
+    files = sorted(p.name[:-5] for p in resources.files("nqpf.frameworks").iterdir() if p.name.endswith(".yaml"))
+    return list(BUNDLED_FRAMEWORKS) + [f for f in files if f not in BUNDLED_FRAMEWORKS]
+
+
+_KIND_CACHE: dict[str, str] = {}
+
+
+def _framework_kind(name: str) -> str:
+    if name not in _KIND_CACHE:
+        from nqpf.core.framework import load_framework
+
+        try:
+            _KIND_CACHE[name] = load_framework(name).spec.unit_kind
+        except Exception:
+            _KIND_CACHE[name] = ""
+    return _KIND_CACHE[name]
+
+
+def _default_study() -> Any:
+    from nqpf.study.spec import load_study
+
+    return load_study()[0]
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(exc)
+
+
+def server(input: Inputs, output: Outputs, session: Session) -> None:
+    """The session: one workspace, the five steps' reactive state, the run."""
+    state: dict[str, Any] = {"ws": None}
+
+    def ws() -> Any:
+        if state["ws"] is None:
+            from nqpf.app.workspace import Workspace
+
+            state["ws"] = Workspace()
+        return state["ws"]
+
+    def lang() -> str:
+        return input.lang() or "zh"
+
+    data = reactive.value(DataState())
+    fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
+    fw_issues: reactive.Value[list[Any]] = reactive.value([])
+    fw_checked: reactive.Value[Any] = reactive.value(None)  # the spec the table editor last built
+    fw_upload: reactive.Value[FwState | None] = reactive.value(None)
+    job: reactive.Value[Any] = reactive.value(None)
+    run_error_text: reactive.Value[str | None] = reactive.value(None)
+    run_count = reactive.value(0)
+
+    def end() -> None:
+        j = state.get("job")
+        if j is not None and getattr(j, "running", False):
+            j.cancel()
+        if state["ws"] is not None:
+            state["ws"].close()
+
+    session.on_ended(end)
+
+    # ------------------------------------------------------------------ data
+    def read_bundled(name: str) -> DataState:
+        from nqpf.datasets import load_dataset
+
+        try:
+            panel = load_dataset(name)
+        except Exception as exc:
+            return DataState(messages=[Msg("error", _error_text(exc))], dataset=name)
+        msgs = [Msg("note", n) for n in panel.provenance.notes]
+        return DataState(panel=panel, messages=msgs, preview=panel.to_frame().head(PREVIEW_ROWS), dataset=name)
+
+    def read_upload(path: Path) -> DataState:
+        from nqpf.app.workspace import preview
+
+        rename, bad = parse_rename(input.rename() or "")
+        kw: dict[str, Any] = {"layout": input.layout() or "auto"}
+        for key, val in (("unit", input.unit_col()), ("year", input.year_col()), ("kind", input.kind()),
+                         ("sheet", input.sheet())):
+            if val:
+                kw[key] = val
+        if input.labels():
+            kw["labels"] = list(input.labels())
+        if rename:
+            kw["rename"] = rename
+        try:
+            pv = preview(path, kw.get("sheet"), PREVIEW_ROWS)
+        except Exception as exc:
+            pv = None
+            pv_msg = [Msg("error", _error_text(exc))]
+        else:
+            pv_msg = []
+        if bad:
+            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad]
+                             + pv_msg, preview=pv, raw=True, path=path, read_kw=kw)
+        outcome = ws().read(path, **kw)
+        msgs = [Msg(m.level, m.text, list(m.rows or [])) for m in outcome.messages]
+        return DataState(panel=outcome.panel, messages=pv_msg + msgs, preview=pv, raw=True, path=path,
+                         read_kw=kw)
+
+    @reactive.effect
+    @reactive.event(input.data_file)
+    def _upload() -> None:
+        files = input.data_file()
+        if not files:
+            return
+        f = files[0]
+        from nqpf.app.workspace import sheet_names
+
+        try:
+            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="data")
+        except Exception as exc:
+            data.set(DataState(messages=[Msg("error", _error_text(exc))]))
+            return
+        state["upload"] = path
+        try:
+            sheets = sheet_names(path)
+        except Exception:
+            sheets = []
+        ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
+        _update_columns(path, "")
+        do_read()
+
+    def _update_columns(path: Path, sheet: str) -> None:
+        from nqpf.app.workspace import preview
+
+        try:
+            pv = preview(path, sheet or None, 30)
+        except Exception:
+            return
+        heads: list[str] = []
+        for _, row in pv.iterrows():  # the first row with at least two text cells: the header
+            cells = [str(v).strip() for v in row if isinstance(v, str) and str(v).strip()]
+            if len(cells) >= 2:
+                heads = list(dict.fromkeys(cells))
+                break
+        cols = {"": t("detect", lang()), **{h: h for h in heads}}
+        ui.update_select("unit_col", choices=cols, selected="")
+        ui.update_select("year_col", choices=cols, selected="")
+        ui.update_selectize("labels", choices=heads, selected=[])
+
+    def do_read() -> None:
+        if input.data_source() == "bundled":
+            data.set(read_bundled(input.dataset() or DEFAULT_DATASET))
+            return
+        path = state.get("upload")
+        if path is None:
+            data.set(DataState(messages=[Msg("error", t("upload_first", lang()))]))
+            return
+        data.set(read_upload(path))
+
+    @reactive.effect
+    @reactive.event(input.read_data, input.dataset, input.data_source)
+    def _read() -> None:
+        do_read()
+
+    @render.ui
+    def data_summary() -> Tag:
+        d = data()
+        p = d.panel
+        if p is None:
+            return tags.div(t("no_panel", lang()), class_="nqpf-summary")
+        return tags.div(t("summary", lang(), units=len(p.units), y0=p.years[0], y1=p.years[-1],
+                          k=len(p.indicators)), class_="nqpf-summary")
+
+    @render.ui
+    def data_messages() -> TagList:
+        d = data()
+        if not d.messages:
+            return TagList(tags.div(t("no_messages", lang()), class_="nqpf-ok")) if d.panel is not None else TagList()
+        return TagList(*[msg_box(m, lang()) for m in d.messages])
+
+    @render.ui
+    def data_preview() -> Tag | TagList:
+        d = data()
+        if d.preview is None:
+            return TagList()
+        flagged = {r for m in d.messages for r in m.rows}
+        return preview_table(d.preview, flagged, d.raw)
+
+    # ------------------------------------------------------------------ framework
+    @reactive.effect
+    def _framework_choices() -> None:
+        d = data()
+        kind = d.panel.kind if d.panel is not None else None
+        names = _framework_names()
+        if kind:
+            names = sorted(names, key=lambda n: _framework_kind(n) != kind)  # the panel's kind first (stable)
+        with reactive.isolate():
+            current = input.framework()
+        selected = current if current in names and (kind is None or _framework_kind(current) == kind) else None
+        if selected is None:
+            selected = _default_framework(d) or names[0]
+        ui.update_select("framework", choices={n: f"{n} ({_framework_kind(n)})" for n in names}, selected=selected)
+
+    def _default_framework(d: DataState) -> str | None:
+        if d.dataset is not None and d.dataset == _default_study().data.dataset:
+            return _default_study().index[0].framework
+        kind = d.panel.kind if d.panel is not None else None
+        return next((n for n in _framework_names() if _framework_kind(n) == kind), None)
+
+    @reactive.effect
+    @reactive.event(input.fw_file)
+    def _fw_upload() -> None:
+        files = input.fw_file()
+        if not files:
+            return
+        f = files[0]
+        from nqpf.frameworks.schema import parse_framework_text
+
+        try:
+            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="framework")
+            text = Path(path).read_text(encoding="utf-8")
+            spec = parse_framework_text(text, source=f["name"])
+        except Exception as exc:
+            fw_upload.set(FwState(source="upload", messages=[Msg("error", _error_text(exc))]))
+            return
+        fw_upload.set(FwState(spec=spec, source="upload", name=spec.name, yaml=text))
+
+    def _grid_frames() -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """The tables as edited in the grids (the edits applied)."""
+        base = fw_tables()
+        if base is None:
+            return None
+        try:
+            ind = fw_indicators.data_patched()
+            dim = fw_dimensions.data_patched()
+        except Exception:
+            return base
+        return ind.copy(), dim.copy()
+
+    @reactive.effect
+    @reactive.event(input.fw_source)
+    def _start_table() -> None:
+        if input.fw_source() != "table" or fw_tables() is not None:
+            return
+        with reactive.isolate():
+            spec = _bundled_fw().spec
+        if spec is None:
+            return
+        from nqpf.frameworks.table import framework_tables
+
+        fw_tables.set(_as_text(*framework_tables(spec)))
+        ui.update_text("fw_name", value=f"{spec.name}-edited")
+        ui.update_text("fw_title_zh", value=spec.title_zh)
+        ui.update_text("fw_title_en", value=spec.title_en)
+
+    @reactive.effect
+    @reactive.event(input.fw_from_data)
+    def _from_data() -> None:
+        p = data().panel
+        if p is None:
+            fw_issues.set([Msg("error", t("needs_panel", lang()))])
+            return
+        from nqpf.frameworks.table import framework_from_panel
+
+        try:
+            ind, dim = framework_from_panel(p, name=input.fw_name() or "my-index",
+                                            title_zh=input.fw_title_zh(), title_en=input.fw_title_en())
+        except Exception as exc:
+            fw_issues.set([Msg("error", _error_text(exc))])
+            return
+        fw_tables.set(_as_text(ind, dim))
+        fw_issues.set([])
+        fw_checked.set(None)
+
+    @reactive.effect
+    @reactive.event(input.fw_add_row)
+    def _add_row() -> None:
+        frames = _grid_frames()
+        if frames is None:
+            from nqpf.frameworks.table import framework_tables  # noqa: F401 - the columns come from the library
+
+            return
+        ind, dim = frames
+        blank = pd.DataFrame([{c: "" for c in ind.columns}])
+        if "direction" in blank.columns:
+            blank["direction"] = "positive"
+        if "dimension" in blank.columns and len(dim):
+            blank["dimension"] = str(dim.iloc[-1]["id"])
+        fw_tables.set((pd.concat([ind, blank], ignore_index=True), dim))
+
+    def _table_fw() -> FwState:
+        frames = _grid_frames()
+        if frames is None:
+            return FwState(source="table", messages=[Msg("error", t("fw_table_empty", lang()))])
+        from nqpf.frameworks.table import FrameworkTableError, dump_framework, framework_from_tables
+
+        ind, dim = frames
+        kind = data().panel.kind if data().panel is not None else "unit"
+        try:
+            out = framework_from_tables(ind, dim, name=input.fw_name() or "my-index",
+                                        title_zh=input.fw_title_zh() or "", title_en=input.fw_title_en() or "",
+                                        unit_kind=kind)
+        except FrameworkTableError as exc:
+            issues = list(getattr(exc, "issues", []))
+            msgs = [Msg("error", _issue_text(i), [int(i.row)] if i.table == "indicators" and i.row is not None
+                        else []) for i in issues] or [Msg("error", _error_text(exc))]
+            return FwState(source="table", messages=msgs)
+        except Exception as exc:
+            return FwState(source="table", messages=[Msg("error", _error_text(exc))])
+        spec, notes = out if isinstance(out, tuple) else (out, [])
+        return FwState(spec=spec, source="table", name=spec.name, yaml=dump_framework(spec),
+                       messages=[Msg("note", str(n)) for n in notes])
+
+    @reactive.effect
+    @reactive.event(input.fw_check)
+    def _check_table() -> None:
+        st = _table_fw()
+        fw_checked.set(st)
+        fw_issues.set(st.messages)
+
+    @reactive.calc
+    def _bundled_fw() -> FwState:
+        name = input.framework()
+        if not name:
+            return FwState(messages=[Msg("error", t("fw_none", lang()))])
+        from nqpf.core.framework import load_framework
+
+        try:
+            fw = load_framework(name)
+        except Exception as exc:
+            return FwState(name=name, messages=[Msg("error", _error_text(exc))])
+        return FwState(spec=fw.spec, source="bundled", name=name)
+
+    @reactive.calc
+    def current_fw() -> FwState:
+        src = input.fw_source()
+        if src == "upload":
+            return fw_upload() or FwState(source="upload", messages=[Msg("error", t("fw_none", lang()))])
+        if src == "table":
+            checked = fw_checked()
+            if checked is not None:
+                return checked
+            return FwState(source="table", messages=fw_issues() or [Msg("note", t("fw_check", lang()))])
+        return _bundled_fw()
+
+    @render.data_frame
+    def fw_indicators() -> Any:
+        frames = fw_tables()
+        if frames is None:
+            return render.DataGrid(pd.DataFrame({"id": []}), editable=True)
+        rows = sorted({r for m in fw_issues() for r in m.rows})
+        styles = [{"rows": rows, "class": "nqpf-flag"}] if rows else None
+        return render.DataGrid(frames[0], editable=True, width="100%", height="420px", styles=styles)
+
+    @render.data_frame
+    def fw_dimensions() -> Any:
+        frames = fw_tables()
+        if frames is None:
+            return render.DataGrid(pd.DataFrame({"id": []}), editable=True)
+        return render.DataGrid(frames[1], editable=True, width="100%", height="260px")
+
+    @render.ui
+    def fw_messages() -> TagList:
+        st = current_fw()
+        msgs = fw_issues() if input.fw_source() == "table" else st.messages
+        return TagList(*[msg_box(m, lang()) for m in msgs])
+
+    @render.ui
+    def fw_summary() -> Tag:
+        st = current_fw()
+        if st.spec is None:
+            return tags.div(t("fw_none", lang()), class_="nqpf-summary")
+        from nqpf.core.framework import Framework
+
+        fw = Framework(st.spec)
+        title = fw.title_zh if lang() == "zh" else fw.title_en
+        head = tags.div(t("fw_summary", lang(), title=title, d=len(fw.dimensions), k=len(fw.indicators)),
+                        class_="nqpf-summary")
+        items = []
+        for it in fw.items:
+            if it.kind == "target":
+                continue
+            name = getattr(it.item, "name_zh" if lang() == "zh" else "name_en", it.id)
+            items.append(tags.li(f"{name} ({it.id})", style=f"margin-left:{(it.level - 1) * 1.2}rem",
+                                 class_=f"nqpf-tree-{it.kind}"))
+        missing = _missing_columns(fw)
+        warn = msg_box(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))), lang()) if missing else ""
+        return tags.div(head, warn, tags.ul(*items, class_="nqpf-tree list-unstyled"))
+
+    def _missing_columns(fw: Any) -> list[str]:
+        p = data().panel
+        if p is None:
+            return []
+        cols = set(p.indicators)
+        try:
+            from nqpf.core.expr import columns
+
+            needed: list[str] = []
+            for ind in fw.indicators:
+                needed += [n for n in columns(ind.definition or ind.id) if n not in needed]
+        except Exception:
+            return []
+        return [n for n in needed if n not in cols]
+
+    @render.download(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
+    def dl_framework() -> Any:
+        st = current_fw()
+        if st.spec is None:
+            raise ValueError("no valid indicator system to download")
+        if st.yaml is not None:
+            yield st.yaml
+            return
+        from nqpf.frameworks.table import dump_framework
+
+        yield dump_framework(st.spec)
+
+    # ------------------------------------------------------------------ methods
+    @reactive.effect
+    def _method_choices() -> None:
+        from nqpf.app.forms import method_choices
+
+        lg = lang()
+        with reactive.isolate():
+            current = {k: input[k]() for k in ("normalization", "scope", "weighting", "aggregation", "tree")}
+        for key, items in method_choices().items():
+            if key not in current:
+                continue
+            ui.update_select(key, choices={k: f"{zh if lg == 'zh' else en} ({k})" for k, zh, en in items},
+                             selected=current[key])
+
+    @reactive.effect
+    def _relabel() -> None:
+        lg = lang()
+        with reactive.isolate():
+            sel = {k: input[k]() for k in ("layout", "kind", "weights_kind", "groups", "sheet", "unit_col",
+                                           "year_col")}
+        ui.update_select("layout", choices=choice_labels(("auto", "long", "wide"), "layout_", lg),
+                         selected=sel["layout"])
+        ui.update_select("kind", choices=choice_labels(KINDS, "kind_", lg), selected=sel["kind"])
+
+    @reactive.calc
+    def weight_kinds() -> list[str]:
+        from nqpf.geo.weights import WEIGHT_KINDS
+
+        return [k for k in ("contiguity", "rook", *WEIGHT_KINDS) if k != "file"]
+
+    @reactive.effect
+    def _weights_groups_choices() -> None:
+        lg = lang()
+        from nqpf.core.groups import BUILTIN_GROUPS
+
+        p = data().panel
+        with reactive.isolate():
+            wk, gr = input.weights_kind(), input.groups()
+        wchoices = {"none": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
+        ui.update_select("weights_kind", choices=wchoices, selected=wk if wk in wchoices else "none")
+        gchoices = {"": t("groups_none", lg)}
+        gchoices.update({k: f"{zh if lg == 'zh' else en} ({k})" for k, (zh, en) in BUILTIN_GROUPS.items()})
+        if p is not None and p.labels is not None:
+            gchoices.update({f"column:{c}": t("label_column", lg, c=c) for c in p.labels.columns})
+        ui.update_select("groups", choices=gchoices, selected=gr if gr in gchoices else "")
+
+    @reactive.calc
+    def catalogue() -> list[Any]:
+        from nqpf.app.forms import analysis_catalogue
+
+        return analysis_catalogue()
+
+    @reactive.calc
+    def bundled_defaults() -> dict[str, dict[str, Any]]:
+        """The analyses of the bundled default study that concern its headline index alone: pre-ticked, with
+        their options (the headline index left to the role default)."""
+        spec = _default_study()
+        head = spec.index[0].name
+        others = {i.name for i in spec.index} - {head}
+        out = {}
+        for name, opts in spec.analyses.items():
+            values = [v for val in opts.values() for v in (val if isinstance(val, list) else [val])]
+            if head in values and not others.intersection(v for v in values if isinstance(v, str)):
+                out[name] = {k: v for k, v in opts.items() if v != head}
+        return out
+
+    @reactive.calc
+    def spatial_reason() -> str | None:
+        """Why spatial analyses are unavailable for the panel (None: available)."""
+        p = data().panel
+        if p is None:
+            return t("needs_panel", lang())
+        from nqpf.geo.geometry import GEOMETRY_KINDS
+
+        if p.kind in GEOMETRY_KINDS:
+            return None
+        return t("needs_geometry", lang(), kind=p.kind)
+
+    @output(suspend_when_hidden=False)
+    @render.ui
+    def analysis_forms() -> TagList:
+        lg = lang()
+        d = data()
+        with reactive.isolate():
+            prior = {a.name: input[f"an_{a.name}"]() for a in catalogue() if f"an_{a.name}" in input}
+        defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
+        reason = spatial_reason()
+        blocks: list[Any] = []
+        for is_model in (False, True):
+            blocks.append(tags.div(T("models" if is_model else "analyses"), class_="nqpf-section-title"))
+            for a in catalogue():
+                if a.is_model != is_model:
+                    continue
+                spatial = any(f.kind == "weights" for f in a.fields)
+                why = reason if spatial else None
+                ticked = prior.get(a.name, a.name in defaults) and why is None
+                label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
+                                tags.code(f" {a.name}"))
+                box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
+                opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
+                        if f.name != "index"]
+                blocks.append(tags.div(
+                    box if why is None else tags.fieldset(box, disabled="disabled"),
+                    tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
+                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options")) if opts
+                    else "",
+                    class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
+                ))
+        return TagList(*blocks)
+
+    def _option_input(name: str, f: Any, preset: dict[str, Any], lg: str) -> Tag:
+        iid = f"opt_{name}__{f.name}"
+        value = preset.get(f.name, f.default)
+        label = TagList(tags.code(f.name), tags.small(f" {f.help}") if f.help else "")
+        if f.kind == "bool":
+            return ui.input_checkbox(iid, label, value=bool(value))
+        if f.kind == "choice":
+            choices = {str(c): str(c) for c in f.choices}
+            return ui.input_select(iid, label, choices, selected=str(value) if value is not None else None)
+        if f.kind == "weights":
+            choices = {"": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
+            return ui.input_select(iid, label, choices, selected="")
+        if f.kind == "groups":
+            return ui.input_text(iid, label, value="" if value is None else str(value),
+                                 placeholder=t("groups_none", lg))
+        if isinstance(value, list | tuple):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = "; ".join(f"{k} = {v}" for k, v in value.items())
+        else:
+            text = "" if value is None else str(value)
+        return ui.input_text(iid, label, value=text)
+
+    def ticked() -> list[Any]:
+        out = []
+        for a in catalogue():
+            key = f"an_{a.name}"
+            if key in input and input[key]():
+                out.append(a)
+        return out
+
+    def build_spec() -> tuple[Any, list[Msg], Path | None, str | None]:
+        """The StudySpec of the page (or None), the problems found, the data file, the framework YAML."""
+        from nqpf.app.forms import check_options, options_from_form
+        from nqpf.app.workspace import data_spec
+        from nqpf.core.groups import GroupsSpec
+        from nqpf.geo.weights import WeightsSpec
+        from nqpf.study.spec import IndexSpec, OutputSpec, StudySpec
+
+        msgs: list[Msg] = []
+        d = data()
+        if d.panel is None:
+            msgs.append(Msg("error", t("no_panel", lang())))
+        fw = current_fw()
+        if fw.spec is None:
+            msgs += fw.messages or [Msg("error", t("fw_none", lang()))]
+        if msgs:
+            return None, msgs, None, None
+        try:
+            dspec = data_spec(d.path.name, **d.read_kw) if d.path is not None else None
+            if dspec is None:
+                from nqpf.study.spec import DataSpec
+
+                dspec = DataSpec(dataset=d.dataset)
+        except Exception as exc:
+            return None, [Msg("error", _error_text(exc))], None, None
+        framework = fw.name if fw.source == "bundled" else f"{fw.spec.name}.yaml"
+        years: Any = (input.years() or "").strip() or None
+        weights: dict[str, Any] = {}
+        groups: dict[str, Any] = {}
+        wk = input.weights_kind()
+        if wk and wk != "none":
+            kw: dict[str, Any] = {"kind": wk}
+            if wk == "knn" and input.weights_k():
+                kw["k"] = int(input.weights_k())
+            weights["w"] = WeightsSpec(**kw)
+        g = input.groups()
+        if g:
+            groups["g"] = GroupsSpec(column=g.split(":", 1)[1]) if g.startswith("column:") else GroupsSpec(builtin=g)
+        analyses: dict[str, dict[str, Any]] = {}
+        models: dict[str, dict[str, Any]] = {}
+        for a in ticked():
+            values: dict[str, Any] = {}
+            for f in a.fields:
+                key = f"opt_{a.name}__{f.name}"
+                if f.name == "index" or key not in input:
+                    continue
+                v = input[key]()
+                if f.kind == "weights" and not v and weights:
+                    v = "w"
+                if f.kind == "groups" and not v and groups:
+                    v = "g"
+                values[f.name] = v
+            try:
+                raw = options_from_form(a.name, values)
+            except Exception as exc:
+                msgs.append(Msg("error", f"{a.name}: {_error_text(exc)}"))
+                continue
+            problems = check_options(a.name, raw)
+            msgs += [Msg("error", p) for p in problems]
+            if a.is_model:
+                models[a.name] = {"model": a.name, **raw}
+            else:
+                analyses[a.name] = raw
+        try:
+            spec = StudySpec(
+                name=re.sub(r"[^\w-]+", "-", (d.dataset or (d.path.stem if d.path else "study"))).strip("-")
+                or "study",
+                data=dspec,
+                index=[IndexSpec(name=input.index_name() or "index", framework=framework, years=years,
+                                 normalization=input.normalization(), scope=input.scope(),
+                                 weighting=input.weighting(), aggregation=input.aggregation(), tree=input.tree())],
+                analyses=analyses, models=models, weights=weights, groups=groups,
+                output=OutputSpec(lang=input.out_lang() or "zh", excel=bool(input.excel())),
+            )
+        except Exception as exc:
+            return None, [*msgs, Msg("error", _error_text(exc))], None, None
+        return spec, msgs, d.path, fw.yaml if fw.source != "bundled" else None
+
+    @render.ui
+    def study_preview() -> Tag:
+        spec, msgs, _, _ = build_spec()
+        if spec is None:
+            return TagList(*[msg_box(m, lang()) for m in msgs])
+        from nqpf.study.writer import dump_study
+
+        try:
+            text = dump_study(spec)
+        except Exception as exc:
+            return msg_box(Msg("error", _error_text(exc)), lang())
+        return tags.pre(text, class_="nqpf-toml", id="study_toml")
+
+    methods_msgs: reactive.Value[list[Msg] | None] = reactive.value(None)
+
+    @reactive.effect
+    @reactive.event(input.check_study)
+    def _check_study() -> None:
+        spec, msgs, _, _ = build_spec()
+        if spec is not None and not msgs:
+            msgs = [Msg("note", t("study_ok", lang()))]
+        methods_msgs.set(msgs)
+
+    @render.ui
+    def methods_messages() -> TagList:
+        msgs = methods_msgs()
+        if msgs is None:
+            return TagList()
+        return TagList(*[msg_box(m, lang()) if not (m.level == "note" and m.text == t("study_ok", lang()))
+                         else tags.div(m.text, class_="nqpf-msg nqpf-note nqpf-ok") for m in msgs])
+
+    # ------------------------------------------------------------------ run
+    @reactive.effect
+    @reactive.event(input.run_study)
+    def _run() -> None:
+        j = state.get("job")
+        if j is not None and j.running:
+            run_error_text.set(t("run_busy", lang()))
+            return
+        run_error_text.set(None)
+        spec, msgs, path, yaml = build_spec()
+        errors = [m for m in msgs if m.level == "error"]
+        if spec is None or errors:
+            run_error_text.set("\n".join(m.text for m in errors) or t("fw_none", lang()))
+            job.set(None)
+            return
+        from nqpf.app.jobs import RunJob
+
+        try:
+            new = RunJob.start(spec, ws(), lang=spec.output.lang, data_file=path, framework_yaml=yaml)
+        except Exception as exc:
+            run_error_text.set(_error_text(exc))
+            return
+        state["job"] = new
+        job.set(new)
+        run_count.set(run_count() + 1)
+
+    @reactive.effect
+    @reactive.event(input.run_cancel)
+    def _cancel() -> None:
+        j = state.get("job")
+        if j is not None and j.running:
+            j.cancel()
+
+    @reactive.calc
+    def job_state() -> tuple[str, int]:
+        """(state, number of events) of the current job, polled while it runs."""
+        j = job()
+        if j is None:
+            return "idle", 0
+        if j.state == "running":
+            reactive.invalidate_later(POLL_SECONDS)
+        return j.state, len(j.events)
+
+    @render.ui
+    def run_progress() -> Tag:
+        st, _ = job_state()
+        j = job()
+        lg = lang()
+        if j is None:
+            return tags.p(t("run_idle", lg))
+        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
+                 for s, m in list(j.events)]
+        foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
+        if st == "done":
+            last = j.events[-1][0] if j.events else 0.0
+            foot = t("run_done", lg, s=f"{last:.1f}")
+        return tags.div(tags.ul(*items, class_="nqpf-progress-list"),
+                        tags.p(foot, class_=f"nqpf-run-{st}") if foot else "")
+
+    @render.ui
+    def run_error() -> Tag | TagList:
+        text = run_error_text()
+        st, _ = job_state()
+        j = job()
+        if text is None and j is not None and st == "failed":
+            text = j.error or "failed"
+        if not text:
+            return TagList()
+        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), text,
+                        class_="nqpf-msg nqpf-error")
+
+    @reactive.effect
+    def _done_notice() -> None:
+        st, _ = job_state()
+        if st == "done":
+            ui.notification_show(t("run_done", lang(), s=f"{job().events[-1][0]:.1f}"), duration=6)
+            _fill_tables()
+
+    # ------------------------------------------------------------------ results
+    def finished() -> Any:
+        st, _ = job_state()
+        j = job()
+        return j if st == "done" else None
+
+    def _out_dir(j: Any) -> Path | None:
+        rep = j.outputs.get("report.html")
+        return Path(rep).parent if rep else None
+
+    def _fill_tables() -> None:
+        j = finished()
+        out = _out_dir(j) if j else None
+        names = sorted(p.stem for p in (out / "tables").glob("*.csv")) if out else []
+        ui.update_select("result_table", choices={n: n for n in names},
+                         selected=next((n for n in names if n.startswith("scores")), names[0] if names else None))
+
+    @render.ui
+    def report_frame() -> Tag:
+        j = finished()
+        if j is None or "report.html" not in j.outputs:
+            return tags.p(t("no_results", lang()))
+        report = Path(j.outputs["report.html"])
+        out = report.parent
+
+        async def handler(request: Any) -> Any:
+            from starlette.responses import FileResponse, Response
+
+            rel = request.query_params.get("f", "report.html")
+            target = (out / rel).resolve()
+            if not target.is_file() or out.resolve() not in target.parents:
+                return Response("not found", status_code=404)
+            return FileResponse(target)
+
+        url = session.dynamic_route(f"report{run_count()}", handler)
+        return tags.iframe(src=url, class_="nqpf-report", id="report_iframe", title="report.html")
+
+    @render.data_frame
+    def result_grid() -> Any:
+        j = finished()
+        name = input.result_table()
+        out = _out_dir(j) if j else None
+        if out is None or not name:
+            return render.DataGrid(pd.DataFrame())
+        path = out / "tables" / f"{name}.csv"
+        if not path.is_file():
+            return render.DataGrid(pd.DataFrame())
+        return render.DataGrid(pd.read_csv(path), width="100%", height="480px", filters=True)
+
+    def _download(key: str) -> Any:
+        def fn() -> Any:
+            j = finished()
+            if j is None or key not in j.outputs or not Path(j.outputs[key]).is_file():
+                ui.notification_show(t("no_results", lang()), type="warning")
+                return None
+            return str(j.outputs[key])
+
+        return fn
+
+    for out_id, key in (("dl_report", "report.html"), ("dl_excel", "results.xlsx"), ("dl_methods", "methods.md"),
+                        ("dl_provenance", "provenance.json"), ("dl_study", "study.toml"),
+                        ("dl_bundle", "study.zip"), ("dl_summary", "summary.txt")):
+        fn = _download(key)
+        fn.__name__ = out_id
+        output(id=out_id)(render.download(filename=key)(fn))
+
+
+def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Grid tables as text cells (the grids edit text; the library reads them back)."""
+    def conv(df: pd.DataFrame) -> pd.DataFrame:
+        return df.astype(object).where(df.notna(), "").astype(str)
+
+    return conv(ind), conv(dim)
+
+
+def _issue_text(issue: Any) -> str:
+    where = f"{issue.table}, row {int(issue.row) + 1}" if issue.row is not None else str(issue.table)
+    if issue.column:
+        where += f", column {issue.column}"
+    return f"{where}: {issue.message}"
