@@ -155,6 +155,8 @@ class Session:
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.bad_responses: list[str] = []
+        self.page.on("response", lambda r: r.status >= 400 and self.bad_responses.append(f"{r.status} {r.url}"))
         self.page.goto(server.url)
         self.page.wait_for_function("() => window.Shiny && Shiny.shinyapp && Shiny.shinyapp.isConnected()")
         settle(self.page)
