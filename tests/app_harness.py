@@ -180,10 +180,19 @@ class Session:
 def settle(page: Any, timeout: float = WAIT_MS) -> None:
     """Wait until Shiny is idle: no ``shiny-busy`` on <html>, no visible output recalculating (an output on a hidden
     step stays "recalculating" until shown)."""
-    page.wait_for_function(
-        "() => !document.documentElement.classList.contains('shiny-busy')"
-        " && !Array.from(document.querySelectorAll('.recalculating')).some(e => e.checkVisibility())",
-        timeout=timeout)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "() => !document.documentElement.classList.contains('shiny-busy')"
+            " && !Array.from(document.querySelectorAll('.recalculating')).some(e => e.checkVisibility())",
+            timeout=timeout)
+    except PlaywrightTimeout as exc:
+        busy = page.evaluate("() => [document.documentElement.className, Array.from("
+                             "document.querySelectorAll('.recalculating')).filter(e => e.checkVisibility())"
+                             ".map(e => e.id)]")
+        raise AssertionError(f"the page did not settle within {timeout / 1000:.0f} s: <html class> and the "
+                             f"outputs still recalculating: {busy}") from exc
 
 
 def step(page: Any, value: str) -> None:

@@ -358,7 +358,7 @@ target:
       name_zh: 维度
       name_en: Dimension
       indicators:
-        - {id: gdp, name_zh: 生产总值, name_en: GDP, unit: 亿元}
+        - {id: secret_gdp, name_zh: 生产总值, name_en: GDP, unit: 亿元}
         - {id: patent_grants, name_zh: 专利授权, name_en: Patent grants, unit: 件}
 """
 
@@ -368,7 +368,8 @@ def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_pat
     second = Session(browser, server)
     try:
         page = first.page
-        csv = make_province_csv(tmp_path / "first_only.csv")
+        csv = make_province_csv(tmp_path / "first_only.csv")  # its gdp column renamed: a mark of this session
+        pd.read_csv(csv).rename(columns={"gdp": "secret_gdp"}).to_csv(csv, index=False)
         read_upload(page, csv, kind="province")
         assert "31 units" in wait_text(page, "data_summary", "31 units")
         mine = [d for d in server.session_dirs() if any(p.name == "first_only.csv" for p in d.rglob("*"))]
@@ -392,11 +393,12 @@ def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_pat
 
         # the second session sees none of it
         other = second.page
-        step(other, "data")
-        assert "first_only" not in other.locator("body").inner_text()
-        assert not other.locator("#data_preview table tbody tr").count()
-        step(other, "results")
+        for name in ("data", "framework", "results"):
+            step(other, name)
+            html = other.content()
+            assert "first_only" not in html and "secret_gdp" not in html, name
         assert not other.locator("#report_frame iframe, iframe#report_frame").count()
+        assert not other.locator("#result_grid table tbody tr").count()
         assert not any(p.name == "first_only.csv" for d in server.session_dirs() if d != mine[0]
                        for p in d.rglob("*"))
     finally:
