@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import tomllib
 
+import pandas as pd
 import pytest
 from result_checks import run_doctests
 
 import nqpf.study.writer
 from nqpf.core.errors import StudyError
+from nqpf.core.framework import load_framework
+from nqpf.datasets import load_dataset
+from nqpf.frameworks.table import dump_framework, framework_from_tables, framework_tables
 from nqpf.study import StudySpec, bundled_studies, dump_study, load_study, write_study
+from nqpf.study.runner import measure_index
 
 
 @pytest.mark.parametrize("name", bundled_studies())
@@ -76,9 +81,29 @@ def test_an_option_without_value_is_named_and_leaving_it_out_works():
     msg = r"\[analyses\.dagum\]: option\(s\) \[.groups.\] have no value.*leave them out"
     with pytest.raises(StudyError, match=msg):
         dump_study(spec)
+    nested = spec.model_copy(update={"analyses": {"regression": {"controls": {"size": "log(gdp)", "gov": None}}}})
+    with pytest.raises(StudyError, match=r"\[analyses\.regression\]: option\(s\) \['controls\.gov'\]"):
+        dump_study(nested)
     fixed = spec.model_copy(update={"analyses": {"dagum": {"index": "nqpf"}}})
     assert StudySpec.model_validate(tomllib.loads(dump_study(fixed))) == fixed
 
 
 def test_doctests():
     run_doctests(nqpf.study.writer)
+
+
+def test_a_study_with_a_framework_from_the_tables_measures_as_the_bundled_one(tmp_path):
+    """What the workbench writes: the framework edited as tables saved as YAML beside study.toml, which names it;
+    unchanged tables measure exactly as the bundled framework."""
+    base = load_framework("hqd-province-2022").spec
+    spec, _ = framework_from_tables(*framework_tables(base), name="my-hqd", title_zh="我的高质量发展",
+                                    title_en="My HQD", base=base)
+    (tmp_path / "my-hqd.yaml").write_text(dump_framework(spec), encoding="utf-8")
+    study = StudySpec.model_validate({"name": "mine", "data": {"dataset": "china-provinces"},
+                                      "index": [{"name": "hqd", "framework": "my-hqd.yaml", "role": "hqd"}]})
+    loaded, _ = load_study(write_study(study, tmp_path / "study.toml"))
+    panel = load_dataset("china-provinces")
+    mine = measure_index(panel, loaded.index[0], base=tmp_path)
+    bundled = measure_index(panel, loaded.index[0].model_copy(update={"framework": "hqd-province-2022"}))
+    assert mine.framework.name == "my-hqd" and len(mine.scores) == 30 * 7
+    pd.testing.assert_frame_equal(mine.scores, bundled.scores, check_exact=True)

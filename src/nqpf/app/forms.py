@@ -23,12 +23,12 @@ from pydantic_core import PydanticUndefined
 import nqpf.analysis
 import nqpf.models  # noqa: F401  (the models register themselves too)
 from nqpf.analysis.registry import ANALYSES
-from nqpf.core.errors import StudyError
+from nqpf.core.errors import NqpfError, StudyError
 from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, TECHNIQUES, WEIGHTINGS
 from nqpf.settings import MeasureSettings
 
 __all__ = ["AnalysisEntryInfo", "FormField", "analysis_catalogue", "check_options", "method_choices",
-           "option_fields", "options_from_form"]
+           "option_fields", "options_from_form", "parse_pairs"]
 
 Kind = Literal["bool", "int", "float", "str", "choice", "list", "table", "optional", "index", "weights", "groups"]
 
@@ -81,6 +81,8 @@ class AnalysisEntryInfo:
     label_en: str
     is_model: bool
     fields: list[FormField] = field(default_factory=list)
+    #: what the options are (the options model's docstring, as the study file's reference gives it)
+    help: str = ""
 
 
 _SCALARS = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -105,7 +107,8 @@ def option_fields(model: type[BaseModel]) -> list[FormField]:
     out = []
     for name, info in model.model_fields.items():
         required = info.is_required()
-        default = None if required or info.default is PydanticUndefined else info.default
+        default = None if required else (info.default_factory() if info.default_factory is not None  # type: ignore[call-arg]
+                                         else None if info.default is PydanticUndefined else info.default)
         kind, choices, optional, item, kinds = _kind(info.annotation)
         if name in _INDEX_NAMES and kind in ("str", "optional"):
             kind = "index"
@@ -207,7 +210,8 @@ def analysis_catalogue() -> list[AnalysisEntryInfo]:
     ('disparity', False, True)
     """
     return [AnalysisEntryInfo(name=n, section=e.section, label_zh=e.label[0], label_en=e.label[1],
-                              is_model=e.section == "explain", fields=option_fields(e.options))
+                              is_model=e.section == "explain", fields=option_fields(e.options),
+                              help=inspect.cleandoc(e.options.__doc__ or ""))
             for n, e in ANALYSES.items()]
 
 
@@ -291,13 +295,37 @@ def _value(f: FormField, v: Any) -> Any:
     if f.kind == "table":
         if isinstance(v, dict):
             return v
-        table = {}
-        for line in str(v).splitlines():
-            m = _PAIR.match(line)
-            if m:
-                table[m.group(1).strip().strip('"')] = _convert(m.group(2).strip().strip('"'), (*f.types, "str"))
-        return table
+        try:
+            pairs = parse_pairs(str(v), f.name)
+        except NqpfError:
+            return str(v)  # the check says that a table is expected, as the study file would
+        return {k: _convert(x, (*f.types, "str")) for k, x in pairs.items()}
     return _convert(v, f.types or ("str",))
+
+
+def parse_pairs(text: str, what: str = "rename") -> dict[str, str]:
+    """``old = new`` lines (``=``, ``:`` or ``：``; blank lines and ``#`` comments skipped; quotes stripped) as a
+    mapping: the rename box of the data step, a table option such as regression ``controls``. A line that is
+    not a pair raises :class:`~nqpf.core.errors.NqpfError` naming the line.
+
+    Examples
+    --------
+    >>> parse_pairs("苏州 = 苏州市\\n襄樊：襄阳市\\n\\n# old names\\n")
+    {'苏州': '苏州市', '襄樊': '襄阳市'}
+    >>> parse_pairs("苏州 = 苏州市\\n襄樊")
+    Traceback (most recent call last):
+    ...
+    nqpf.core.errors.NqpfError: rename, line 2: expected 'old = new' (e.g. 苏州 = 苏州市), got '襄樊'
+    """
+    out: dict[str, str] = {}
+    for i, line in enumerate(str(text).splitlines(), start=1):
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        m = _PAIR.match(line)
+        if m is None:
+            raise NqpfError(f"{what}, line {i}: expected 'old = new' (e.g. 苏州 = 苏州市), got {line.strip()!r}")
+        out[m.group(1).strip().strip('"')] = m.group(2).strip().strip('"')
+    return out
 
 
 def _is_blank(v: Any) -> bool:

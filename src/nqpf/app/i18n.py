@@ -63,6 +63,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "rows": ("行", "rows"),
     "rename_bad": ("改名第 {i} 行 “{line}” 看不懂：请写成 旧名 = 新名（例如 苏州 = 苏州市）。",
                    "rename line {i} '{line}' is not understood: write old = new (e.g. 苏州 = 苏州市)."),
+    "rename_hint": ("在“单元改名”框中写下其中正确的一行（{line}），再点“读取数据”。",
+                    "Write the right one of these lines ({line}) in 'Rename units' and click 'Read the data'."),
     "upload_first": ("请先上传数据文件。", "Upload a data file first."),
     # framework step
     "fw_source": ("指标体系来源", "Source of the indicator system"),

@@ -56,6 +56,7 @@ class RunJob:
     traceback : the child's traceback for an error that is not a library error (else None).
     outputs : the files of a finished run by name (see :data:`OUTPUT_FILES`; results.xlsx only when the study
         asks for the workbook).
+    files : every file the finished run wrote, relative to :attr:`out` (``tables/<name>.csv``, figures …).
     """
 
     def __init__(self, folder: Path, workspace: Workspace, lang: str) -> None:
@@ -68,7 +69,7 @@ class RunJob:
         self.traceback: str | None = None
         self.outputs: dict[str, Path] = {}
         self.cancelled = False
-        self._listed: list[str] = []
+        self.files: list[str] = []
         self._t0 = time.monotonic()
         self._proc: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
@@ -98,6 +99,7 @@ class RunJob:
             folder = workspace.new_run_dir()
             job = cls(folder, workspace, lang)
             _RUNNING[workspace.folder] = job
+        workspace.on_close(job._closed)
         try:
             spec = _localised(spec, folder, data_file, framework_yaml)
             (folder / "study.toml").write_text(dump_study(spec), encoding="utf-8")
@@ -144,7 +146,7 @@ class RunJob:
                 self.traceback = obj.get("traceback")
             elif obj.get("done"):
                 done = True
-                self._listed = [str(o) for o in obj.get("outputs", [])]
+                self.files = [str(o) for o in obj.get("outputs", [])]
         code = self._proc.wait()
         self._log.close()
         if self.cancelled:
@@ -183,6 +185,12 @@ class RunJob:
         return self.state == "running"
 
     @property
+    def returncode(self) -> int | None:
+        """The child's exit code: 0 done, 1 a library error, 2 another error, negative when stopped by a
+        signal; None while it runs or when it never started."""
+        return None if self._proc is None else self._proc.poll()
+
+    @property
     def out(self) -> Path:
         """The run's output folder (``out/``: tables/, figures/, report.html …)."""
         return self.folder / "out"
@@ -211,6 +219,13 @@ class RunJob:
         except ProcessLookupError:  # pragma: no cover (ended meanwhile)
             pass
         self.wait(10)
+
+    def _closed(self) -> None:
+        """The session ended: stop the run, forget it."""
+        self.cancel()
+        with _LOCK:
+            if _RUNNING.get(self.workspace.folder) is self:
+                del _RUNNING[self.workspace.folder]
 
     def __repr__(self) -> str:
         return f"RunJob({self.folder.name}, {self.state}, {len(self.events)} events)"

@@ -9,7 +9,10 @@ so the first page does not wait for them.
 
 from __future__ import annotations
 
+import functools
 import re
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 import pandas as pd
 from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
+from shiny.types import SilentException
 
 from nqpf.app.i18n import T, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, choice_labels
@@ -34,6 +38,7 @@ class Msg:
     level: str
     text: str
     rows: list[int] = field(default_factory=list)
+    sheet: str | None = None  # the workbook sheet the rows are on
 
 
 @dataclass
@@ -47,6 +52,7 @@ class DataState:
     path: Path | None = None  # the uploaded file (None: bundled)
     dataset: str | None = None
     read_kw: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None  # the sheet the raw preview shows
 
 
 @dataclass
@@ -83,12 +89,33 @@ def parse_rename(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
     return out, bad
 
 
+_UNKNOWN = re.compile(r"unknown \w+ name '([^']+)'; near matches: ([^;\n]+)")
+
+
+def rename_hints(msgs: list[Msg]) -> list[str]:
+    """For each unknown unit name with near matches in the library's messages, the rename lines that would
+    fix it, one per candidate (the user picks the right one).
+
+    Examples
+    --------
+    >>> rename_hints([Msg("error", "x.csv: unknown province name '广冬'; near matches: 广西, 广东; add a rename")])
+    ['广冬 = 广西 | 广冬 = 广东']
+    """
+    out: list[str] = []
+    for m in msgs:
+        for name, near in _UNKNOWN.findall(m.text):
+            line = " | ".join(f"{name} = {c.strip()}" for c in near.split(",") if c.strip())
+            if line and line not in out:
+                out.append(line)
+    return out
+
+
 def msg_box(m: Msg, lang: str) -> Tag:
     """A ``div.nqpf-msg`` with the level's class and ``data-rows`` when it concerns rows."""
     attrs: dict[str, str] = {}
     if m.rows:
         attrs["data-rows"] = ",".join(str(r) for r in m.rows)
-    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), m.text,
+    return tags.div(tags.span(t(f"level_{m.level}", lang), class_="nqpf-level"), tags.span(m.text, class_="nqpf-text"),
                     class_=f"nqpf-msg nqpf-{m.level}", **attrs)
 
 
@@ -96,7 +123,7 @@ def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return f"{v:.6g}"
+        return f"{v:.12g}"
     return str(v)
 
 
@@ -104,7 +131,7 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
     """The preview as an HTML table: the row numbers the user sees (Excel rows for raw cells), flagged rows
     ``tr.nqpf-flag``."""
     head = tags.thead(tags.tr(tags.th("#", class_="nqpf-rownum"),
-                              *[tags.th("" if raw else str(c)) for c in df.columns]))
+                              *[tags.th(str(c)) for c in df.columns]))
     body = []
     for idx, row in zip(df.index, df.itertuples(index=False), strict=True):
         n = int(idx) if raw else None
@@ -112,6 +139,17 @@ def preview_table(df: pd.DataFrame, flagged: set[int], raw: bool) -> Tag:
         body.append(tags.tr(tags.th(str(idx) if raw else "", class_="nqpf-rownum"),
                             *[tags.td(_cell(v)) for v in row], class_=cls, **({"data-row": str(n)} if n else {})))
     return tags.div(tags.table(head, tags.tbody(*body), class_="table table-sm"), class_="nqpf-preview")
+
+
+def _first_data_sheet(path: Path) -> str | None:
+    """The first sheet of a workbook with at least two columns (None: a CSV or .dta, or no such sheet)."""
+    from nqpf.app.workspace import preview, sheet_names
+
+    try:
+        sheets = sheet_names(path)
+        return next((s for s in sheets if preview(path, s, 5).shape[1] >= 2), sheets[0] if sheets else None)
+    except Exception:
+        return None
 
 
 def _framework_names() -> list[str]:
@@ -145,6 +183,22 @@ def _default_study() -> Any:
 
 def _error_text(exc: BaseException) -> str:
     return str(exc)
+
+
+def guarded(fn: Callable[[], None]) -> Callable[[], None]:
+    """An effect that shows an unexpected error as a notification instead of ending the session."""
+
+    @functools.wraps(fn)
+    def run() -> None:
+        try:
+            fn()
+        except SilentException:
+            raise
+        except Exception as exc:  # the session stays usable; the error is shown and logged
+            traceback.print_exc()
+            ui.notification_show(f"{type(exc).__name__}: {exc}", type="error", duration=12)
+
+    return run
 
 
 def server(input: Inputs, output: Outputs, session: Session) -> None:
@@ -203,23 +257,24 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             kw["labels"] = list(input.labels())
         if rename:
             kw["rename"] = rename
-        try:
-            pv = preview(path, kw.get("sheet"), PREVIEW_ROWS)
-        except Exception as exc:
-            pv = None
-            pv_msg = [Msg("error", _error_text(exc))]
-        else:
-            pv_msg = []
         if bad:
-            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad]
-                             + pv_msg, preview=pv, raw=True, path=path, read_kw=kw)
+            return DataState(messages=[Msg("error", t("rename_bad", lang(), i=i, line=line)) for i, line in bad],
+                             path=path, read_kw=kw)
         outcome = ws().read(path, **kw)
-        msgs = [Msg(m.level, m.text, list(m.rows or [])) for m in outcome.messages]
-        return DataState(panel=outcome.panel, messages=pv_msg + msgs, preview=pv, raw=True, path=path,
-                         read_kw=kw)
+        msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
+        msgs += [Msg("note", t("rename_hint", lang(), line=line)) for line in rename_hints(msgs)]
+        sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
+            or _first_data_sheet(path)
+        try:
+            pv = preview(path, sheet, PREVIEW_ROWS)
+        except Exception as exc:
+            pv, msgs = None, [*msgs, Msg("error", _error_text(exc))]
+        return DataState(panel=outcome.panel, messages=msgs, preview=pv, raw=True, path=path, read_kw=kw,
+                         sheet=sheet)
 
     @reactive.effect
     @reactive.event(input.data_file)
+    @guarded
     def _upload() -> None:
         files = input.data_file()
         if not files:
@@ -237,6 +292,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             sheets = sheet_names(path)
         except Exception:
             sheets = []
+        state["sheets"] = sheets
         ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
         _update_columns(path, "")
         do_read()
@@ -254,6 +310,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             if len(cells) >= 2:
                 heads = list(dict.fromkeys(cells))
                 break
+        state["heads"] = heads
         cols = {"": t("detect", lang()), **{h: h for h in heads}}
         ui.update_select("unit_col", choices=cols, selected="")
         ui.update_select("year_col", choices=cols, selected="")
@@ -271,6 +328,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.read_data, input.dataset, input.data_source)
+    @guarded
     def _read() -> None:
         do_read()
 
@@ -295,11 +353,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         d = data()
         if d.preview is None:
             return TagList()
-        flagged = {r for m in d.messages for r in m.rows}
-        return preview_table(d.preview, flagged, d.raw)
+        flagged = {r for m in d.messages for r in m.rows if m.sheet in (None, d.sheet)}
+        if d.raw:
+            title = tags.p(f"{t('sheet', lang())}: {d.sheet}", class_="text-muted nqpf-preview-sheet") \
+                if d.sheet else ""
+        else:
+            title = tags.p(t("panel_preview", lang(), n=len(d.preview)), class_="text-muted")
+        return TagList(title, preview_table(d.preview, flagged, d.raw))
 
     # ------------------------------------------------------------------ framework
     @reactive.effect
+    @guarded
     def _framework_choices() -> None:
         d = data()
         kind = d.panel.kind if d.panel is not None else None
@@ -321,6 +385,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_file)
+    @guarded
     def _fw_upload() -> None:
         files = input.fw_file()
         if not files:
@@ -351,6 +416,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_source)
+    @guarded
     def _start_table() -> None:
         if input.fw_source() != "table" or fw_tables() is not None:
             return
@@ -362,11 +428,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
         fw_tables.set(_as_text(*framework_tables(spec)))
         ui.update_text("fw_name", value=f"{spec.name}-edited")
-        ui.update_text("fw_title_zh", value=spec.title_zh)
-        ui.update_text("fw_title_en", value=spec.title_en)
+        ui.update_text("fw_title_zh", value=spec.title.zh)
+        ui.update_text("fw_title_en", value=spec.title.en)
 
     @reactive.effect
     @reactive.event(input.fw_from_data)
+    @guarded
     def _from_data() -> None:
         p = data().panel
         if p is None:
@@ -386,6 +453,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_add_row)
+    @guarded
     def _add_row() -> None:
         frames = _grid_frames()
         if frames is None:
@@ -393,11 +461,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
             return
         ind, dim = frames
-        blank = pd.DataFrame([{c: "" for c in ind.columns}])
-        if "direction" in blank.columns:
-            blank["direction"] = "positive"
-        if "dimension" in blank.columns and len(dim):
-            blank["dimension"] = str(dim.iloc[-1]["id"])
+        blank = pd.DataFrame([{c: "" for c in ind.columns}])  # left blank, the library ignores it
         fw_tables.set((pd.concat([ind, blank], ignore_index=True), dim))
 
     def _table_fw() -> FwState:
@@ -425,10 +489,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.fw_check)
+    @guarded
     def _check_table() -> None:
         st = _table_fw()
         fw_checked.set(st)
-        fw_issues.set(st.messages)
+        fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 
     @reactive.calc
     def _bundled_fw() -> FwState:
@@ -514,7 +579,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return []
         return [n for n in needed if n not in cols]
 
-    @render.download(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
+    @render.download_button(filename=lambda: f"{current_fw().name or 'framework'}.yaml")
     def dl_framework() -> Any:
         st = current_fw()
         if st.spec is None:
@@ -528,6 +593,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     # ------------------------------------------------------------------ methods
     @reactive.effect
+    @guarded
     def _method_choices() -> None:
         from nqpf.app.forms import method_choices
 
@@ -541,6 +607,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                              selected=current[key])
 
     @reactive.effect
+    @guarded
     def _relabel() -> None:
         lg = lang()
         with reactive.isolate():
@@ -549,6 +616,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         ui.update_select("layout", choices=choice_labels(("auto", "long", "wide"), "layout_", lg),
                          selected=sel["layout"])
         ui.update_select("kind", choices=choice_labels(KINDS, "kind_", lg), selected=sel["kind"])
+        sheets, heads = state.get("sheets", []), state.get("heads", [])
+        ui.update_select("sheet", choices={"": t("every_sheet", lg), **{x: x for x in sheets}}, selected=sel["sheet"])
+        for key in ("unit_col", "year_col"):
+            ui.update_select(key, choices={"": t("detect", lg), **{h: h for h in heads}}, selected=sel[key])
 
     @reactive.calc
     def weight_kinds() -> list[str]:
@@ -557,6 +628,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         return [k for k in ("contiguity", "rook", *WEIGHT_KINDS) if k != "file"]
 
     @reactive.effect
+    @guarded
     def _weights_groups_choices() -> None:
         lg = lang()
         from nqpf.core.groups import BUILTIN_GROUPS
@@ -627,11 +699,13 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
                 opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
                         if f.name != "index"]
+                if why is not None:  # shown, not ticked, with the reason
+                    box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
                 blocks.append(tags.div(
-                    box if why is None else tags.fieldset(box, disabled="disabled"),
+                    box,
                     tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
-                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options")) if opts
-                    else "",
+                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
+                    if opts and why is None else "",
                     class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
                 ))
         return TagList(*blocks)
@@ -639,7 +713,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _option_input(name: str, f: Any, preset: dict[str, Any], lg: str) -> Tag:
         iid = f"opt_{name}__{f.name}"
         value = preset.get(f.name, f.default)
-        label = TagList(tags.code(f.name), tags.small(f" {f.help}") if f.help else "")
+        label = TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
         if f.kind == "bool":
             return ui.input_checkbox(iid, label, value=bool(value))
         if f.kind == "choice":
@@ -651,6 +725,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if f.kind == "groups":
             return ui.input_text(iid, label, value="" if value is None else str(value),
                                  placeholder=t("groups_none", lg))
+        if f.kind == "table":
+            rows = value.items() if isinstance(value, dict) else []
+            return ui.input_text_area(iid, label, value="\n".join(f"{k} = {v}" for k, v in rows), rows=2,
+                                      placeholder="name = expression")
         if isinstance(value, list | tuple):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
@@ -762,6 +840,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.check_study)
+    @guarded
     def _check_study() -> None:
         spec, msgs, _, _ = build_spec()
         if spec is not None and not msgs:
@@ -779,6 +858,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     # ------------------------------------------------------------------ run
     @reactive.effect
     @reactive.event(input.run_study)
+    @guarded
     def _run() -> None:
         j = state.get("job")
         if j is not None and j.running:
@@ -804,6 +884,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @reactive.effect
     @reactive.event(input.run_cancel)
+    @guarded
     def _cancel() -> None:
         j = state.get("job")
         if j is not None and j.running:
@@ -828,6 +909,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return tags.p(t("run_idle", lg))
         items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
                  for s, m in list(j.events)]
+        if getattr(j, "cancelled", False):
+            st = "cancelled"
         foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
         if st == "done":
             last = j.events[-1][0] if j.events else 0.0
@@ -840,14 +923,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         text = run_error_text()
         st, _ = job_state()
         j = job()
-        if text is None and j is not None and st == "failed":
+        if text is None and j is not None and st == "failed" and not getattr(j, "cancelled", False):
             text = j.error or "failed"
         if not text:
             return TagList()
-        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), text,
+        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
                         class_="nqpf-msg nqpf-error")
 
     @reactive.effect
+    @guarded
     def _done_notice() -> None:
         st, _ = job_state()
         if st == "done":
@@ -869,7 +953,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         out = _out_dir(j) if j else None
         names = sorted(p.stem for p in (out / "tables").glob("*.csv")) if out else []
         ui.update_select("result_table", choices={n: n for n in names},
-                         selected=next((n for n in names if n.startswith("scores")), names[0] if names else None))
+                         selected=next((n for n in names if n.endswith("_scores")), names[0] if names else None))
 
     @render.ui
     def report_frame() -> Tag:
@@ -903,12 +987,18 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return render.DataGrid(pd.DataFrame())
         return render.DataGrid(pd.read_csv(path), width="100%", height="480px", filters=True)
 
+    @output(suspend_when_hidden=False)
+    @render.text
+    def has_results() -> str:
+        """"1" once a run of this session finished (the downloads show), else ""."""
+        return "1" if finished() is not None else ""
+
     def _download(key: str) -> Any:
         def fn() -> Any:
             j = finished()
             if j is None or key not in j.outputs or not Path(j.outputs[key]).is_file():
                 ui.notification_show(t("no_results", lang()), type="warning")
-                return None
+                raise FileNotFoundError(f"{key}: no finished run in this session")
             return str(j.outputs[key])
 
         return fn
@@ -918,7 +1008,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                         ("dl_bundle", "study.zip"), ("dl_summary", "summary.txt")):
         fn = _download(key)
         fn.__name__ = out_id
-        output(id=out_id)(render.download(filename=key)(fn))
+        output(id=out_id)(render.download_button(filename=key)(fn))
 
 
 def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

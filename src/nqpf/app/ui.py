@@ -30,6 +30,11 @@ def choice_labels(keys: tuple[str, ...] | list[str], prefix: str, lang: str, bla
     return {k: t(blank if k == "" else f"{prefix}{k}", lang) for k in keys}
 
 
+def _both(key: str) -> str:
+    """Both languages in one string, for the few places that take plain text (the file button)."""
+    return f"{t(key, 'zh')} / {t(key, 'en')}"
+
+
 def _card(title: TagList | str, *body: object, **kw: object) -> Tag:
     return ui.card(ui.card_header(title), *body, **kw)
 
@@ -46,7 +51,7 @@ def _data_panel(lang: str) -> Tag:
         ui.panel_conditional(
             "input.data_source === 'upload'",
             ui.input_file("data_file", T("data_file"), accept=DATA_ACCEPT,
-                          button_label=t("browse", lang), placeholder=t("no_file", lang)),
+                          button_label=_both("browse"), placeholder=_both("no_file")),
             ui.input_select("sheet", T("sheet"), {"": t("every_sheet", lang)}),
             ui.input_select("unit_col", T("unit_col"), {"": t("detect", lang)}),
             ui.input_select("year_col", T("year_col"), {"": t("detect", lang)}),
@@ -76,8 +81,8 @@ def _framework_panel(lang: str) -> Tag:
         ),
         ui.panel_conditional(
             "input.fw_source === 'upload'",
-            ui.input_file("fw_file", T("fw_file"), accept=FW_ACCEPT, button_label=t("browse", lang),
-                          placeholder=t("no_file", lang)),
+            ui.input_file("fw_file", T("fw_file"), accept=FW_ACCEPT, button_label=_both("browse"),
+                          placeholder=_both("no_file")),
         ),
         ui.panel_conditional(
             "input.fw_source === 'table'",
@@ -146,8 +151,12 @@ DOWNLOADS = ("dl_report", "dl_excel", "dl_methods", "dl_provenance", "dl_study",
 
 def _results_panel(lang: str) -> Tag:
     return TagList(
-        _card(T("downloads"), tags.div(*[ui.download_button(d, T(d)) for d in DOWNLOADS],
-                                       class_="nqpf-downloads")),
+        _card(T("downloads"),
+              tags.div(ui.output_text("has_results", inline=True), class_="nqpf-hidden"),
+              ui.panel_conditional("output.has_results === '1'",
+                                   tags.div(*[ui.download_button(d, T(d)) for d in DOWNLOADS],
+                                            class_="nqpf-downloads")),
+              ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("report"), ui.output_ui("report_frame")),
         _card(T("result_table"), ui.input_select("result_table", None, {}), ui.output_data_frame("result_grid")),
     )

@@ -14,11 +14,14 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from nqpf.core.errors import DataError, NqpfError
@@ -121,6 +124,7 @@ class Workspace:
         self.folder = Path(tempfile.mkdtemp(prefix="nqpf-app-"))
         self._runs = 0
         self._lock = threading.Lock()
+        self._on_close: list[Callable[[], None]] = []
         with _LOCK:
             _LIVE[self.folder] = self
 
@@ -182,10 +186,21 @@ class Workspace:
         rename); the reader's error or notes become :class:`Message` objects (see :func:`read`)."""
         return read(path, **kw)
 
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` when the workspace closes, before its folder goes (a running job is stopped so)."""
+        self._on_close.append(fn)
+
     def close(self) -> None:
-        """Remove the folder and everything in it (idempotent)."""
+        """Stop what runs in the workspace (:meth:`on_close`), then remove the folder and everything in it
+        (idempotent)."""
         with _LOCK:
             _LIVE.pop(self.folder, None)
+        hooks, self._on_close = self._on_close, []
+        for fn in hooks:
+            try:
+                fn()
+            except Exception:  # the folder must go whatever a hook does
+                continue
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> Workspace:
@@ -216,8 +231,6 @@ def sheet_names(path: str | Path) -> list[str]:
         if suffix == ".xls":
             with pd.ExcelFile(p) as book:
                 return [str(n) for n in book.sheet_names]
-        import openpyxl
-
         book = openpyxl.load_workbook(p, read_only=True)
         try:
             return list(book.sheetnames)
@@ -237,7 +250,7 @@ def preview(path: str | Path, sheet: str | int | None = None, nrows: int = 200) 
     raw = raw_cells(path, None if sheet in ("", None) else sheet).iloc[:nrows]
     out = raw.map(_cell_text)
     out.index = pd.RangeIndex(1, len(out) + 1, name="row")
-    out.columns = [_column_letter(j) for j in range(out.shape[1])]
+    out.columns = [get_column_letter(j + 1) for j in range(out.shape[1])]
     return out
 
 
@@ -247,15 +260,6 @@ def _cell_text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
     return str(v)
-
-
-def _column_letter(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def data_spec(path_in_study: str, **kw: Any) -> DataSpec:
@@ -294,9 +298,9 @@ def read(path: str | Path, **kw: Any) -> ReadOutcome:
     try:
         panel = load_panel(data_spec(str(p), **kw))
     except NqpfError as exc:
-        return ReadOutcome(None, [_message("error", str(exc), p)])
-    notes = list(panel.provenance.notes)
-    return ReadOutcome(panel, [_message(_level(n), n, p) for n in notes])
+        return ReadOutcome(None, [_message("error", str(exc), p, {})])
+    cells: dict[Any, pd.DataFrame] = {}  # the file's cells, read once for every message
+    return ReadOutcome(panel, [_message(_level(n), n, p, cells) for n in panel.provenance.notes])
 
 
 _WARN = (" skipped (", " read as empty in column ", " matched no unit")
@@ -318,6 +322,7 @@ _UNIT = (
     re.compile(r": unit (?:names )?(\S+) → "),  # unit 襄樊 → 襄阳市: rename in 2010
     re.compile(r"""rename (?:'([^']*)'|"([^"]*)") = """),  # [data] rename '苏州' = '苏州市' matched no unit
 )
+_SAME = re.compile(r"((?:'[^']*'(?: and )?)+) both map to the same \S+-year \S+ (\d{4})")
 _MARKER = re.compile(r"""marked (?:'([^']*)'|"([^"]*)") read as empty in column (?:'([^']*)'|"([^"]*)")""")
 
 
@@ -325,7 +330,8 @@ def _first(m: re.Match[str] | None) -> str | None:
     return None if m is None else next((g for g in m.groups() if g is not None), None)
 
 
-def _message(level: Literal["error", "warning", "note"], text: str, path: Path) -> Message:
+def _message(level: Literal["error", "warning", "note"], text: str, path: Path,
+             cells: dict[Any, pd.DataFrame]) -> Message:
     """A reader's message with the rows, column, unit and sheet its text names; the session folder's path
     of the file is shown as the file's name."""
     for long in {str(path.resolve()), str(path)}:
@@ -337,28 +343,40 @@ def _message(level: Literal["error", "warning", "note"], text: str, path: Path) 
     marker = _MARKER.search(text)
     if marker is not None:
         column = marker.group(3) or marker.group(4)
+    same = _SAME.search(text)
+    if same is not None:  # two spellings of one unit-year: the rows holding either spelling and that year
+        names = re.findall(r"'([^']*)'", same.group(1))
+        rows = _rows_holding(path, sheet, names, None, cells, year=same.group(2))
+        unit = names[0] if names else unit
     if not rows and (unit or marker) and "matched no unit" not in text:
         # where the file holds the unit names (every unknown one) or the marker
         values = [n for n in (_first(m) for m in _NAME.finditer(text)) if n] or ([unit] if unit else [])
         if marker is not None:
             values = [marker.group(1) or marker.group(2)]
-        rows = _rows_holding(path, sheet, values, column if marker else None)
+        rows = _rows_holding(path, sheet, values, column if marker else None, cells)
     return Message(level, text, rows, column, unit, sheet)
 
 
-def _rows_holding(path: Path, sheet: str | None, values: list[str], column: str | None) -> list[int]:
+def _rows_holding(path: Path, sheet: str | None, values: list[str], column: str | None,
+                  cells_by_sheet: dict[Any, pd.DataFrame], year: str | None = None) -> list[int]:
     """Excel rows of ``path`` (one sheet, or every sheet) where a cell holds one of ``values`` (only in the
-    column headed ``column`` when given)."""
+    column headed ``column`` when given; only rows that also hold ``year`` when given and some do);
+    ``cells_by_sheet`` keeps the cells read for the next message."""
     try:
         sheets: list[Any] = [sheet] if sheet is not None else (sheet_names(path) or [None])
         found: set[int] = set()
         for sh in sheets:
-            raw = raw_cells(path, sh).map(_cell_text).apply(lambda c: c.str.strip())
+            if sh not in cells_by_sheet:
+                cells_by_sheet[sh] = raw_cells(path, sh).map(_cell_text).apply(lambda c: c.str.strip())
+            raw = cells_by_sheet[sh]
             cells = raw
             if column is not None:
                 hit = [j for j in range(raw.shape[1]) if (raw.iloc[:10, j] == column).any()]
                 cells = raw.iloc[:, hit] if hit else raw
             mask = cells.isin(values).any(axis=1).to_numpy()
+            if year is not None:
+                in_year = mask & raw.apply(lambda c: c.str.match(rf"^{year}(\.0)?(年)?$")).any(axis=1).to_numpy()
+                mask = in_year if in_year.any() else mask
             found.update(int(i) + 1 for i in mask.nonzero()[0])
         return sorted(found)[:200]
     except (NqpfError, OSError, ValueError):

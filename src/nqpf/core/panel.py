@@ -26,6 +26,9 @@ _YEAR_NAMES = ("year", "年份", "年度", "时间")
 # 省份 (province) before 地区, which in many files is the region group (东部, 中部 ...)
 _UNIT_NAMES = ("unit", "province", "省份", "地区", "region", "city", "城市", "地市", "county", "区县", "县",
                "firm", "stkcd", "证券代码", "股票代码", "企业", "country", "country_iso3", "id")
+#: the unit column's names a kind looks for first: a city file often has a province column too
+_UNIT_NAMES_OF = {"city": ("city", "城市", "地市"), "county": ("county", "区县", "县"),
+                  "firm": ("firm", "stkcd", "证券代码", "股票代码", "企业"), "country": ("country", "country_iso3")}
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 
 
@@ -332,6 +335,7 @@ def read_panel(
         raise DataError(f"{p}: unsupported file type {suffix!r}; use .csv, .xlsx, .xls or .dta")
 
     frames = []
+    frame_sheets: list[Any] = []
     unit_kind = kind or "other"
     reading = _Reading(list(labels))
     raw_names: set[str] = set()
@@ -350,13 +354,14 @@ def read_panel(
             continue
         lay = layout if layout != "auto" else _guess_layout(raw, unit, year)
         if lay == "long":
-            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", value_labels, reading)
+            table = _long_table(raw, src, unit, year, drop, suffix == ".dta", value_labels, reading, kind)
         elif lay == "wide":
             table = _wide_table(raw, src, sheet_name, p.stem, reading)
         else:
             raise DataError(f"{src}: unknown layout {lay!r}; use 'long', 'wide' or 'auto'")
         raw_names.update(str(u) for u in table.index.get_level_values("unit"))
         frames.append(_match_units(table, src, unit_kind, rename, prov))
+        frame_sheets.append(sheet_name)
     if not frames:
         hint = ("" if all("empty" in why for _s, why in skipped) else
                 "; name the year column with year=... (year = \"...\" in [data]) or choose a sheet with sheet=...")
@@ -371,10 +376,13 @@ def read_panel(
     if missing_labels:
         raise DataError(f"{p}: label column(s) {missing_labels} not found; columns are {reading.columns[:12]}")
     data = frames[0]
-    for f in frames[1:]:
+    for i, f in enumerate(frames[1:], start=1):
         overlap = [c for c in f.columns if c in data.columns]
         if overlap:
-            raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet")
+            first = next(frame_sheets[j] for j in range(i) if overlap[0] in frames[j].columns)
+            raise DataError(f"{p}: indicator(s) {overlap} appear in more than one sheet (sheets {first} and "
+                            f"{frame_sheets[i]}); read one of them with sheet=... (sheet = \"{frame_sheets[i]}\" in "
+                            "[data]), or keep each indicator in one sheet")
         data = data.join(f, how="outer")
     data = _sorted(data, unit_kind)
     text = None
@@ -580,7 +588,7 @@ def _header_row(raw: pd.DataFrame) -> int:
 
 def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
                 drop: Sequence[str], typed: bool, labels: dict[str, pd.Series] | None = None,
-                reading: _Reading | None = None) -> pd.DataFrame:
+                reading: _Reading | None = None, kind: str | None = None) -> pd.DataFrame:
     if typed:
         df = raw.copy()
         first_line = 2
@@ -602,7 +610,7 @@ def _long_table(raw: pd.DataFrame, src: str, unit: str | None, year: str | None,
         raise DataError(f"{src}: column(s) {dups} appear more than once; rename or delete the copies")
     df = df.drop(columns=[c for c in drop if c in cols and c not in (unit, year)])  # before guessing unit/year
     cols = list(df.columns)
-    unit = unit or _pick(cols, _UNIT_NAMES, src)
+    unit = unit or _pick(cols, (*_UNIT_NAMES_OF.get(kind or "", ()), *_UNIT_NAMES), src)
     year = year or _pick(cols, _YEAR_NAMES, src)
     for c in (unit, year):
         if c not in cols:

@@ -1,8 +1,9 @@
 """A framework as two flat tables (指标体系表格) an analyst edits in a grid, and back.
 
 The **indicators** table has one row per indicator (columns :data:`INDICATOR_COLUMNS`): ``dimension`` is the id
-of the indicator's parent node, ``best`` is ``"low, high"`` for an interval indicator (else ``""``), the tags
-``factor``/``new``/``lever`` are the indicator's resolved tags (its own, or inherited from its nodes). The
+of the indicator's parent node (empty in a system without dimensions, whose indicators sit under the target),
+``best`` is ``"low, high"`` for an interval indicator (else ``""``), the tags ``factor``/``new``/``lever`` are
+the indicator's resolved tags (its own, or inherited from its nodes). The
 **dimensions** table has one row per inner node except the target (columns :data:`DIMENSION_COLUMNS`), in tree
 order; ``parent`` is ``""`` for a first-level dimension (directly under the target).
 
@@ -14,6 +15,7 @@ write instead. Definitions are parsed with the safe expression language :mod:`nq
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -227,7 +229,7 @@ def framework_from_panel(panel: Panel, *, name: str, title_zh: str, title_en: st
     rows = []
     for col in panel.indicators:
         m = meta.get(col, {})
-        if _ID_RE.match(col):
+        if _ID_RE.match(col) and _nameable(col):
             id_, definition = col, ""
         else:
             id_ = _suggest("", taken, "x1")
@@ -327,11 +329,20 @@ def _nodes(node: Node, parent: str | None, inherited: dict[str, str | None],
 
 def _text(value: Any) -> str:
     """A grid cell as stripped text ("" for an empty cell, ``20`` for 20.0)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if value is None or (pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, float):
         return _number(value)
     return str(value).strip()
+
+
+def _nameable(column: str) -> bool:
+    """Whether the expression language reads a data column of this name when the name is written alone."""
+    try:
+        body = expr.parse(column).body
+    except ExpressionError:
+        return False
+    return isinstance(body, ast.Name) and body.id == column
 
 
 def _suggest(text: str, taken: set[str], fallback: str) -> str:
@@ -420,7 +431,8 @@ class _TableReader:
                 self._check_names(table, row, cells)
         self.dim_by_id: dict[str, tuple[int, dict]] = {}
         for row, cells in self.dims:
-            self.dim_by_id.setdefault(cells["id"], (row, cells))
+            if cells["id"]:
+                self.dim_by_id.setdefault(cells["id"], (row, cells))
         self._check_parents()
         self.kids: dict[str, list[str]] = {}
         for _row, cells in self.dims:
@@ -434,9 +446,10 @@ class _TableReader:
             self._check_direction(row, cells)
             self._check_definition(row, cells)
             self._check_choices(row, cells)
+        unresolved = any(i.column == "dimension" for i in self.issues)  # fixing those may fill a dimension
         for d in leaves:
             row, _ = self.dim_by_id[d]
-            if d not in used:
+            if d not in used and not unresolved:
                 self.issue("dimensions", row, "id", f"dimension '{d}' has no indicator; write '{d}' in the dimension "
                                                     "column of its indicators, or delete this row")
         if not self.inds and not any(i.table == "indicators" and i.row is None for i in self.issues):
@@ -563,6 +576,13 @@ class _TableReader:
     def _check_definition(self, row: int, cells: dict) -> None:
         v = cells["definition"]
         if not v:
+            i = cells["id"]
+            if _ID_RE.match(i) and not _nameable(i):
+                s = _suggest(f"{i}_1", self.taken, "x")
+                self.issue("indicators", row, "id",
+                           f"id '{i}' is a word of the expression language, so without a definition it reads no data "
+                           f"column; write another id, e.g. '{s}', and in definition the data column it reads (a data "
+                           f"column called '{i}' must be renamed in the data file)")
             return
         try:
             expr.parse(v)

@@ -9,6 +9,7 @@ written as is (no ``\\u`` escapes).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def dump_study(spec: StudySpec) -> str:
     d = spec.model_dump(exclude_defaults=True, mode="json")
     for section in ("analyses", "models"):
         for entry, options in d.get(section, {}).items():
-            empty = [k for k, v in options.items() if v is None]
+            empty = list(_nones(options))
             if empty:
                 raise StudyError(
                     f"[{section}.{entry}]: option(s) {empty} have no value (None), which a TOML file cannot hold; "
@@ -107,6 +108,17 @@ def _compact_arrays(text: str, width: int = 100) -> str:
         return line if len(line) <= width else m[0]
 
     return _ARRAY_RE.sub(one_line, text)
+
+
+def _nones(value: Any, path: str = "") -> Iterator[str]:
+    """The dotted keys (``controls.gdp``, ``x.1``) under which a nested value is None."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        where = f"{path}.{k}" if path else str(k)
+        if v is None:
+            yield where
+        else:
+            yield from _nones(v, where)
 
 
 def _ordered(d: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
