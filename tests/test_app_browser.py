@@ -21,6 +21,7 @@ import pytest
 from app_harness import (
     RUN_WAIT_MS,
     TEST_UPLOAD_MB,
+    YRD_INDICATORS,
     Session,
     app_server,
     chromium,
@@ -28,6 +29,7 @@ from app_harness import (
     download,
     fill,
     grid,
+    grid_frame,
     make_city_workbook,
     make_oversize,
     make_province_csv,
@@ -42,6 +44,7 @@ from app_harness import (
 )
 from test_report_browser import MAP_CHECK
 
+from nqpf.core.framework import load_framework
 from nqpf.study import load_study, run_study
 
 
@@ -211,21 +214,28 @@ def test_city_workbook_flow(session, tmp_path):
     page = session.page
     book = make_city_workbook(tmp_path / "长三角城市数据.xlsx")
     read_upload(page, book)
-    # the notes sheet is skipped, with a note; the names taken as they are: 苏州 and 苏州市 two units
-    wait_message(page, "data_messages", "说明")
+    # as it is: the notes sheet skipped and the '—' cell counted, each with a message; the names taken as they are,
+    # so 苏州 (credit sheet) and 苏州市 (the other sheets) are two units
+    wait_message(page, "data_messages", "sheet 说明 skipped")
+    wait_message(page, "data_messages", "'—'")
     assert "42 units" in wait_text(page, "data_summary", "units")
-    set_data_fields(page, kind="city", rename="苏州 = 苏州市")
+    # kind city: the names resolve against the national city table, 苏州 → 苏州市 said in a note
+    set_data_fields(page, kind="city")
+    assert "41 units" in wait_text(page, "data_summary", "41 units")
+    assert "苏州市" in wait_message(page, "data_messages", "苏州 →")
+    # the rename, as a study file would carry it
+    set_data_fields(page, rename="苏州 = 苏州市")
+    wait_message(page, "data_messages", "renamed")
     summary = wait_text(page, "data_summary", "41 units")
-    assert "2015" in summary and "2022" in summary
-    notes = " ".join(messages(page, "data_messages"))
-    assert "苏州" in notes and "—" in notes
+    assert "2015" in summary and "2022" in summary and "5 indicators" in summary
 
     # the framework from the data's columns, one dimension renamed in the table editor
     step(page, "framework")
     radio(page, "fw_source", "table")
     click(page, "fw_from_data")
     indicators = grid(page, "fw_indicators")
-    indicators.expect_nrow(len(["coverage_breadth", "payment", "credit", "insurance", "investment"]))
+    indicators.expect_nrow(len(YRD_INDICATORS))
+    assert grid_frame(page, "fw_indicators")["id"].tolist() == YRD_INDICATORS
     dims = grid(page, "fw_dimensions")
     name_en = _column(page, "fw_dimensions", "name_en")
     dims.set_cell("Digital finance services", row=0, col=name_en, finish_key="Enter")
@@ -233,8 +243,12 @@ def test_city_workbook_flow(session, tmp_path):
     fill(page, "fw_name", "yrd-dfs")
     click(page, "fw_check")
     assert not messages(page, "fw_messages", "error"), messages(page, "fw_messages")
+    assert "5 indicators" in page.locator("#fw_summary").inner_text()
     yaml_file = download(page, "dl_framework", tmp_path / "dl")
-    assert "Digital finance services" in yaml_file.read_text(encoding="utf-8")
+    framework = load_framework(yaml_file)
+    assert framework.name == "yrd-dfs"
+    assert [d.name_en for d in framework.spec.target.children] == ["Digital finance services"]
+    assert sorted(framework.indicator_ids) == sorted(YRD_INDICATORS)
 
     step(page, "methods")
     fill(page, "years", "auto")
