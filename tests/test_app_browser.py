@@ -322,12 +322,20 @@ def test_misspelt_unit_near_match_and_rename(session, tmp_path):
     read_upload(page, csv, kind="province")
     text = wait_message(page, "data_messages", "广冬", "error")
     assert "广东" in text  # the near match
+    # the rows concerned (广冬's seven years) are flagged in the preview
     rows = page.locator("#data_messages div.nqpf-msg.nqpf-error").first.get_attribute("data-rows")
-    if rows:  # the rows concerned are flagged in the preview
-        assert page.locator("#data_preview tr.nqpf-flag").count() >= 1
+    assert len(rows.split(",")) == 7
+    assert page.locator("#data_preview tr.nqpf-flag").count() == 7
+    hint = wait_message(page, "data_messages", "广冬 = 广东", "note")
+    # the hint's other line (the other near match) is refused, not merged: two rows for 广西
+    assert "广冬 = 广西" in hint
+    set_data_fields(page, rename="广冬 = 广西")
+    assert "广西" in wait_message(page, "data_messages", "same province-year", "error")
+    # the hint followed with the right line
     set_data_fields(page, rename="广冬 = 广东")
     assert "31 units" in wait_text(page, "data_summary", "31 units")
     assert not messages(page, "data_messages", "error")
+    assert "广冬 → 广东" in " ".join(messages(page, "data_messages", "note"))
 
 
 def test_yaml_error_names_the_line(session, tmp_path):
