@@ -62,11 +62,41 @@ def server(browser, tmp_path_factory):
 
 @pytest.fixture
 def session(browser, server, request, test_output):
+    """A fresh app session (browser context) for one test."""
     s = Session(browser, server)
     yield s
-    shots = test_output / "app-browser"  # the page as the test left it, for a reviewer (and a failure)
+    finish(s, test_output, request.node.name)
+
+
+@pytest.fixture(scope="module")
+def upload_session(browser, server, test_output):
+    """One app session shared by the bad-upload tests (a session's start reads the bundled dataset: seconds)."""
+    s = Session(browser, server)
+    yield s
+    finish(s, test_output, "bad_uploads")
+
+
+@pytest.fixture
+def shared(upload_session, request, test_output):
+    """The shared session, its data fields back to their defaults; the page photographed after the test."""
+    page = upload_session.page
+    step(page, "data")
+    radio(page, "data_source", "upload")
+    select(page, "kind", "")
+    fill(page, "rename", "")
+    yield upload_session
+    shot(upload_session, test_output, request.node.name)
+
+
+def shot(s: Session, test_output: Path, name: str) -> None:
+    """The page as the test left it, for a reviewer (and after a failure): tests/_output/app-browser/<test>.png."""
+    shots = test_output / "app-browser"
     shots.mkdir(exist_ok=True)
-    s.page.screenshot(path=shots / f"{request.node.name}.png", full_page=True)
+    s.page.screenshot(path=shots / f"{name}.png", full_page=True)
+
+
+def finish(s: Session, test_output: Path, name: str) -> None:
+    shot(s, test_output, name)
     s.close()
     assert not s.foreign, f"the page asked the network for {s.foreign[:3]}"
 
@@ -283,8 +313,8 @@ def _column(page, grid_id: str, label: str) -> int:
 # =============================================================================================
 # 3. bad uploads
 # =============================================================================================
-def test_empty_file_and_wrong_suffix(session, tmp_path):
-    page = session.page
+def test_empty_file_and_wrong_suffix(shared, tmp_path):
+    page = shared.page
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     read_upload(page, empty, read=False)
@@ -296,11 +326,11 @@ def test_empty_file_and_wrong_suffix(session, tmp_path):
     read_upload(page, wrong, read=False)
     text = wait_message(page, "data_messages", "scores.txt", "error")
     assert ".csv" in text and ".xlsx" in text  # what is allowed
-    assert not any(p.name == "scores.txt" for d in session.server.session_dirs() for p in d.rglob("*"))
+    assert not any(p.name == "scores.txt" for d in shared.server.session_dirs() for p in d.rglob("*"))
 
 
-def test_wrong_sheet_chosen(session, tmp_path):
-    page = session.page
+def test_wrong_sheet_chosen(shared, tmp_path):
+    page = shared.page
     book = tmp_path / "with_blank.xlsx"
     data = pd.read_csv(make_province_csv(tmp_path / "p.csv"))
     with pd.ExcelWriter(book) as xl:
@@ -316,8 +346,8 @@ def test_wrong_sheet_chosen(session, tmp_path):
     assert not messages(page, "data_messages", "error")
 
 
-def test_misspelt_unit_near_match_and_rename(session, tmp_path):
-    page = session.page
+def test_misspelt_unit_near_match_and_rename(shared, tmp_path):
+    page = shared.page
     csv = make_province_csv(tmp_path / "provinces.csv", misspell={"广东": "广冬"})
     read_upload(page, csv, kind="province")
     text = wait_message(page, "data_messages", "广冬", "error")
@@ -338,8 +368,8 @@ def test_misspelt_unit_near_match_and_rename(session, tmp_path):
     assert "广冬 → 广东" in " ".join(messages(page, "data_messages", "note"))
 
 
-def test_yaml_error_names_the_line(session, tmp_path):
-    page = session.page
+def test_yaml_error_names_the_line(shared, tmp_path):
+    page = shared.page
     read_bundled(page)
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\ntitle: {zh: 坏, en: Broken\ntarget:\n  id: t\n", encoding="utf-8")
@@ -350,8 +380,8 @@ def test_yaml_error_names_the_line(session, tmp_path):
     assert "line 3" in text  # the unclosed brace of line 2 is found on line 3
 
 
-def test_oversize_upload_refused(session, tmp_path):
-    page = session.page
+def test_oversize_upload_refused(shared, tmp_path):
+    page = shared.page
     big = make_oversize(tmp_path / "big.csv", TEST_UPLOAD_MB * 2)
     step(page, "data")
     radio(page, "data_source", "upload")
@@ -360,8 +390,8 @@ def test_oversize_upload_refused(session, tmp_path):
     bar = page.locator("#data_file_progress").filter(has_text=f"{TEST_UPLOAD_MB} MB")
     bar.wait_for()
     assert "2.0 MB" in bar.inner_text()
-    assert any(r.startswith("413 ") for r in session.bad_responses)
-    assert not any(p.name == "big.csv" for d in session.server.session_dirs() for p in d.rglob("*"))
+    assert any(r.startswith("413 ") for r in shared.bad_responses)
+    assert not any(p.name == "big.csv" for d in shared.server.session_dirs() for p in d.rglob("*"))
 
 
 # =============================================================================================
