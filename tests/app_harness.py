@@ -308,9 +308,11 @@ def grid_frame(page: Any, output_id: str) -> pd.DataFrame:
     g.wait_for()
     heads = [t.strip() for t in g.locator("thead tr:not(.filters) th:not(.table-corner)").all_inner_texts()]
     rows = []
-    for tr in g.locator("tbody tr").all():
-        rows.append([t.strip() for t in tr.locator("td:not(.row-number), th:not(.row-number)").all_inner_texts()])
-    return pd.DataFrame(rows, columns=heads if rows and len(heads) == len(rows[0]) else None)
+    for tr in g.locator("tbody tr").all():  # a virtual grid draws the rows in view (and spacer rows)
+        cells = [t.strip() for t in tr.locator("td:not(.row-number), th:not(.row-number)").all_inner_texts()]
+        if len(cells) == len(heads):
+            rows.append(cells)
+    return pd.DataFrame(rows, columns=heads)
 
 
 # =============================================================================================

@@ -190,13 +190,26 @@ def rerun_scores(study_toml: Path) -> dict[str, pd.Series]:
     return {name: r.scores.set_index(["unit", "year"])["score"] for name, r in result.results.items()}
 
 
-def assert_same_scores(xlsx: Path, study_toml: Path) -> list[str]:
+def assert_same_scores(xlsx: Path, study_toml: Path) -> dict[str, pd.Series]:
+    """The downloaded study file, run again, gives the downloaded workbook's scores (to 1e-12); returns them."""
     rerun = rerun_scores(study_toml)
     for name, scores in rerun.items():
         shown = scores_sheet(xlsx, name)["score"].astype(float)
         assert set(shown.index) == set(scores.index)
         np.testing.assert_allclose(shown.loc[scores.index].to_numpy(), scores.to_numpy(), rtol=0, atol=1e-12)
-    return list(rerun)
+    return rerun
+
+
+def assert_grid_scores(page, table: str, scores: pd.Series) -> None:
+    """The results step's table browser shows ``table`` (all its rows) with the same scores (the rows drawn)."""
+    step(page, "results")
+    select(page, "result_table", table)
+    g = grid(page, "result_grid")
+    g.expect_nrow(len(scores))
+    shown = grid_frame(page, "result_grid")
+    assert len(shown) >= 5, shown
+    got = shown.set_index([shown["unit"], shown["year"].astype(int)])["score"].astype(float)
+    np.testing.assert_allclose(got.to_numpy(), scores.loc[got.index].to_numpy(), rtol=0, atol=1e-12)
 
 
 # =============================================================================================
@@ -212,12 +225,12 @@ def test_province_flow_reproduced_by_its_study_file(session, tmp_path):
     assert "3 dimensions, 21 indicators" in wait_text(page, "fw_summary", "21 indicators")
 
     run(page)
-    progress = page.locator("#run_progress li.nqpf-progress").all_inner_texts()
-    assert len(progress) >= 3, progress  # starting … the phases of the run and of the writing
+    progress = [t.strip() for t in page.locator("#run_progress li.nqpf-progress").all_inner_texts()]
+    assert "starting" in progress[0] and len(progress) >= 5, progress  # then the phases of the run and the writing
 
     frame = report_frame(page)
     headings = [h.strip() for h in frame.locator("h1, h2").all_inner_texts()]
-    assert len(headings) >= 3, headings
+    assert "Overview: data, framework and method" in headings and "The index" in headings, headings
     frame.evaluate("NQPF.drawAll()")
     frame.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
     info = json.loads(frame.evaluate(MAP_CHECK))
@@ -232,8 +245,11 @@ def test_province_flow_reproduced_by_its_study_file(session, tmp_path):
     assert prov
     study = tomllib.loads(files["study"].read_text(encoding="utf-8"))
     assert study["data"] == {"dataset": "china-provinces"} or study["data"].get("dataset") == "china-provinces"
-    indices = assert_same_scores(files["excel"], files["study"])
-    assert indices and all(i["framework"] == "nqpf-province-2023" for i in study["index"][:1])
+    assert [i["framework"] for i in study["index"]] == ["nqpf-province-2023"]
+    rerun = assert_same_scores(files["excel"], files["study"])
+    (name,) = rerun
+    assert len(rerun[name]) == 30 * 8  # 30 provinces (西藏 lacks indicators), 2016-2023
+    assert_grid_scores(page, f"{name}_scores", rerun[name])
     assert not session.console_errors, session.console_errors
 
 
