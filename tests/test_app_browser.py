@@ -386,7 +386,6 @@ def test_misspelt_unit_near_match_and_rename(shared, tmp_path):
 
 def test_yaml_error_names_the_line(shared, tmp_path):
     page = shared.page
-    read_bundled(page)
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\ntitle: {zh: 坏, en: Broken\ntarget:\n  id: t\n", encoding="utf-8")
     step(page, "framework")
