@@ -96,7 +96,7 @@ def test_upload_guard_answers_413_before_reading_the_body() -> None:
     assert calls == []
     assert sent[0]["status"] == 413
     body = sent[1]["body"].decode("utf-8")
-    assert "2.0 MB" in body and "upload limit is 1 MB" in body and "上传上限为 1 MB" in body
+    assert "(2.0 MB)" in body and "upload limit is 1 MB" in body and "上传上限为 1 MB" in body
 
     # under the cap, and any other request, goes through
     scope_ok = {**scope, "headers": [(b"content-length", b"1000")]}

@@ -396,6 +396,10 @@ def test_a_system_without_dimensions_and_empty_tables():
     with pytest.raises(FrameworkTableError) as exc:
         build(ind.drop(columns="id"), tables()[1])
     assert exc.value.issues[0].column == "id" and "has no column 'id'" in exc.value.issues[0].message
+    with pytest.raises(FrameworkTableError) as exc:  # no cascade of unknown dimensions
+        build(ind, tables()[1].rename(columns={"id": "ID号"}))
+    assert exc.value.issues == [RowIssue("dimensions", None, "id", "the dimensions table has no column 'id'; add it "
+                                                                   "(columns: id, name_zh, name_en, parent)")]
     with pytest.raises(FrameworkError, match="needs a name"):
         build(ind, tables()[1], name=" ")
 

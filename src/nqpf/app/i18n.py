@@ -21,6 +21,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "step_run": ("④ 运行", "④ Run"),
     "step_results": ("⑤ 结果", "⑤ Results"),
     "next": ("下一步 →", "Next →"),
+    "loading": ("正在载入分析模块…", "Loading the analyses…"),
     "offline": ("本机运行，数据不离开这台电脑。", "Runs on this computer; your data never leave it."),
     # data step
     "data_source": ("数据来源", "Data source"),
@@ -79,6 +80,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "fw_title_zh": ("中文标题", "Title (Chinese)"),
     "fw_title_en": ("英文标题", "Title (English)"),
     "fw_check": ("检查", "Check"),
+    "fw_default_title": ("我的指标体系", "My indicator system"),
     "fw_indicators": ("指标（可直接编辑单元格）", "Indicators (edit the cells)"),
     "fw_dimensions": ("维度", "Dimensions"),
     "dl_framework": ("下载 YAML", "Download YAML"),

@@ -21,7 +21,7 @@ from typing import Any
 
 from nqpf.core.errors import NqpfError
 
-__all__ = ["WARM_MODULES", "UploadGuard", "is_loopback", "main", "make_app", "serve", "upload_cap_mb"]
+__all__ = ["UploadGuard", "is_loopback", "main", "make_app", "serve", "upload_cap_mb"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -29,11 +29,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 #: environment variable that lowers (or raises) the upload cap, in MB
 CAP_ENV = "NQPF_APP_MAX_UPLOAD_MB"
-
-#: imported in the background once the server answers (the server function uses them)
-WARM_MODULES = ("nqpf.app.workspace", "nqpf.app.jobs", "nqpf.app.forms", "nqpf.analysis", "nqpf.models",
-                "nqpf.study.writer", "nqpf.frameworks.table", "nqpf.study.runner")
-
 
 def upload_cap_mb() -> float:
     """The upload cap in MB: ``$NQPF_APP_MAX_UPLOAD_MB`` when set, else :data:`nqpf.app.workspace.MAX_UPLOAD_MB`.
@@ -98,8 +93,9 @@ class UploadGuard:
 
     @staticmethod
     async def _refuse(send: Send, size: int, cap: float) -> None:
-        text = (f"文件太大（{size / 1024 / 1024:.1f} MB）：上传上限为 {cap:g} MB。"
-                f" / The file is too large ({size / 1024 / 1024:.1f} MB): the upload limit is {cap:g} MB.")
+        mb = f"{size / 1024 / 1024:.1f}" if size >= 100 * 1024 else f"{size / 1024 / 1024:.3g}"
+        text = (f"文件太大（{mb} MB）：上传上限为 {cap:g} MB。"
+                f" / The file is too large ({mb} MB): the upload limit is {cap:g} MB.")
         body = text.encode("utf-8")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"),
@@ -141,16 +137,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def _warm() -> None:
-    import importlib
-
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass
-
-
 def serve(host: str = "127.0.0.1", port: int = 8050, open_browser: bool = True, lang: str = "zh",
           allow_remote: bool = False) -> None:
     """Run the workbench until interrupted (Ctrl+C).
@@ -160,6 +146,8 @@ def serve(host: str = "127.0.0.1", port: int = 8050, open_browser: bool = True, 
     printed; the browser opens once the server answers (``open_browser``).
     """
     import uvicorn
+
+    from nqpf.app.server import warm_up
 
     if lang not in ("zh", "en"):
         raise NqpfError(f"--lang {lang!r}: use zh or en")
@@ -182,7 +170,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, open_browser: bool = True, 
         print(f"nqpf workbench: {url}  (Ctrl+C to stop)", flush=True)
         if open_browser:
             webbrowser.open(url)
-        _warm()
+        warm_up()
 
     threading.Thread(target=when_up, name="nqpf-app-ready", daemon=True).start()
     try:

@@ -10,7 +10,11 @@ so the first page does not wait for them.
 from __future__ import annotations
 
 import functools
+import importlib
+import itertools
 import re
+import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +27,44 @@ from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
 from nqpf.app.i18n import T, t
-from nqpf.app.ui import DEFAULT_DATASET, KINDS, choice_labels
+from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
-__all__ = ["DataState", "FwState", "Msg", "parse_rename", "server"]
+__all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
 
 POLL_SECONDS = 0.3
+
+#: the library modules the session needs, imported in a background thread (:func:`warm_up`) so that the page
+#: answers while they load
+WARM_MODULES = ("nqpf.app.workspace", "nqpf.app.jobs", "nqpf.app.forms", "nqpf.analysis", "nqpf.models",
+                "nqpf.study.writer", "nqpf.frameworks.table", "nqpf.study.runner", "nqpf.geo.weights",
+                "nqpf.geo.geometry", "nqpf.core.groups")
+_WARM: dict[str, threading.Thread] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Import :data:`WARM_MODULES` in a background thread (once per process)."""
+    with _WARM_LOCK:
+        if "thread" not in _WARM:
+            _WARM["thread"] = threading.Thread(target=_import_all, name="nqpf-app-warm", daemon=True)
+            _WARM["thread"].start()
+
+
+def _import_all() -> None:
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # warming is an optimisation; the session reports real errors when it imports
+            traceback.print_exc()
+
+
+def library_loaded() -> bool:
+    """True once every module of :data:`WARM_MODULES` is imported (not merely being imported)."""
+    for name in WARM_MODULES:
+        mod = sys.modules.get(name)
+        if mod is None or getattr(getattr(mod, "__spec__", None), "_initializing", False):
+            return False
+    return True
 PREVIEW_ROWS = 200
 
 
@@ -175,6 +212,7 @@ def _framework_kind(name: str) -> str:
     return _KIND_CACHE[name]
 
 
+@functools.cache
 def _default_study() -> Any:
     from nqpf.study.spec import load_study
 
@@ -215,10 +253,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def lang() -> str:
         return input.lang() or "zh"
 
+    def ready() -> bool:
+        """True once the library is loaded; until then the caller is polled again (the page stays live)."""
+        if library_loaded():
+            return True
+        warm_up()
+        reactive.invalidate_later(POLL_SECONDS)
+        return False
+
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
     fw_issues: reactive.Value[list[Any]] = reactive.value([])
-    fw_checked: reactive.Value[Any] = reactive.value(None)  # the spec the table editor last built
     fw_upload: reactive.Value[FwState | None] = reactive.value(None)
     job: reactive.Value[Any] = reactive.value(None)
     run_error_text: reactive.Value[str | None] = reactive.value(None)
@@ -232,6 +277,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             state["ws"].close()
 
     session.on_ended(end)
+
+    def _go_next(step: str, following: str) -> None:
+        @reactive.effect
+        @reactive.event(input[f"next_{step}"])
+        def _() -> None:
+            ui.update_navset("step", selected=following)
+
+    for step, following in itertools.pairwise(STEPS):
+        _go_next(step, following)
 
     # ------------------------------------------------------------------ data
     def read_bundled(name: str) -> DataState:
@@ -322,7 +376,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         path = state.get("upload")
         if path is None:
-            data.set(DataState(messages=[Msg("error", t("upload_first", lang()))]))
+            data.set(DataState(messages=[Msg("note", t("upload_first", lang()))]))
             return
         data.set(read_upload(path))
 
@@ -366,6 +420,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _framework_choices() -> None:
         d = data()
+        if not ready():
+            return
         kind = d.panel.kind if d.panel is not None else None
         names = _framework_names()
         if kind:
@@ -441,15 +497,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         from nqpf.frameworks.table import framework_from_panel
 
+        name, title_zh, title_en = "my-index", t("fw_default_title", "zh"), t("fw_default_title", "en")
         try:
-            ind, dim = framework_from_panel(p, name=input.fw_name() or "my-index",
-                                            title_zh=input.fw_title_zh(), title_en=input.fw_title_en())
+            ind, dim = framework_from_panel(p, name=name, title_zh=title_zh, title_en=title_en)
         except Exception as exc:
             fw_issues.set([Msg("error", _error_text(exc))])
             return
         fw_tables.set(_as_text(ind, dim))
         fw_issues.set([])
-        fw_checked.set(None)
+        ui.update_text("fw_name", value=name)  # a new system: not the bundled one the editor started from
+        ui.update_text("fw_title_zh", value=title_zh)
+        ui.update_text("fw_title_en", value=title_en)
 
     @reactive.effect
     @reactive.event(input.fw_add_row)
@@ -492,7 +550,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _check_table() -> None:
         st = _table_fw()
-        fw_checked.set(st)
         fw_issues.set(st.messages if st.spec is None else [Msg("note", t("fw_ok", lang())), *st.messages])
 
     @reactive.calc
@@ -513,11 +570,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         src = input.fw_source()
         if src == "upload":
             return fw_upload() or FwState(source="upload", messages=[Msg("error", t("fw_none", lang()))])
-        if src == "table":
-            checked = fw_checked()
-            if checked is not None:
-                return checked
-            return FwState(source="table", messages=fw_issues() or [Msg("note", t("fw_check", lang()))])
+        if src == "table":  # the grids as they are now (edits included), checked by the library
+            return _table_fw()
         return _bundled_fw()
 
     @render.data_frame
@@ -592,57 +646,75 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         yield dump_framework(st.spec)
 
     # ------------------------------------------------------------------ methods
+    def method_labels(lg: str) -> dict[str, dict[str, str]]:
+        from nqpf.app.forms import method_choices
+
+        keys = ("normalization", "scope", "weighting", "aggregation", "tree")
+        return {key: {k: f"{zh if lg == 'zh' else en} ({k})" for k, zh, en in items}
+                for key, items in method_choices().items() if key in keys}
+
+    def spatial_labels(lg: str) -> dict[str, dict[str, str]]:
+        from nqpf.core.groups import BUILTIN_GROUPS
+
+        with reactive.isolate():
+            p = data().panel
+        groups = {"": t("groups_none", lg)}
+        groups.update({k: f"{zh if lg == 'zh' else en} ({k})" for k, (zh, en) in BUILTIN_GROUPS.items()})
+        if p is not None and p.labels is not None:
+            groups.update({f"column:{c}": t("label_column", lg, c=c) for c in p.labels.columns})
+        return {"weights_kind": {"none": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}},
+                "groups": groups}
+
+    def data_labels(lg: str) -> dict[str, dict[str, str]]:
+        sheets, heads = state.get("sheets", []), state.get("heads", [])
+        return {"layout": choice_labels(("auto", "long", "wide"), "layout_", lg),
+                "kind": choice_labels(KINDS, "kind_", lg),
+                "sheet": {"": t("every_sheet", lg), **{x: x for x in sheets}},
+                "unit_col": {"": t("detect", lg), **{h: h for h in heads}},
+                "year_col": {"": t("detect", lg), **{h: h for h in heads}}}
+
     @reactive.effect
     @guarded
     def _method_choices() -> None:
-        from nqpf.app.forms import method_choices
-
-        lg = lang()
+        """The method selects' choices, once the library is loaded (the page holds the defaults until then)."""
+        if state.get("methods_filled") or not ready():
+            return
         with reactive.isolate():
-            current = {k: input[k]() for k in ("normalization", "scope", "weighting", "aggregation", "tree")}
-        for key, items in method_choices().items():
-            if key not in current:
-                continue
-            ui.update_select(key, choices={k: f"{zh if lg == 'zh' else en} ({k})" for k, zh, en in items},
-                             selected=current[key])
+            lg = lang()
+            for key, choices in method_labels(lg).items():
+                ui.update_select(key, choices=choices, selected=input[key]())
+        state["methods_filled"] = True
 
     @reactive.effect
     @guarded
-    def _relabel() -> None:
-        lg = lang()
+    def _weights_groups_choices() -> None:
+        """Weights and groups choices (the groups include the panel's label columns)."""
+        if not ready():
+            return
+        data()
         with reactive.isolate():
-            sel = {k: input[k]() for k in ("layout", "kind", "weights_kind", "groups", "sheet", "unit_col",
-                                           "year_col")}
-        ui.update_select("layout", choices=choice_labels(("auto", "long", "wide"), "layout_", lg),
-                         selected=sel["layout"])
-        ui.update_select("kind", choices=choice_labels(KINDS, "kind_", lg), selected=sel["kind"])
-        sheets, heads = state.get("sheets", []), state.get("heads", [])
-        ui.update_select("sheet", choices={"": t("every_sheet", lg), **{x: x for x in sheets}}, selected=sel["sheet"])
-        for key in ("unit_col", "year_col"):
-            ui.update_select(key, choices={"": t("detect", lg), **{h: h for h in heads}}, selected=sel[key])
+            current = {"weights_kind": input.weights_kind(), "groups": input.groups()}
+            for key, choices in spatial_labels(lang()).items():
+                ui.update_select(key, choices=choices, selected=current[key] if current[key] in choices
+                                 else next(iter(choices)))
+
+    @reactive.effect
+    @reactive.event(input.lang, ignore_init=True)  # the page is built in the starting language
+    async def _relabel() -> None:
+        """The language switch: the selects' option texts re-labelled in the browser, their values untouched
+        (assets/app.js), so a choice made meanwhile is never reset."""
+        lg = lang()
+        labels = data_labels(lg)
+        if library_loaded():
+            labels.update(method_labels(lg))
+            labels.update(spatial_labels(lg))
+        await session.send_custom_message("nqpf-relabel", labels)
 
     @reactive.calc
     def weight_kinds() -> list[str]:
         from nqpf.geo.weights import WEIGHT_KINDS
 
         return [k for k in ("contiguity", "rook", *WEIGHT_KINDS) if k != "file"]
-
-    @reactive.effect
-    @guarded
-    def _weights_groups_choices() -> None:
-        lg = lang()
-        from nqpf.core.groups import BUILTIN_GROUPS
-
-        p = data().panel
-        with reactive.isolate():
-            wk, gr = input.weights_kind(), input.groups()
-        wchoices = {"none": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
-        ui.update_select("weights_kind", choices=wchoices, selected=wk if wk in wchoices else "none")
-        gchoices = {"": t("groups_none", lg)}
-        gchoices.update({k: f"{zh if lg == 'zh' else en} ({k})" for k, (zh, en) in BUILTIN_GROUPS.items()})
-        if p is not None and p.labels is not None:
-            gchoices.update({f"column:{c}": t("label_column", lg, c=c) for c in p.labels.columns})
-        ui.update_select("groups", choices=gchoices, selected=gr if gr in gchoices else "")
 
     @reactive.calc
     def catalogue() -> list[Any]:
@@ -679,10 +751,20 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @output(suspend_when_hidden=False)
     @render.ui
     def analysis_forms() -> TagList:
+        if not ready():
+            return TagList(tags.p(t("loading", lang()), class_="text-muted"))
         lg = lang()
         d = data()
+        ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
+        typed: dict[str, Any] = state.setdefault("typed", {})  # option values as last seen
         with reactive.isolate():
-            prior = {a.name: input[f"an_{a.name}"]() for a in catalogue() if f"an_{a.name}" in input}
+            for a in catalogue():
+                if a.name in state.get("enabled", set()) and f"an_{a.name}" in input:
+                    ticks[a.name] = bool(input[f"an_{a.name}"]())
+                for f in a.fields:
+                    if f"opt_{a.name}__{f.name}" in input:
+                        typed[f"opt_{a.name}__{f.name}"] = input[f"opt_{a.name}__{f.name}"]()
+        enabled: set[str] = set()
         defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
         reason = spatial_reason()
         blocks: list[Any] = []
@@ -693,7 +775,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                     continue
                 spatial = any(f.kind == "weights" for f in a.fields)
                 why = reason if spatial else None
-                ticked = prior.get(a.name, a.name in defaults) and why is None
+                ticked = ticks.get(a.name, a.name in defaults) and why is None
+                if why is None:
+                    enabled.add(a.name)
                 label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
                                 tags.code(f" {a.name}"))
                 box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
@@ -708,12 +792,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                     if opts and why is None else "",
                     class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
                 ))
+        state["enabled"] = enabled
         return TagList(*blocks)
 
     def _option_input(name: str, f: Any, preset: dict[str, Any], lg: str) -> Tag:
         iid = f"opt_{name}__{f.name}"
-        value = preset.get(f.name, f.default)
-        label = TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
+        typed = state.get("typed", {})
+        kept = iid in typed  # re-rendered (data or language changed): keep what the page held
+        value = typed[iid] if kept else preset.get(f.name, f.default)
+        label = _opt_label(f)
         if f.kind == "bool":
             return ui.input_checkbox(iid, label, value=bool(value))
         if f.kind == "choice":
@@ -721,15 +808,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return ui.input_select(iid, label, choices, selected=str(value) if value is not None else None)
         if f.kind == "weights":
             choices = {"": t("weights_none", lg), **{k: k for k in dict.fromkeys(weight_kinds())}}
-            return ui.input_select(iid, label, choices, selected="")
+            return ui.input_select(iid, label, choices, selected=str(value) if kept else "")
         if f.kind == "groups":
             return ui.input_text(iid, label, value="" if value is None else str(value),
                                  placeholder=t("groups_none", lg))
         if f.kind == "table":
             rows = value.items() if isinstance(value, dict) else []
-            return ui.input_text_area(iid, label, value="\n".join(f"{k} = {v}" for k, v in rows), rows=2,
-                                      placeholder="name = expression")
-        if isinstance(value, list | tuple):
+            text = str(value) if kept else "\n".join(f"{k} = {v}" for k, v in rows)
+            return ui.input_text_area(iid, label, value=text, rows=2, placeholder="name = expression")
+        if kept:
+            text = str(value)
+        elif isinstance(value, list | tuple):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             text = "; ".join(f"{k} = {v}" for k, v in value.items())
@@ -771,6 +860,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         except Exception as exc:
             return None, [Msg("error", _error_text(exc))], None, None
         framework = fw.name if fw.source == "bundled" else f"{fw.spec.name}.yaml"
+        from nqpf.core.framework import Framework
+
+        missing = _missing_columns(Framework(fw.spec))
+        if missing:  # the run would stop on the first; say all of them now
+            msgs.append(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))))
         years: Any = (input.years() or "").strip() or None
         weights: dict[str, Any] = {}
         groups: dict[str, Any] = {}
@@ -825,6 +919,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @render.ui
     def study_preview() -> Tag:
+        if not ready():
+            return tags.p(t("loading", lang()), class_="text-muted")
         spec, msgs, _, _ = build_spec()
         if spec is None:
             return TagList(*[msg_box(m, lang()) for m in msgs])
@@ -1009,6 +1105,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         fn = _download(key)
         fn.__name__ = out_id
         output(id=out_id)(render.download_button(filename=key)(fn))
+
+
+def _opt_label(f: Any) -> TagList:
+    """An option's label: its study-file key, its help as a tooltip."""
+    return TagList(tags.code(f.name), tags.span(" ?", class_="nqpf-help", title=f.help) if f.help else "")
 
 
 def _as_text(ind: pd.DataFrame, dim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -15,7 +15,7 @@ from shiny import ui
 from nqpf.app.i18n import T, t
 from nqpf.datasets import DATASETS
 
-__all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "app_ui", "choice_labels"]
+__all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "STEPS", "app_ui", "choice_labels"]
 
 ASSETS = Path(__file__).parent / "assets"
 DATA_ACCEPT = [".csv", ".xlsx", ".xls", ".dta"]
@@ -87,8 +87,8 @@ def _framework_panel(lang: str) -> Tag:
         ui.panel_conditional(
             "input.fw_source === 'table'",
             ui.input_text("fw_name", T("fw_name"), value="my-index"),
-            ui.input_text("fw_title_zh", T("fw_title_zh"), value="我的指标体系"),
-            ui.input_text("fw_title_en", T("fw_title_en"), value="My indicator system"),
+            ui.input_text("fw_title_zh", T("fw_title_zh"), value=t("fw_default_title", "zh")),
+            ui.input_text("fw_title_en", T("fw_title_en"), value=t("fw_default_title", "en")),
             ui.input_action_button("fw_from_data", T("fw_from_data")),
             ui.input_action_button("fw_add_row", T("fw_add_row")),
             ui.input_action_button("fw_check", T("fw_check"), class_="btn-primary"),
@@ -125,12 +125,12 @@ def _methods_panel(lang: str) -> Tag:
         ui.input_checkbox("excel", T("excel"), value=True),
         ui.input_action_button("check_study", T("check_study"), class_="btn-primary"),
     )
-    analyses = TagList(
-        _card(T("analyses"), ui.output_ui("analysis_forms")),
+    left = TagList(
+        measure,
         _card(T("check_study"), ui.output_ui("methods_messages")),
         _card(T("study_preview"), ui.output_ui("study_preview")),
     )
-    return ui.layout_columns(measure, analyses, col_widths=(4, 8))
+    return ui.layout_columns(left, _card(T("analyses"), ui.output_ui("analysis_forms")), col_widths=(5, 7))
 
 
 def _run_panel(lang: str) -> Tag:
@@ -162,20 +162,30 @@ def _results_panel(lang: str) -> Tag:
     )
 
 
+#: the steps in order; each but the last has a button ``next_<step>`` to the following one
+STEPS = ("data", "framework", "methods", "run", "results")
+
+
+def _next(step: str) -> Tag:
+    return tags.div(ui.input_action_button(f"next_{step}", T("next"), class_="btn-outline-primary"),
+                    class_="nqpf-next")
+
+
 def app_ui(lang: str = "zh") -> Tag:
     """The page; ``lang`` is the language the switch starts on."""
     return ui.page_navbar(
-        ui.nav_panel(T("step_data"), _data_panel(lang), value="data"),
-        ui.nav_panel(T("step_framework"), _framework_panel(lang), value="framework"),
-        ui.nav_panel(T("step_methods"), _methods_panel(lang), value="methods"),
-        ui.nav_panel(T("step_run"), _run_panel(lang), value="run"),
+        ui.nav_panel(T("step_data"), _data_panel(lang), _next("data"), value="data"),
+        ui.nav_panel(T("step_framework"), _framework_panel(lang), _next("framework"), value="framework"),
+        ui.nav_panel(T("step_methods"), _methods_panel(lang), _next("methods"), value="methods"),
+        ui.nav_panel(T("step_run"), _run_panel(lang), _next("run"), value="run"),
         ui.nav_panel(T("step_results"), _results_panel(lang), value="results"),
         ui.nav_spacer(),
         ui.nav_control(ui.input_radio_buttons("lang", None, {"zh": "中文", "en": "English"}, selected=lang,
                                               inline=True)),
         id="step",
         title=T("app_title"),
-        header=ui.head_content(ui.include_css(ASSETS / "app.css")),
+        header=ui.head_content(tags.link(rel="icon", href="data:,"), ui.include_css(ASSETS / "app.css"),
+                               ui.include_js(ASSETS / "app.js", method="inline")),
         footer=tags.footer(T("offline"), class_="nqpf-footer"),
         window_title=t("app_title", lang),
         lang=lang,

@@ -379,6 +379,7 @@ class _TableReader:
         self.notes: list[RowIssue] = []
         self.tid = target_id
         self.base = base
+        self.unread: set[str] = set()  # tables that could not be read (no id column)
         self.base_nodes = {n.id: n for n, _, _ in _nodes(base.target, None, _NO_TAGS)} if base else {}
         self.base_inds = {i.id: i for n in self.base_nodes.values() for i in n.indicators or []}
         self.vocab = {k: {key: dict(v) for key, v in entries.items()} for k, entries in DEFAULT_VOCABULARY.items()}
@@ -407,6 +408,7 @@ class _TableReader:
                 self.note(table, None, c, f"column '{c}' is not a column of the {table} table and was ignored "
                                           f"(columns: {', '.join(columns)})")
         if "id" not in names and len(frame):
+            self.unread.add(table)
             self.issue(table, None, "id", f"the {table} table has no column 'id'; add it (columns: "
                                           f"{', '.join(columns)})")
             return []
@@ -521,6 +523,8 @@ class _TableReader:
 
     def _check_dimension(self, row: int, cells: dict, leaves: list[str]) -> str:
         d = cells["dimension"]
+        if "dimensions" in self.unread:
+            return d
         if not self.dims:
             if d in ("", self.tid):
                 return ""
