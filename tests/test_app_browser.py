@@ -135,6 +135,7 @@ def set_data_fields(page, *, sheet: str | None = None, kind: str | None = None, 
 def only_analyses(page, names: list[str]) -> None:
     """Untick every analysis and model of the methods step, then tick ``names``."""
     step(page, "methods")
+    page.locator("input[type=checkbox][id^='an_']").first.wait_for(state="attached")  # the library loaded
     page.evaluate(
         """names => document.querySelectorAll("input[type=checkbox][id^='an_']").forEach(box => {
              const want = names.includes(box.id.slice(3));
@@ -143,23 +144,22 @@ def only_analyses(page, names: list[str]) -> None:
 
 
 def run(page, *, expect: str = "done") -> None:
-    """Press run on the run step; the first progress line appears, then wait for the report (or the error)."""
+    """Press run on the run step: "starting" shows at once; wait for the run's end (the line ``p.nqpf-run-done``
+    or the error in ``run_error``) and check it ended as expected."""
     step(page, "run")
-    page.locator("#run_study").click()
+    click(page, "run_study")  # answered: the previous run's lines and error are gone
     page.locator("#run_progress li.nqpf-progress").first.wait_for()
     page.wait_for_function(
-        """() => document.querySelector('#run_error div.nqpf-msg.nqpf-error')
-                 || document.querySelector('#report_frame iframe, iframe#report_frame')
-                 || document.querySelector(".navbar a.active[data-value='results']")
-                 || /(done|finished|完成)/i.test((document.querySelector('#run_progress li.nqpf-progress:last-child')
-                                                    || {}).innerText || '')""",
+        "() => document.querySelector('#run_error div.nqpf-msg.nqpf-error, p.nqpf-run-done')",
         timeout=RUN_WAIT_MS, polling=250)
     settle(page, RUN_WAIT_MS)
     errors = messages(page, "run_error", "error")
     if expect == "done":
         assert not errors, f"the run failed: {errors}"
+        assert page.locator("p.nqpf-run-done").count() == 1
     else:
         assert errors, "the run was expected to fail"
+        assert not page.locator("p.nqpf-run-done").count()
 
 
 def report_frame(page):
