@@ -42,6 +42,7 @@ from app_harness import (
     wait_message,
     wait_text,
 )
+from reading_data import write_framework
 from test_report_browser import MAP_CHECK
 
 from nqpf.core.framework import load_framework
@@ -412,24 +413,6 @@ def test_oversize_upload_refused(shared, tmp_path):
 # =============================================================================================
 # 4. safety: two sessions, the session folder removed, a failed run then a good one
 # =============================================================================================
-GOOD_YAML = """\
-name: two-indicators
-title: {zh: 两项指标, en: Two indicators}
-unit_kind: province
-target:
-  id: t
-  name_zh: 目标
-  name_en: Target
-  children:
-    - id: d
-      name_zh: 维度
-      name_en: Dimension
-      indicators:
-        - {id: secret_gdp, name_zh: 生产总值, name_en: GDP, unit: 亿元}
-        - {id: patent_grants, name_zh: 专利授权, name_en: Patent grants, unit: 件}
-"""
-
-
 def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_path):
     first = Session(browser, server)
     second = Session(browser, server)
@@ -442,8 +425,8 @@ def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_pat
         mine = [d for d in server.session_dirs() if any(p.name == "first_only.csv" for p in d.rglob("*"))]
         assert len(mine) == 1
         # a framework naming an indicator the data lack: the run fails and says so
-        bad = tmp_path / "missing_indicator.yaml"
-        bad.write_text(GOOD_YAML.replace("patent_grants", "no_such_indicator"), encoding="utf-8")
+        bad = write_framework(tmp_path, "missing-indicator", {"d": ("维度", "Dimension", ["secret_gdp",
+                                                                                         "no_such_indicator"])})
         step(page, "framework")
         radio(page, "fw_source", "upload")
         upload(page, "fw_file", bad)
@@ -451,8 +434,8 @@ def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_pat
         run(page, expect="failed")
         assert "no_such_indicator" in " ".join(messages(page, "run_error", "error"))
         # corrected in the same session, the next run works
-        good = tmp_path / "good.yaml"
-        good.write_text(GOOD_YAML, encoding="utf-8")
+        good = write_framework(tmp_path, "two-indicators", {"d": ("维度", "Dimension", ["secret_gdp",
+                                                                                        "patent_grants"])})
         step(page, "framework")
         upload(page, "fw_file", good)
         run(page)
