@@ -308,6 +308,9 @@ def test_city_workbook_flow(session, tmp_path):
     report = download(page, "dl_report", out)
     xlsx = download(page, "dl_excel", out)
     assert report.stat().st_size > 10_000
+    # nothing lost silently: the reader's notes again in the run's summary
+    summary_txt = download(page, "dl_summary", out).read_text(encoding="utf-8")
+    assert "说明" in summary_txt and "'—'" in summary_txt and "苏州 → 苏州市" in summary_txt, summary_txt[:2000]
     bundle = download(page, "dl_bundle", out)
     folder = tmp_path / "bundle"
     with zipfile.ZipFile(bundle) as z:
