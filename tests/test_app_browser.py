@@ -59,6 +59,8 @@ def browser():
 def server(browser, tmp_path_factory):
     with app_server(tmp_path_factory.mktemp("app-server")) as s:
         yield s
+    # the server stopped: no session folder of it is left behind
+    assert not s.session_dirs(), f"left after the server stopped: {s.session_dirs()}"
 
 
 @pytest.fixture
