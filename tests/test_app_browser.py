@@ -415,6 +415,20 @@ def test_oversize_upload_refused(shared, tmp_path):
     assert not any(p.name == "big.csv" for d in shared.server.session_dirs() for p in d.rglob("*"))
 
 
+def test_language_switch_keeps_the_session(shared, tmp_path):
+    """zh ⇄ en re-labels the page (steps, messages) and keeps what was read."""
+    page = shared.page
+    read_upload(page, make_province_csv(tmp_path / "p.csv"), kind="province")
+    assert "31 units" in wait_text(page, "data_summary", "31 units")
+    radio(page, "lang", "zh")
+    page.locator(".navbar a[data-value='data']").filter(has_text="① 数据").wait_for()
+    assert "31" in wait_text(page, "data_summary", "31")
+    assert page.locator("#kind").input_value() == "province"
+    radio(page, "lang", "en")
+    page.locator(".navbar a[data-value='data']").filter(has_text="① Data").wait_for()
+    assert "31 units" in wait_text(page, "data_summary", "31 units")
+
+
 # =============================================================================================
 # 4. safety: two sessions, the session folder removed, a failed run then a good one
 # =============================================================================================
