@@ -153,3 +153,22 @@ def test_every_word_has_both_languages() -> None:
             sorted(re.findall(r"{(\w+)}", zh)) == sorted(re.findall(r"{(\w+)}", en)), key
     assert t("summary", "zh", units=41, y0=2011, y1=2023, k=5) == "41 个单元 × 2011–2023 年，5 个指标"
     assert 'class="nqpf-en"' in str(T("run_study"))
+
+
+def test_message_boxes_and_flagged_preview_rows() -> None:
+    import pandas as pd
+
+    from nqpf.app.server import Msg, msg_box, preview_table, rename_hints
+
+    box = str(msg_box(Msg("warning", "x.xlsx [sheet s]: 2 cells marked '—'", [3, 7]), "en"))
+    assert 'class="nqpf-msg nqpf-warning"' in box and 'data-rows="3,7"' in box and "Warning" in box
+    assert "data-rows" not in str(msg_box(Msg("note", "fine"), "zh"))
+    raw = pd.DataFrame({"A": ["城市", "苏州", "南京"], "B": ["2022年", 1.5, None]}, index=[1, 2, 3])
+    html = str(preview_table(raw, {2}, raw=True))
+    assert html.count('class="nqpf-flag"') == 1 and 'data-row="2"' in html
+    assert re.search(r'<tr class="nqpf-flag" data-row="2">\s*<th class="nqpf-rownum">2</th>\s*<td>苏州</td>', html)
+    assert "<td>1.5</td>" in html and "<td></td>" in html  # an empty cell stays empty
+    # the rename box lines the page proposes for an unknown name: one per near match
+    msgs = [Msg("error", "a.csv: unknown city name '苏洲'; near matches: 苏州市, 宿州市; add a rename")]
+    assert rename_hints(msgs) == ["苏洲 = 苏州市 | 苏洲 = 宿州市"]
+    assert rename_hints([Msg("note", "read 41 units")]) == []

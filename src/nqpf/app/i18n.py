@@ -95,6 +95,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "index_name": ("指数名称", "Index name"),
     "years": ("年份（空 = 指标体系的样本；auto；2015-2022）",
               "Years (blank = the framework's sample; auto; 2015-2022)"),
+    "years_auto": ("（指标体系的样本）", "(the framework's sample)"),
     "normalization": ("标准化", "Normalisation"),
     "scope": ("标准化范围", "Scope"),
     "weighting": ("赋权", "Weighting"),

@@ -261,6 +261,13 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         reactive.invalidate_later(POLL_SECONDS)
         return False
 
+    def save(files: list[dict[str, Any]] | None, purpose: str) -> Path | None:
+        """The first file of a file input copied into the workspace (checked for ``purpose``); None: no file."""
+        if not files:
+            return None
+        f = files[0]
+        return ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose=purpose)
+
     data = reactive.value(DataState())
     fw_tables: reactive.Value[tuple[pd.DataFrame, pd.DataFrame] | None] = reactive.value(None)
     fw_issues: reactive.Value[list[Any]] = reactive.value([])
@@ -298,16 +305,20 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         msgs = [Msg("note", n) for n in panel.provenance.notes]
         return DataState(panel=panel, messages=msgs, preview=panel.to_frame().head(PREVIEW_ROWS), dataset=name)
 
-    def read_upload(path: Path) -> DataState:
+    def read_upload(path: Path, fresh: bool = False) -> DataState:
+        """Read the uploaded file with the page's fields; ``fresh`` (a new file): its sheet, columns and labels
+        are detected, not taken from the fields the previous file filled."""
         from nqpf.app.workspace import preview
 
         rename, bad = parse_rename(input.rename() or "")
         kw: dict[str, Any] = {"layout": input.layout() or "auto"}
-        for key, val in (("unit", input.unit_col()), ("year", input.year_col()), ("kind", input.kind()),
-                         ("sheet", input.sheet())):
+        fields = [("kind", input.kind())]
+        if not fresh:
+            fields += [("unit", input.unit_col()), ("year", input.year_col()), ("sheet", input.sheet())]
+        for key, val in fields:
             if val:
                 kw[key] = val
-        if input.labels():
+        if input.labels() and not fresh:
             kw["labels"] = list(input.labels())
         if rename:
             kw["rename"] = rename
@@ -330,16 +341,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.data_file)
     @guarded
     def _upload() -> None:
-        files = input.data_file()
-        if not files:
-            return
-        f = files[0]
         from nqpf.app.workspace import sheet_names
 
         try:
-            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="data")
+            path = save(input.data_file(), "data")
         except Exception as exc:
             data.set(DataState(messages=[Msg("error", _error_text(exc))]))
+            return
+        if path is None:
             return
         state["upload"] = path
         try:
@@ -348,8 +357,17 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             sheets = []
         state["sheets"] = sheets
         ui.update_select("sheet", choices={"": t("every_sheet", lang()), **{s: s for s in sheets}}, selected="")
-        _update_columns(path, "")
-        do_read()
+        _update_columns(path, _first_data_sheet(path) or "")
+        data.set(read_upload(path, fresh=True))
+
+    @reactive.effect
+    @reactive.event(input.sheet, ignore_init=True)
+    @guarded
+    def _sheet_columns() -> None:
+        """Another sheet chosen: its header row's names become the column choices."""
+        path = state.get("upload")
+        if path is not None and input.data_source() == "upload":
+            _update_columns(path, input.sheet() or (_first_data_sheet(path) or ""))
 
     def _update_columns(path: Path, sheet: str) -> None:
         from nqpf.app.workspace import preview
@@ -443,16 +461,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.event(input.fw_file)
     @guarded
     def _fw_upload() -> None:
-        files = input.fw_file()
-        if not files:
-            return
-        f = files[0]
         from nqpf.frameworks.schema import parse_framework_text
 
         try:
-            path = ws().save_upload(f["name"], f["datapath"], f.get("size"), purpose="framework")
+            path = save(input.fw_file(), "framework")
+            if path is None:
+                return
             text = Path(path).read_text(encoding="utf-8")
-            spec = parse_framework_text(text, source=f["name"])
+            spec = parse_framework_text(text, source=input.fw_file()[0]["name"])
         except Exception as exc:
             fw_upload.set(FwState(source="upload", messages=[Msg("error", _error_text(exc))]))
             return
@@ -515,8 +531,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def _add_row() -> None:
         frames = _grid_frames()
         if frames is None:
-            from nqpf.frameworks.table import framework_tables  # noqa: F401 - the columns come from the library
-
+            fw_issues.set([Msg("note", t("fw_table_empty", lang()))])
             return
         ind, dim = frames
         blank = pd.DataFrame([{c: "" for c in ind.columns}])  # left blank, the library ignores it
@@ -573,6 +588,16 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if src == "table":  # the grids as they are now (edits included), checked by the library
             return _table_fw()
         return _bundled_fw()
+
+    @reactive.effect
+    @guarded
+    def _years_placeholder() -> None:
+        """The years box shows the framework's sample (what a blank box means)."""
+        spec = current_fw().spec
+        sample = getattr(getattr(spec, "sample", None), "years", None)
+        with reactive.isolate():
+            lg = lang()
+        ui.update_text("years", placeholder=f"{sample[0]}-{sample[1]}" if sample else t("years_auto", lg))
 
     @render.data_frame
     def fw_indicators() -> Any:
@@ -755,6 +780,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return TagList(tags.p(t("loading", lang()), class_="text-muted"))
         lg = lang()
         d = data()
+        kind = d.panel.kind if d.panel is not None else None
+        if kind is not None and state.get("ticks_kind") not in (None, kind):
+            state["ticks"] = {}  # another kind of unit: the analyses that fit it start afresh
+            state["enabled"] = set()
+        if kind is not None:
+            state["ticks_kind"] = kind
         ticks: dict[str, bool] = state.setdefault("ticks", {})  # what the user ticked, kept while unavailable
         typed: dict[str, Any] = state.setdefault("typed", {})  # option values as last seen
         with reactive.isolate():
@@ -1030,8 +1061,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @guarded
     def _done_notice() -> None:
         st, _ = job_state()
-        if st == "done":
-            ui.notification_show(t("run_done", lang(), s=f"{job().events[-1][0]:.1f}"), duration=6)
+        j = job()
+        if st == "done" and state.get("noticed") is not j:  # once per run
+            state["noticed"] = j
+            with reactive.isolate():
+                ui.notification_show(t("run_done", lang(), s=f"{j.events[-1][0]:.1f}"), duration=6)
             _fill_tables()
 
     # ------------------------------------------------------------------ results
