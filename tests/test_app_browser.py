@@ -452,6 +452,9 @@ def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_pat
         only_analyses(page, [])
         run(page, expect="failed")
         assert "no_such_indicator" in " ".join(messages(page, "run_error", "error"))
+        step(page, "data")  # every input as it was
+        assert "31 units" in page.locator("#data_summary").inner_text()
+        assert page.locator("#kind").input_value() == "province"
         # corrected in the same session, the next run works
         good = write_framework(tmp_path, "two-indicators", {"d": ("维度", "Dimension", ["secret_gdp",
                                                                                         "patent_grants"])})
