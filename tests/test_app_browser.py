@@ -1,9 +1,12 @@
 """The workbench (``nqpf app``) end to end in the system Chromium, driven by Playwright: the bundled province study,
-a yearbook-style city workbook, bad uploads, two sessions at once and a failed run followed by a good one.
+a yearbook-style city workbook, bad uploads, the language switch, two sessions at once and a failed run followed by
+a good one.
 
 One server for the module (a child process on a free port, its temporary folder under the test's tmp folder, an
-upload cap of 1 MB) and one browser; each test opens its own browser context (= its own app session). Element ids
-are those of docs/design-workbench.md. Every page is offline: a request to any other host fails the test.
+upload cap of 1 MB through ``NQPF_APP_MAX_UPLOAD_MB``) and one browser. The flows and the safety test open their own
+browser contexts (= app sessions); the bad-upload tests share one (a session's start reads the bundled dataset).
+Element ids are those of docs/design-workbench.md. Every page is offline: a request to any other host fails the
+test. Each test's last page is photographed into tests/_output/app-browser/.
 """
 
 from __future__ import annotations
