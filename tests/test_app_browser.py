@@ -248,13 +248,15 @@ def test_province_flow_reproduced_by_its_study_file(session, tmp_path):
     assert files["report"].suffix == ".html" and "NQPF" in files["report"].read_text(encoding="utf-8")
     assert files["methods"].read_text(encoding="utf-8").strip()
     prov = json.loads(files["provenance"].read_text(encoding="utf-8"))
-    assert prov
+    assert [i["name"] for i in prov["inputs"]] == ["china-provinces"]
     study = tomllib.loads(files["study"].read_text(encoding="utf-8"))
     assert study["data"] == {"dataset": "china-provinces"} or study["data"].get("dataset") == "china-provinces"
     assert [i["framework"] for i in study["index"]] == ["nqpf-province-2023"]
     rerun = assert_same_scores(files["excel"], files["study"])
     (name,) = rerun
     assert len(rerun[name]) == 30 * 8  # 30 provinces (西藏 lacks indicators), 2016-2023
+    assert prov["settings"][name]["framework"] == "nqpf-province-2023"
+    assert (prov["settings"][name]["n_units"], prov["settings"][name]["years"]) == (30, [2016, 2023])
     assert_grid_scores(page, f"{name}_scores", rerun[name])
     assert not session.console_errors, session.console_errors
 
