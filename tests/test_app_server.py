@@ -130,6 +130,22 @@ def test_remote_host_refused_without_allow_remote() -> None:
         serve("127.0.0.1", 0, open_browser=False, lang="fr")
 
 
+def test_port_in_use_is_named_with_the_way_out() -> None:
+    import socket
+
+    from nqpf.app.main import free_port, port_free
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        assert not port_free("127.0.0.1", busy)
+        with pytest.raises(NqpfError, match=rf"--port {busy}: the port is in use.*--port 0 for any free one"):
+            serve("127.0.0.1", busy, open_browser=False)
+    port = free_port()  # the hint followed: --port 0 takes one like this
+    assert port_free("127.0.0.1", port)
+
+
 def test_nqpf_app_help_and_refusal() -> None:
     runner = CliRunner()
     r = runner.invoke(cli_app, ["app", "--help"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from htmltools import Tag, TagList, tags
 
-__all__ = ["WORDS", "T", "t"]
+__all__ = ["PROGRESS_ZH", "WORDS", "T", "progress_text", "t"]
 
 WORDS: dict[str, tuple[str, str]] = {
     # the page
@@ -134,6 +134,8 @@ WORDS: dict[str, tuple[str, str]] = {
     # results step
     "report": ("报告", "Report"),
     "result_table": ("结果表", "Table"),
+    "run_summary": ("运行摘要（summary.txt：各项分析与读取、测度中的说明）",
+                    "Summary of the run (summary.txt: every analysis, and the notes of reading and measuring)"),
     "no_results": ("尚无结果：请先运行。", "No results yet: run the study first."),
     "downloads": ("下载", "Downloads"),
     "dl_report": ("报告 report.html", "Report (report.html)"),
@@ -145,6 +147,38 @@ WORDS: dict[str, tuple[str, str]] = {
     "dl_summary": ("摘要 summary.txt", "Summary (summary.txt)"),
     "too_large": ("文件太大：上传上限为 {mb} MB。", "The file is too large: the upload limit is {mb} MB."),
 }
+
+
+#: the run's progress lines as the library says them (English) → Chinese; a line not listed is shown as it is
+PROGRESS_ZH: dict[str, str] = {
+    "starting": "开始", "loading data": "读取数据", "measuring": "测度指数", "analysis": "分析", "model": "模型",
+    "writing tables": "写出结果表", "writing workbook": "写出 Excel 工作簿", "writing report": "写出报告",
+    "drawing figures": "绘制图形", "writing briefs": "写出单元简报", "writing methods": "写出方法说明",
+    "done": "完成", "failed": "失败",
+}
+
+
+def progress_text(message: str, lang: str) -> str:
+    """A progress line of the run in ``lang``: the library's phrase translated, names kept.
+
+    Examples
+    --------
+    >>> progress_text("measuring index (nqpf-province-2023)", "zh")
+    '测度指数 index (nqpf-province-2023)'
+    >>> progress_text("analysis: kernel_density", "zh"), progress_text("writing report", "en")
+    ('分析：kernel_density', 'writing report')
+    """
+    if lang != "zh":
+        return message
+    if message in PROGRESS_ZH:
+        return PROGRESS_ZH[message]
+    head, sep, rest = message.partition(": ")
+    if sep and head in PROGRESS_ZH:
+        return f"{PROGRESS_ZH[head]}：{rest}"
+    head, sep, rest = message.partition(" ")
+    if sep and head in PROGRESS_ZH:
+        return f"{PROGRESS_ZH[head]} {rest}"
+    return message
 
 
 def t(key: str, lang: str = "zh", **fmt: object) -> str:

@@ -137,6 +137,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def port_free(host: str, port: int) -> bool:
+    """True when ``port`` can be bound on ``host`` now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def serve(host: str = "127.0.0.1", port: int = 8050, open_browser: bool = True, lang: str = "zh",
           allow_remote: bool = False) -> None:
     """Run the workbench until interrupted (Ctrl+C).
@@ -157,6 +169,9 @@ def serve(host: str = "127.0.0.1", port: int = 8050, open_browser: bool = True, 
                         "anyway, add --allow-remote")
     if port == 0:
         port = free_port(host)
+    elif not port_free(host, port):
+        raise NqpfError(f"--port {port}: the port is in use on {host} (another nqpf app?); "
+                        "choose another with --port, or --port 0 for any free one")
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     app = make_app(lang)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")

@@ -26,7 +26,7 @@ from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
-from nqpf.app.i18n import T, t
+from nqpf.app.i18n import T, progress_text, t
 from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
@@ -160,7 +160,7 @@ def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return f"{v:.12g}"
+        return f"{v:.10g}"  # as Excel shows a number in General format
     return str(v)
 
 
@@ -256,6 +256,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def ready() -> bool:
         """True once the library is loaded; until then the caller is polled again (the page stays live)."""
         if library_loaded():
+            return True
+        thread = _WARM.get("thread")
+        if thread is not None and not thread.is_alive():  # the warm-up ended with a module missing: import it
+            for name in WARM_MODULES:  # here, so that its error shows in the page
+                importlib.import_module(name)
             return True
         warm_up()
         reactive.invalidate_later(POLL_SECONDS)
@@ -778,6 +783,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def analysis_forms() -> TagList:
         if not ready():
             return TagList(tags.p(t("loading", lang()), class_="text-muted"))
+        from nqpf.analysis.registry import SECTIONS
         lg = lang()
         d = data()
         kind = d.panel.kind if d.panel is not None else None
@@ -799,30 +805,38 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         defaults = bundled_defaults() if d.dataset == _default_study().data.dataset else {}
         reason = spatial_reason()
         blocks: list[Any] = []
-        for is_model in (False, True):
-            blocks.append(tags.div(T("models" if is_model else "analyses"), class_="nqpf-section-title"))
-            for a in catalogue():
-                if a.is_model != is_model:
-                    continue
-                spatial = any(f.kind == "weights" for f in a.fields)
-                why = reason if spatial else None
-                ticked = ticks.get(a.name, a.name in defaults) and why is None
-                if why is None:
-                    enabled.add(a.name)
-                label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
-                                tags.code(f" {a.name}"))
-                box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
-                opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
-                        if f.name != "index"]
-                if why is not None:  # shown, not ticked, with the reason
-                    box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
-                blocks.append(tags.div(
-                    box,
-                    tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
-                    ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
-                    if opts and why is None else "",
-                    class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
-                ))
+        order = {k: SECTIONS[k].order for k in SECTIONS}
+        entries = sorted(catalogue(), key=lambda a: (a.is_model, order.get(a.section, 99)))  # stable: registry order
+        heading = None
+        for a in entries:
+            here = "models" if a.is_model else a.section
+            if here != heading:  # the report's chapters, then the models
+                heading = here
+                if a.is_model:
+                    title = T("models")
+                else:
+                    zh, en = SECTIONS[a.section].label
+                    title = TagList(tags.span(zh, class_="nqpf-zh"), tags.span(en, class_="nqpf-en"))
+                blocks.append(tags.div(title, class_="nqpf-section-title"))
+            spatial = any(f.kind == "weights" for f in a.fields)
+            why = reason if spatial else None
+            ticked = ticks.get(a.name, a.name in defaults) and why is None
+            if why is None:
+                enabled.add(a.name)
+            label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
+                            tags.code(f" {a.name}"))
+            box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
+            opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
+                    if f.name != "index"]
+            if why is not None:  # shown, not ticked, with the reason
+                box = ui.HTML(str(box).replace("<input ", "<input disabled ", 1))
+            blocks.append(tags.div(
+                box,
+                tags.div(f"{t('disabled', lg)}: {why}", class_="nqpf-reason") if why else "",
+                ui.panel_conditional(f"input.an_{a.name}", tags.div(*opts, class_="nqpf-options"))
+                if opts and why is None else "",
+                class_="nqpf-analysis" + (" nqpf-disabled" if why else ""),
+            ))
         state["enabled"] = enabled
         return TagList(*blocks)
 
@@ -896,7 +910,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         missing = _missing_columns(Framework(fw.spec))
         if missing:  # the run would stop on the first; say all of them now
             msgs.append(Msg("warning", t("fw_missing", lang(), cols=", ".join(missing))))
-        years: Any = (input.years() or "").strip() or None
+        years: Any = re.sub(r"\s*[–—－~～至到]\s*", "-", (input.years() or "").strip()) or None  # 2015–2022
         weights: dict[str, Any] = {}
         groups: dict[str, Any] = {}
         wk = input.weights_kind()
@@ -1034,8 +1048,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         lg = lang()
         if j is None:
             return tags.p(t("run_idle", lg))
-        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), m, class_="nqpf-progress")
-                 for s, m in list(j.events)]
+        items = [tags.li(tags.span(f"{s:5.1f} s", class_="nqpf-secs"), progress_text(m, lg), class_="nqpf-progress",
+                         **{"data-message": m}) for s, m in list(j.events)]
         if getattr(j, "cancelled", False):
             st = "cancelled"
         foot = {"running": t("run_running", lg), "cancelled": t("run_cancelled", lg)}.get(st)
@@ -1104,6 +1118,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
         url = session.dynamic_route(f"report{run_count()}", handler)
         return tags.iframe(src=url, class_="nqpf-report", id="report_iframe", title="report.html")
+
+    @render.ui
+    def run_summary() -> Tag:
+        """The run's summary.txt: every analysis in a few lines, and the notes of reading and measuring."""
+        j = finished()
+        path = Path(j.outputs["summary.txt"]) if j is not None and "summary.txt" in j.outputs else None
+        if path is None or not path.is_file():
+            return tags.p(t("no_results", lang()), class_="text-muted")
+        return tags.pre(path.read_text(encoding="utf-8"), class_="nqpf-toml nqpf-summary-text")
 
     @render.data_frame
     def result_grid() -> Any:

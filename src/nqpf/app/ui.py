@@ -159,6 +159,7 @@ def _results_panel(lang: str) -> Tag:
               ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("report"), ui.output_ui("report_frame")),
         _card(T("result_table"), ui.input_select("result_table", None, {}), ui.output_data_frame("result_grid")),
+        _card(T("run_summary"), ui.output_ui("run_summary")),
     )
 
 
