@@ -188,3 +188,12 @@ def test_message_boxes_and_flagged_preview_rows() -> None:
     msgs = [Msg("error", "a.csv: unknown city name '苏洲'; near matches: 苏州市, 宿州市; add a rename")]
     assert rename_hints(msgs) == ["苏洲 = 苏州市 | 苏洲 = 宿州市"]
     assert rename_hints([Msg("note", "read 41 units")]) == []
+
+
+@pytest.mark.parametrize("module", ["nqpf.app.i18n", "nqpf.app.server", "nqpf.app.main"])
+def test_docstring_examples(module: str) -> None:
+    import importlib
+
+    from result_checks import run_doctests
+
+    run_doctests(importlib.import_module(module))

@@ -50,14 +50,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "labels": ("标签列（文本，不作指标）", "Label columns (text, not indicators)"),
     "rename": ("单元改名（每行一条：旧名 = 新名）", "Rename units (one per line: old = new)"),
     "read_data": ("读取数据", "Read the data"),
-    "data_options": ("读取选项", "Reading options"),
     "preview": ("预览（原始单元格，行号同 Excel）", "Preview (raw cells, row numbers as in Excel)"),
     "panel_preview": ("预览（面板数据，前 {n} 行）", "Preview (the panel, first {n} rows)"),
     "messages": ("读取信息", "Reader's messages"),
     "no_messages": ("读取成功，没有需要注意的问题。", "Read without anything to note."),
     "summary": ("{units} 个单元 × {y0}–{y1} 年，{k} 个指标", "{units} units × years {y0}–{y1}, {k} indicators"),
+    "summary_kind": ("（单元类型：{kind}）", " (kind of unit: {kind})"),
     "no_panel": ("尚未读取数据。", "No data read yet."),
-    "reading": ("正在读取…", "Reading…"),
     "level_error": ("错误", "Error"),
     "level_warning": ("警告", "Warning"),
     "level_note": ("说明", "Note"),
@@ -66,6 +65,9 @@ WORDS: dict[str, tuple[str, str]] = {
                    "rename line {i} '{line}' is not understood: write old = new (e.g. 苏州 = 苏州市)."),
     "rename_hint": ("在“单元改名”框中写下其中正确的一行（{line}），再点“读取数据”。",
                     "Write the right one of these lines ({line}) in 'Rename units' and click 'Read the data'."),
+    "columns_hint": ("在左侧选择“单元列”和“年份列”（若这张表不是数据表，请换一个“工作表”），再点“读取数据”。",
+                     "Choose the 'Unit column' and 'Year column' on the left (or another 'Sheet' if this one holds "
+                     "no data) and click 'Read the data'."),
     "upload_first": ("请先上传数据文件。", "Upload a data file first."),
     # framework step
     "fw_source": ("指标体系来源", "Source of the indicator system"),
@@ -90,12 +92,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "fw_missing": ("数据中缺少该体系所需的列：{cols}", "The data lack columns this system needs: {cols}"),
     "fw_table_empty": ("表格为空：请点击“从数据的列开始”或添加一行。",
                        "The table is empty: click 'Start from the data's columns' or add a row."),
-    "indicator": ("指标", "indicator"),
     # methods step
     "index_name": ("指数名称", "Index name"),
     "years": ("年份（空 = 指标体系的样本；auto；2015-2022）",
               "Years (blank = the framework's sample; auto; 2015-2022)"),
     "years_auto": ("（指标体系的样本）", "(the framework's sample)"),
+    "exclude_units": ("不纳入的单元（逗号分隔）", "Leave out units (comma-separated)"),
+    "years_hint": ("在本页：在第③步“年份”中写 {years}。", "In this page: write {years} in 'Years' (step ③)."),
+    "exclude_hint": ("在本页：在第③步“不纳入的单元”中写 {units}。",
+                     "In this page: write {units} in 'Leave out units' (step ③)."),
     "normalization": ("标准化", "Normalisation"),
     "scope": ("标准化范围", "Scope"),
     "weighting": ("赋权", "Weighting"),
@@ -104,7 +109,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "methods_measure": ("测度方法", "Measurement"),
     "analyses": ("分析", "Analyses"),
     "models": ("模型", "Models"),
-    "options": ("选项", "options"),
     "weights_kind": ("空间权重", "Spatial weights"),
     "weights_none": ("（各分析默认）", "(each analysis's default)"),
     "weights_k": ("近邻数 k", "Neighbours k"),
@@ -124,7 +128,6 @@ WORDS: dict[str, tuple[str, str]] = {
     # run step
     "run_study": ("运行", "Run"),
     "run_cancel": ("取消", "Cancel"),
-    "starting": ("开始", "starting"),
     "run_done": ("完成，用时 {s} 秒。请查看“⑤ 结果”。", "Done in {s} s. See '⑤ Results'."),
     "run_failed": ("运行失败：", "The run failed:"),
     "run_cancelled": ("已取消。", "Cancelled."),
@@ -145,7 +148,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "dl_study": ("研究设定 study.toml", "Study file (study.toml)"),
     "dl_bundle": ("全部打包 study.zip", "Everything (study.zip)"),
     "dl_summary": ("摘要 summary.txt", "Summary (summary.txt)"),
-    "too_large": ("文件太大：上传上限为 {mb} MB。", "The file is too large: the upload limit is {mb} MB."),
+    "too_large": ("文件太大（{size} MB）：上传上限为 {cap} MB。",
+                  "The file is too large ({size} MB): the upload limit is {cap} MB."),
 }
 
 

@@ -19,6 +19,7 @@ import webbrowser
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
+from nqpf.app.i18n import t
 from nqpf.core.errors import NqpfError
 
 __all__ = ["UploadGuard", "is_loopback", "main", "make_app", "serve", "upload_cap_mb"]
@@ -94,8 +95,7 @@ class UploadGuard:
     @staticmethod
     async def _refuse(send: Send, size: int, cap: float) -> None:
         mb = f"{size / 1024 / 1024:.1f}" if size >= 100 * 1024 else f"{size / 1024 / 1024:.3g}"
-        text = (f"文件太大（{mb} MB）：上传上限为 {cap:g} MB。"
-                f" / The file is too large ({mb} MB): the upload limit is {cap:g} MB.")
+        text = " / ".join(t("too_large", lang, size=mb, cap=f"{cap:g}") for lang in ("zh", "en"))
         body = text.encode("utf-8")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"),

@@ -26,8 +26,8 @@ from htmltools import Tag, TagList, tags
 from shiny import Inputs, Outputs, Session, reactive, render, ui
 from shiny.types import SilentException
 
-from nqpf.app.i18n import T, progress_text, t
-from nqpf.app.ui import DEFAULT_DATASET, KINDS, STEPS, choice_labels
+from nqpf.app.i18n import WORDS, T, progress_text, t
+from nqpf.app.ui import FIRST_DATASET, KINDS, STEPS, choice_labels
 
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
 
@@ -144,6 +144,29 @@ def rename_hints(msgs: list[Msg]) -> list[str]:
             line = " | ".join(f"{name} = {c.strip()}" for c in near.split(",") if c.strip())
             if line and line not in out:
                 out.append(line)
+    return out
+
+
+_YEARS_HINT = re.compile(r'years = "(\d{4}-\d{4})" in \[\[index\]\]')
+_EXCLUDE_HINT = re.compile(r"exclude_units = \[([^\]]+)\] in \[\[index\]\]")
+
+
+def study_hints(text: str, lang: str) -> list[str]:
+    """The library's study-file hints in an error (``years = "…"``, ``exclude_units = […]`` in [[index]]) as
+    what to write in the page's boxes.
+
+    Examples
+    --------
+    >>> study_hints('restrict the years, years = "2015-2021" in [[index]]; or exclude_units = ["池州市"] in '
+    ...             '[[index]]', "en")  # doctest: +NORMALIZE_WHITESPACE
+    ["In this page: write 2015-2021 in 'Years' (step ③).",
+     "In this page: write 池州市 in 'Leave out units' (step ③)."]
+    """
+    out = [t("years_hint", lang, years=y) for y in _YEARS_HINT.findall(text)]
+    for block in _EXCLUDE_HINT.findall(text):
+        names = ", ".join(re.findall(r'"([^"]+)"', block))
+        if names:
+            out.append(t("exclude_hint", lang, units=names))
     return out
 
 
@@ -333,6 +356,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         outcome = ws().read(path, **kw)
         msgs = [Msg(m.level, m.text, list(m.rows or []), getattr(m, "sheet", None)) for m in outcome.messages]
         msgs += [Msg("note", t("rename_hint", lang(), line=line)) for line in rename_hints(msgs)]
+        if any("pass unit=" in m.text or "cannot tell which column" in m.text for m in msgs if m.level == "error"):
+            msgs.append(Msg("note", t("columns_hint", lang())))  # the library's hint, as the page's controls
         sheet = kw.get("sheet") or next((m.sheet for m in msgs if m.rows and m.sheet), None) \
             or _first_data_sheet(path)
         try:
@@ -395,13 +420,26 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     def do_read() -> None:
         if input.data_source() == "bundled":
-            data.set(read_bundled(input.dataset() or DEFAULT_DATASET))
+            data.set(read_bundled(input.dataset() or FIRST_DATASET))
             return
         path = state.get("upload")
         if path is None:
             data.set(DataState(messages=[Msg("note", t("upload_first", lang()))]))
             return
         data.set(read_upload(path))
+
+    @reactive.effect
+    @guarded
+    def _default_study_dataset() -> None:
+        """Once the library is loaded: the bundled default study's dataset, unless another one was chosen."""
+        if state.get("defaults_set") or not ready():
+            return
+        state["defaults_set"] = True
+        with reactive.isolate():
+            chosen = input.dataset()
+        dataset = _default_study().data.dataset
+        if dataset and chosen == FIRST_DATASET and dataset != chosen:
+            ui.update_select("dataset", selected=dataset)
 
     @reactive.effect
     @reactive.event(input.read_data, input.dataset, input.data_source)
@@ -415,8 +453,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         p = d.panel
         if p is None:
             return tags.div(t("no_panel", lang()), class_="nqpf-summary")
+        kind = t(f"kind_{p.kind}", lang()) if f"kind_{p.kind}" in WORDS else p.kind
         return tags.div(t("summary", lang(), units=len(p.units), y0=p.years[0], y1=p.years[-1],
-                          k=len(p.indicators)), class_="nqpf-summary")
+                          k=len(p.indicators)), tags.span(t("summary_kind", lang(), kind=kind), class_="nqpf-kind"),
+                        class_="nqpf-summary")
 
     @render.ui
     def data_messages() -> TagList:
@@ -953,6 +993,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 or "study",
                 data=dspec,
                 index=[IndexSpec(name=input.index_name() or "index", framework=framework, years=years,
+                                 exclude_units=[u for u in re.split(r"[,，、;；\s]+", input.exclude_units() or "")
+                                                if u],
                                  normalization=input.normalization(), scope=input.scope(),
                                  weighting=input.weighting(), aggregation=input.aggregation(), tree=input.tree())],
                 analyses=analyses, models=models, weights=weights, groups=groups,
@@ -1068,8 +1110,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             text = j.error or "failed"
         if not text:
             return TagList()
-        return tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
-                        class_="nqpf-msg nqpf-error")
+        box = tags.div(tags.span(t("run_failed", lang()), class_="nqpf-level"), tags.span(text, class_="nqpf-text"),
+                       class_="nqpf-msg nqpf-error")
+        return TagList(box, *[msg_box(Msg("note", h), lang()) for h in study_hints(text, lang())])
 
     @reactive.effect
     @guarded

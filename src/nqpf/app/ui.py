@@ -13,6 +13,7 @@ from htmltools import Tag, TagList, tags
 from shiny import ui
 
 from nqpf.app.i18n import T, t
+from nqpf.core.framework import BUNDLED_FRAMEWORKS
 from nqpf.datasets import DATASETS
 
 __all__ = ["ASSETS", "DATA_ACCEPT", "KINDS", "STEPS", "app_ui", "choice_labels"]
@@ -22,7 +23,10 @@ DATA_ACCEPT = [".csv", ".xlsx", ".xls", ".dta"]
 FW_ACCEPT = [".yaml", ".yml"]
 #: the unit kinds a reader can be told ("" = detect), as the design lists them
 KINDS = ("", "province", "city", "county", "firm", "country", "other")
-DEFAULT_DATASET = "china-provinces"
+#: what the page starts on before the server, once the library is loaded, sets the bundled default study's
+#: dataset and framework (nqpf.study.load_study(); the first ones listed are those today)
+FIRST_DATASET = next(iter(DATASETS))
+FIRST_FRAMEWORK = BUNDLED_FRAMEWORKS[0]
 
 
 def choice_labels(keys: tuple[str, ...] | list[str], prefix: str, lang: str, blank: str = "detect") -> dict[str, str]:
@@ -46,7 +50,7 @@ def _data_panel(lang: str) -> Tag:
                                selected="bundled", inline=True),
         ui.panel_conditional(
             "input.data_source === 'bundled'",
-            ui.input_select("dataset", T("dataset"), {k: k for k in DATASETS}, selected=DEFAULT_DATASET),
+            ui.input_select("dataset", T("dataset"), {k: k for k in DATASETS}, selected=FIRST_DATASET),
         ),
         ui.panel_conditional(
             "input.data_source === 'upload'",
@@ -77,7 +81,7 @@ def _framework_panel(lang: str) -> Tag:
                                selected="bundled", inline=True),
         ui.panel_conditional(
             "input.fw_source === 'bundled'",
-            ui.input_select("framework", T("framework"), {"nqpf-province-2023": "nqpf-province-2023"}),
+            ui.input_select("framework", T("framework"), {FIRST_FRAMEWORK: FIRST_FRAMEWORK}),
         ),
         ui.panel_conditional(
             "input.fw_source === 'upload'",
@@ -111,6 +115,7 @@ def _methods_panel(lang: str) -> Tag:
         T("methods_measure"),
         ui.input_text("index_name", T("index_name"), value="index"),
         ui.input_text("years", T("years"), value=""),
+        ui.input_text("exclude_units", T("exclude_units"), value="", placeholder="西藏, 香港"),
         ui.input_select("normalization", T("normalization"), {"minmax": "minmax"}),
         ui.input_select("scope", T("scope"), {"pooled": "pooled"}),
         ui.input_select("weighting", T("weighting"), {"global_entropy": "global_entropy"}),
@@ -158,7 +163,10 @@ def _results_panel(lang: str) -> Tag:
                                             class_="nqpf-downloads")),
               ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("report"), ui.output_ui("report_frame")),
-        _card(T("result_table"), ui.input_select("result_table", None, {}), ui.output_data_frame("result_grid")),
+        _card(T("result_table"),
+              ui.panel_conditional("output.has_results === '1'", ui.input_select("result_table", None, {}),
+                                   ui.output_data_frame("result_grid")),
+              ui.panel_conditional("output.has_results !== '1'", tags.p(T("no_results"), class_="text-muted"))),
         _card(T("run_summary"), ui.output_ui("run_summary")),
     )
 
