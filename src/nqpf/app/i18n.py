@@ -89,6 +89,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "fw_ok": ("指标体系检查通过。", "The indicator system checks out."),
     "fw_summary": ("{title}：{d} 个维度，{k} 个指标", "{title}: {d} dimensions, {k} indicators"),
     "fw_none": ("尚未选定指标体系。", "No indicator system yet."),
+    "fw_table_invalid": ("表格中还有问题：点“检查”查看各行的说明。",
+                         "The tables still have problems: click 'Check' to see them by row."),
     "fw_missing": ("数据中缺少该体系所需的列：{cols}", "The data lack columns this system needs: {cols}"),
     "fw_table_empty": ("表格为空：请点击“从数据的列开始”或添加一行。",
                        "The table is empty: click 'Start from the data's columns' or add a row."),

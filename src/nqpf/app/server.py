@@ -32,6 +32,8 @@ from nqpf.app.ui import FIRST_DATASET, KINDS, STEPS, choice_labels
 __all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
 
 POLL_SECONDS = 0.3
+#: the grids' row count line (Shiny fills start, end, total), in both languages
+GRID_SUMMARY = "第 {start}–{end} 行，共 {total} 行 / rows {start}–{end} of {total}"
 
 #: the library modules the session needs, imported in a background thread (:func:`warm_up`) so that the page
 #: answers while they load
@@ -651,14 +653,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return render.DataGrid(pd.DataFrame({"id": []}), editable=True)
         rows = sorted({r for m in fw_issues() for r in m.rows})
         styles = [{"rows": rows, "class": "nqpf-flag"}] if rows else None
-        return render.DataGrid(frames[0], editable=True, width="100%", height="420px", styles=styles)
+        return render.DataGrid(frames[0], editable=True, width="100%", height="420px", styles=styles,
+                               summary=GRID_SUMMARY)
 
     @render.data_frame
     def fw_dimensions() -> Any:
         frames = fw_tables()
         if frames is None:
             return render.DataGrid(pd.DataFrame({"id": []}), editable=True)
-        return render.DataGrid(frames[1], editable=True, width="100%", height="260px")
+        return render.DataGrid(frames[1], editable=True, width="100%", height="260px", summary=GRID_SUMMARY)
 
     @render.ui
     def fw_messages() -> TagList:
@@ -670,7 +673,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def fw_summary() -> Tag:
         st = current_fw()
         if st.spec is None:
-            return tags.div(t("fw_none", lang()), class_="nqpf-summary")
+            key = "fw_table_invalid" if st.source == "table" and fw_tables() is not None else "fw_none"
+            return tags.div(t(key, lang()), class_="nqpf-summary")
         from nqpf.core.framework import Framework
 
         fw = Framework(st.spec)
@@ -864,7 +868,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             if why is None:
                 enabled.add(a.name)
             label = TagList(tags.span(a.label_zh, class_="nqpf-zh"), tags.span(a.label_en, class_="nqpf-en"),
-                            tags.code(f" {a.name}"))
+                            tags.code(f" {a.name}"),
+                            tags.span(" ?", class_="nqpf-help", title=a.help) if getattr(a, "help", "") else "")
             box = ui.input_checkbox(f"an_{a.name}", label, value=bool(ticked))
             opts = [_option_input(a.name, f, defaults.get(a.name, {}), lg) for f in a.fields
                     if f.name != "index"]
@@ -1181,7 +1186,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         path = out / "tables" / f"{name}.csv"
         if not path.is_file():
             return render.DataGrid(pd.DataFrame())
-        return render.DataGrid(pd.read_csv(path), width="100%", height="480px", filters=True)
+        return render.DataGrid(pd.read_csv(path), width="100%", height="480px", filters=True, summary=GRID_SUMMARY)
 
     @output(suspend_when_hidden=False)
     @render.text
