@@ -154,7 +154,9 @@ def test_misspelt_city_near_match_and_hint_followed(tmp_path):
     with pytest.raises(DataError, match="unknown city name '苏洲市'; near matches: 苏州市") as err:
         read_panel(p, kind="city")
     msg = str(err.value)
-    assert 'add a rename to the study file: [data] rename = { "苏洲市" = "苏州市" }' in msg
+    # two near matches as close as each other (苏州市, 株洲市): the hint offers each, the user picks the one meant
+    assert ('add a rename to the study file with the one you mean: [data] rename = { "苏洲市" = "苏州市" } '
+            'or { "苏洲市" = "株洲市" }') in msg
     assert "drop" not in msg
     panel = read_panel(p, kind="city", rename=_rename_in(msg))
     assert panel.units == ["无锡市", "苏州市"]

@@ -277,6 +277,14 @@ _RENAME_HINT = 'add a rename to the study file: [data] rename = {{ "{old}" = "{n
 _LEVEL_OF = {"province": "province", "city": "city", "county": "county"}
 
 
+def _rename_hint(old: str, near: list[str]) -> str:
+    """The rename that fixes an unknown name: the near match, or each of the closest ones to choose from."""
+    if len(near) <= 1:
+        return _RENAME_HINT.format(old=old, new=near[0] if near else "…")
+    options = " or ".join(f'{{ "{old}" = "{n}" }}' for n in near[:3])
+    return f"add a rename to the study file with the one you mean: [data] rename = {options}"
+
+
 @dataclass
 class UnitResolution:
     """Canonical unit ids for a list of input names (:func:`resolve_units`).
@@ -504,7 +512,7 @@ def _resolve_admin(level: str, text: str, years: Sequence[int] | None, explicit:
     near = _near_admin(level, text)
     raise _Unresolved(f"unknown {UNIT_KINDS[level].label[1]} name {text!r}"
                       + (f"; near matches: {', '.join(near)}" if near else "")
-                      + "; " + _RENAME_HINT.format(old=text, new=near[0] if near else "…"))
+                      + "; " + _rename_hint(text, near))
 
 
 def _near_admin(level: str, text: str) -> list[str]:
@@ -529,7 +537,7 @@ def _resolve_province(text: str) -> _Hit:
         near = list(dict.fromkeys(table[n] for n in difflib.get_close_matches(_norm(text), list(table), n=6,
                                                                                cutoff=0.5)))
         raise _Unresolved(f"unknown province name {text!r}" + (f"; near matches: {', '.join(near)}" if near else "")
-                          + "; " + _RENAME_HINT.format(old=text, new=near[0] if near else "…")) from None
+                          + "; " + _rename_hint(text, near)) from None
     code = str(provinces().set_index("name_zh").loc[short, "code"])
     return _Hit(short, code, None if text == short else f"{text} → {short}")
 
@@ -586,9 +594,8 @@ def _resolve_country(text: str) -> _Hit:
     if iso3 is None:
         near = difflib.get_close_matches(_norm(text), list(index), n=6, cutoff=0.6)
         shown = list(dict.fromkeys(f"{index[n]} ({display.get(index[n], ('', index[n]))[1]})" for n in near))
-        first = index[near[0]] if near else "…"
         raise _Unresolved(f"unknown country name {text!r}" + (f"; near matches: {', '.join(shown)}" if shown else "")
-                          + "; " + _RENAME_HINT.format(old=text, new=first))
+                          + "; " + _rename_hint(text, list(dict.fromkeys(index[n] for n in near))))
     return _Hit(iso3, iso3, None if text == iso3 else f"{text} → {iso3}")
 
 
