@@ -294,6 +294,10 @@ def test_city_workbook_flow(session, tmp_path):
     name_en = _column(page, "fw_dimensions", "name_en")
     dims.set_cell("Digital finance services", row=0, col=name_en, finish_key="Enter")
     settle(page)
+    # an edit of the indicators grid made before the check: the check redraws the grid to flag rows, and the
+    # edit must survive that redraw (it once fell back to the table as it was before the edits)
+    indicators.set_cell("数字金融覆盖广度", row=0, col=_column(page, "fw_indicators", "name_zh"), finish_key="Enter")
+    settle(page)
     fill(page, "fw_name", "yrd-dfs")
     click(page, "fw_check")
     assert not messages(page, "fw_messages", "error"), messages(page, "fw_messages")
@@ -303,6 +307,8 @@ def test_city_workbook_flow(session, tmp_path):
     assert framework.name == "yrd-dfs"
     assert [d.name_en for d in framework.spec.target.children] == ["Digital finance services"]
     assert sorted(framework.indicator_ids) == sorted(YRD_INDICATORS)
+    assert framework.indicator_table().loc[YRD_INDICATORS[0], "name_zh"] == "数字金融覆盖广度"
+    assert grid_frame(page, "fw_indicators").loc[0, "name_zh"] == "数字金融覆盖广度"
 
     step(page, "methods")
     fill(page, "years", "auto")
