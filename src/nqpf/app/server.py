@@ -546,6 +546,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         from nqpf.frameworks.table import framework_tables
 
         fw_tables.set(_as_text(*framework_tables(spec)))
+        state["fw_base"] = spec  # its references, sample, vocabulary and AHP matrices stay while the ids match
         ui.update_text("fw_name", value=f"{spec.name}-edited")
         ui.update_text("fw_title_zh", value=spec.title.zh)
         ui.update_text("fw_title_en", value=spec.title.en)
@@ -567,6 +568,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             fw_issues.set([Msg("error", _error_text(exc))])
             return
         fw_tables.set(_as_text(ind, dim))
+        state["fw_base"] = None
         fw_issues.set([])
         ui.update_text("fw_name", value=name)  # a new system: not the bundled one the editor started from
         ui.update_text("fw_title_zh", value=title_zh)
@@ -595,7 +597,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         try:
             out = framework_from_tables(ind, dim, name=input.fw_name() or "my-index",
                                         title_zh=input.fw_title_zh() or "", title_en=input.fw_title_en() or "",
-                                        unit_kind=kind)
+                                        unit_kind=kind, base=state.get("fw_base"))
         except FrameworkTableError as exc:
             issues = list(getattr(exc, "issues", []))
             msgs = [Msg("error", _issue_text(i), [int(i.row)] if i.table == "indicators" and i.row is not None
