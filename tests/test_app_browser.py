@@ -412,6 +412,23 @@ def test_yaml_error_names_the_line(shared, tmp_path):
     assert "line 3" in text  # the unclosed brace of line 2 is found on line 3
 
 
+def test_bundled_framework_edited_as_table_keeps_its_sample(shared, tmp_path):
+    """Editing nqpf-province-2023 as a table keeps what the tables do not show: its sample (2016-2023, 西藏 left
+    out: no software revenue) and its references; without them a run of the edited system would fail on 西藏."""
+    page = shared.page
+    step(page, "framework")
+    radio(page, "fw_source", "bundled")
+    select(page, "framework", "nqpf-province-2023")
+    radio(page, "fw_source", "table")
+    grid(page, "fw_indicators").expect_nrow(21)
+    click(page, "fw_check")
+    assert not messages(page, "fw_messages", "error"), messages(page, "fw_messages")
+    spec = load_framework(download(page, "dl_framework", tmp_path / "dl")).spec
+    assert spec.name == "nqpf-province-2023-edited"
+    assert spec.sample is not None and spec.sample.exclude_units == ["西藏"] and spec.sample.years == (2016, 2023)
+    assert spec.references == load_framework("nqpf-province-2023").spec.references
+
+
 def test_oversize_upload_refused(shared, tmp_path):
     page = shared.page
     big = make_oversize(tmp_path / "big.csv", TEST_UPLOAD_MB * 2)

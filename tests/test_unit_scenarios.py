@@ -421,7 +421,7 @@ def test_firms_keep_codes_and_export_per_year_weights(tmp_path: Path) -> None:
     assert np.allclose(num.sum(axis=0), 1.0, atol=1e-9)
     scores_csv = pd.read_csv(next((out / "tables").glob("*scores*.csv")), dtype={"unit": str})
     assert "000001" in set(scores_csv["unit"])
-    sheets = pd.ExcelFile(out / "results.xlsx").sheet_names
+    sheets = pd.ExcelFile(out / "results.xlsx", engine="openpyxl").sheet_names
     assert any("by_year" in n for n in sheets), sheets
 
 
@@ -444,7 +444,7 @@ def test_empty_and_header_only_csv_are_named_errors(tmp_path: Path, content: str
 def test_blank_first_sheet_and_notes_sheet_are_skipped_with_a_note(tmp_path: Path) -> None:
     src = write_book(tmp_path / "src.xlsx", notes=True)
     book = tmp_path / "book.xlsx"
-    sheets = pd.read_excel(src, sheet_name=None, header=None)
+    sheets = pd.read_excel(src, sheet_name=None, header=None, engine="openpyxl")
     with pd.ExcelWriter(book) as xl:
         pd.DataFrame().to_excel(xl, sheet_name="空白", header=False, index=False)
         for name, df in sheets.items():
