@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,9 @@ class AppServer:
         self.proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT, cwd=tmp)
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_ready(self, attempts: int = 450) -> None:
+        """Wait until the server answers (``attempts`` tries, 0.2 s apart; no clock is read)."""
+        for _ in range(attempts):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the app's server exited ({self.proc.returncode}):\n{self.log_text()}")
             try:
@@ -95,7 +95,21 @@ class AppServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"the app's server did not answer {self.url} within {timeout:.0f} s:\n{self.log_text()}")
+        raise RuntimeError(f"the app's server did not answer {self.url} after {attempts} tries:\n{self.log_text()}")
+
+    def wait_until(self, condition: Callable[[], bool], what: str, round_trips: int = 600) -> None:
+        """Wait until ``condition()`` holds, checking it once per round trip to the server (each a turn of the
+        server's event loop, where a closed page's session ends); no clock is read. Fails naming ``what`` when the
+        server stopped or the condition still does not hold after ``round_trips`` requests."""
+        for _ in range(round_trips):
+            if condition():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{what}: the server exited ({self.proc.returncode}):\n{self.log_text()}")
+            with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                urllib.request.urlopen(self.url, timeout=2).close()
+            time.sleep(0.1)
+        assert condition(), f"{what} (after {round_trips} requests to the server)\n{self.log_text()}"
 
     def log_text(self) -> str:
         self._log.flush()

@@ -12,7 +12,6 @@ test. Each test's last page is photographed into tests/_output/app-browser/.
 from __future__ import annotations
 
 import json
-import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -504,9 +503,6 @@ def test_two_sessions_isolated_failed_run_then_good_run(browser, server, tmp_pat
     finally:
         first.close()
     # the page closed: its session folder is removed, the other session's is not
-    deadline = time.monotonic() + 20
-    while mine[0].exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not mine[0].exists(), f"{mine[0]} still there after its page closed"
+    server.wait_until(lambda: not mine[0].exists(), f"{mine[0]} still there after its page closed")
     second.close()
     assert not first.foreign and not second.foreign
