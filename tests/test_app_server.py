@@ -11,9 +11,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from nqpf.app.forms import pair_lines
 from nqpf.app.i18n import WORDS, T, t
 from nqpf.app.main import UploadGuard, is_loopback, make_app, serve, upload_cap_mb
-from nqpf.app.server import parse_rename
 from nqpf.app.workspace import CAP_ENV, MAX_UPLOAD_MB
 from nqpf.cli import app as cli_app
 from nqpf.core.errors import NqpfError
@@ -158,8 +158,8 @@ def test_nqpf_app_help_and_refusal() -> None:
 
 
 def test_rename_lines() -> None:
-    assert parse_rename("苏州 = 苏州市\n 广冬＝广东 \n\nA -> B") == ({"苏州": "苏州市", "广冬": "广东", "A": "B"}, [])
-    assert parse_rename("苏州市\n= x") == ({}, [(1, "苏州市"), (2, "= x")])
+    assert pair_lines("苏州 = 苏州市\n 广冬＝广东 \n\nA -> B") == ({"苏州": "苏州市", "广冬": "广东", "A": "B"}, [])
+    assert pair_lines("苏州市\n= x") == ({}, [(1, "苏州市"), (2, "= x")])
 
 
 def test_every_word_has_both_languages() -> None:

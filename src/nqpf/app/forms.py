@@ -28,7 +28,7 @@ from nqpf.methods.registry import AGGREGATIONS, NORMALIZATIONS, TECHNIQUES, WEIG
 from nqpf.settings import MeasureSettings
 
 __all__ = ["AnalysisEntryInfo", "FormField", "analysis_catalogue", "check_options", "method_choices",
-           "option_fields", "options_from_form", "parse_pairs"]
+           "option_fields", "options_from_form", "pair_lines", "parse_pairs"]
 
 Kind = Literal["bool", "int", "float", "str", "choice", "list", "table", "optional", "index", "weights", "groups"]
 
@@ -256,7 +256,8 @@ def method_choices() -> dict[str, list[tuple[str, str, str]]]:
 
 
 _SPLIT = re.compile(r"\s*[,，、;；\n]\s*")
-_PAIR = re.compile(r"^\s*([^=:：]+?)\s*[=:：]\s*(.+?)\s*$")
+#: an ``old = new`` line; the separator may also be ＝ : ： → -> , ，
+_PAIR = re.compile(r"^\s*(.+?)\s*(?:=|＝|:|：|→|->|,|，)\s*(.+?)\s*$")
 
 
 def _convert(text: Any, kinds: tuple[str, ...]) -> Any:
@@ -303,10 +304,37 @@ def _value(f: FormField, v: Any) -> Any:
     return _convert(v, f.types or ("str",))
 
 
+def pair_lines(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """``old = new`` lines as a mapping, and the lines that are not a pair as ``(line number, line)``.
+
+    The separator is ``=``, ``＝``, ``:``, ``：``, ``→``, ``->``, ``,`` or ``，`` (the first one on the line); blank
+    lines and ``#`` comments are skipped; quotes around either side are stripped. The data step's rename box reads
+    its text with it, and :func:`parse_pairs` the table options.
+
+    Examples
+    --------
+    >>> pair_lines("苏州 = 苏州市\\n\\n广冬＝广东\\nA -> B")
+    ({'苏州': '苏州市', '广冬': '广东', 'A': 'B'}, [])
+    >>> pair_lines("苏州市\\n= x")
+    ({}, [(1, '苏州市'), (2, '= x')])
+    """
+    out: dict[str, str] = {}
+    bad: list[tuple[int, str]] = []
+    for i, line in enumerate(str(text).splitlines(), start=1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        m = _PAIR.match(s)
+        if m is None:
+            bad.append((i, s))
+            continue
+        out[m.group(1).strip('"')] = m.group(2).strip('"')
+    return out, bad
+
+
 def parse_pairs(text: str, what: str = "rename") -> dict[str, str]:
-    """``old = new`` lines (``=``, ``:`` or ``：``; blank lines and ``#`` comments skipped; quotes stripped) as a
-    mapping: the rename box of the data step, a table option such as regression ``controls``. A line that is
-    not a pair raises :class:`~nqpf.core.errors.NqpfError` naming the line.
+    """:func:`pair_lines` for a table option such as regression ``controls``: a line that is not a pair raises
+    :class:`~nqpf.core.errors.NqpfError` naming the line.
 
     Examples
     --------
@@ -317,14 +345,10 @@ def parse_pairs(text: str, what: str = "rename") -> dict[str, str]:
     ...
     nqpf.core.errors.NqpfError: rename, line 2: expected 'old = new' (e.g. 苏州 = 苏州市), got '襄樊'
     """
-    out: dict[str, str] = {}
-    for i, line in enumerate(str(text).splitlines(), start=1):
-        if not line.strip() or line.strip().startswith("#"):
-            continue
-        m = _PAIR.match(line)
-        if m is None:
-            raise NqpfError(f"{what}, line {i}: expected 'old = new' (e.g. 苏州 = 苏州市), got {line.strip()!r}")
-        out[m.group(1).strip().strip('"')] = m.group(2).strip().strip('"')
+    out, bad = pair_lines(text)
+    if bad:
+        i, line = bad[0]
+        raise NqpfError(f"{what}, line {i}: expected 'old = new' (e.g. 苏州 = 苏州市), got {line!r}")
     return out
 
 

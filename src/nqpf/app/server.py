@@ -30,7 +30,7 @@ from shiny.types import SilentException
 from nqpf.app.i18n import WORDS, T, progress_text, t
 from nqpf.app.ui import FIRST_DATASET, KINDS, STEPS, choice_labels
 
-__all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "parse_rename", "server", "warm_up"]
+__all__ = ["WARM_MODULES", "DataState", "FwState", "Msg", "library_loaded", "server", "warm_up"]
 
 POLL_SECONDS = 0.3
 #: the grids' row count line (Shiny fills start, end, total), in both languages
@@ -110,29 +110,6 @@ class FwState:
     name: str = ""
     yaml: str | None = None
     messages: list[Msg] = field(default_factory=list)
-
-
-def parse_rename(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
-    """The rename textarea (``old = new`` per line; ``=``, ``＝``, ``→`` or ``,``) → mapping and bad lines.
-
-    Examples
-    --------
-    >>> parse_rename("苏州 = 苏州市\\n\\n广冬＝广东")
-    ({'苏州': '苏州市', '广冬': '广东'}, [])
-    >>> parse_rename("苏州")
-    ({}, [(1, '苏州')])
-    """
-    out: dict[str, str] = {}
-    bad: list[tuple[int, str]] = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = re.split(r"\s*(?:=|＝|→|->|,|，)\s*", line.strip(), maxsplit=1)
-        if len(parts) != 2 or not parts[0] or not parts[1]:
-            bad.append((i, line.strip()))
-            continue
-        out[parts[0]] = parts[1]
-    return out, bad
 
 
 _UNKNOWN = re.compile(r"unknown \w+ name '([^']+)'; near matches: ([^;\n]+)")
@@ -348,9 +325,10 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     def read_upload(path: Path, fresh: bool = False) -> DataState:
         """Read the uploaded file with the page's fields; ``fresh`` (a new file): its sheet, columns and labels
         are detected, not taken from the fields the previous file filled."""
+        from nqpf.app.forms import pair_lines
         from nqpf.app.workspace import preview
 
-        rename, bad = parse_rename(input.rename() or "")
+        rename, bad = pair_lines(input.rename() or "")
         kw: dict[str, Any] = {"layout": input.layout() or "auto"}
         fields = [("kind", input.kind())]
         if not fresh:
